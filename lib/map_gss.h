@@ -1,0 +1,65 @@
+/*
+ * map_gss.h - GSS-API and krb5 results to Windows status codes.
+ *
+ * Raw GSS-API reports (major, minor) where the minor code belongs to a
+ * mechanism and means different things in different calls. The mapper
+ * takes (major, minor, mechanism, operation) and returns the SEC code
+ * Windows gives in that situation (DESIGN.md, "Status mapping"):
+ *
+ *   1. supplementary bits are flags: a replayed, old, early or skipped
+ *      message is SEC_E_OUT_OF_SEQUENCE whatever else the major says;
+ *   2. the routine error gives a default;
+ *   3. the minor code refines it where the routine error is generic.
+ *
+ * Every call also records the original status for SSPIGSS_TRACE and the
+ * thread-local last error, so the cause is never lost.
+ */
+#ifndef SSPIGSS_MAP_GSS_H
+#define SSPIGSS_MAP_GSS_H
+
+#include "setup.h"
+
+#include <gssapi/gssapi.h>
+#include <krb5/krb5.h>
+
+#include <sspigss/sspigss.h>
+
+/* The operation a status came from: the same minor code can mean
+ * different things when acquiring, initiating or accepting. */
+enum map_op {
+    MAP_ACQUIRE = 1 << 0,
+    MAP_INIT = 1 << 1,
+    MAP_ACCEPT = 1 << 2,
+    MAP_WRAP = 1 << 3,
+    MAP_UNWRAP = 1 << 4,
+    MAP_MIC = 1 << 5,
+    MAP_VERIFY = 1 << 6,
+    MAP_EXPORT = 1 << 7,
+    MAP_IMPORT = 1 << 8,
+    MAP_QUERY = 1 << 9
+};
+#define MAP_ANY 0x3ff
+
+/*
+ * Map a GSS-API result. mech may be GSS_C_NO_OID (minor then read as a
+ * krb5 code when it is in a krb5 error table, as MIT's mechglue reports
+ * it). Records the cause (trace, last error). Success without a
+ * sequence problem gives SEC_E_OK.
+ */
+SECURITY_STATUS map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech,
+                        enum map_op op);
+
+/* Map a krb5 library error code (krb5_init_creds_*, ccache and keytab
+ * calls). ctx (may be NULL) gives the extended message for the trace. */
+SECURITY_STATUS map_krb5(krb5_context ctx, krb5_error_code code,
+                         enum map_op op);
+
+/* The rule tables, for the loop tests. */
+struct map_minor_rule {
+    int32_t code;           /* krb5 error code or errno value */
+    unsigned ops;           /* enum map_op mask the rule applies to */
+    SECURITY_STATUS status;
+};
+const struct map_minor_rule *map_minor_rules(size_t *count);
+
+#endif /* SSPIGSS_MAP_GSS_H */

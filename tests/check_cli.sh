@@ -1,0 +1,102 @@
+#!/bin/sh
+# The sspigss command-line tool: status decoding in every input form, all
+# 77 reference codes in both languages, errors and exit codes, packages.
+set -u
+: "${top_builddir:=.}"
+tool="$top_builddir/tools/sspigss"
+fail=0
+pass=0
+
+check() {  # check DESCRIPTION EXPECTED_EXIT COMMAND...
+    desc=$1 want=$2
+    shift 2
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "FAIL: $desc: exit $rc, want $want; output: $out" >&2
+        fail=$((fail + 1))
+        return 1
+    fi
+    pass=$((pass + 1))
+    return 0
+}
+
+expect_in() {  # expect_in DESCRIPTION NEEDLE (in $out)
+    case $out in
+        *"$2"*) pass=$((pass + 1)) ;;
+        *) echo "FAIL: $1: '$2' not in: $out" >&2; fail=$((fail + 1)) ;;
+    esac
+}
+
+for form in 0x80090308 0X80090308 -2146893048 2148074248 SEC_E_INVALID_TOKEN \
+            sec_e_invalid_token; do
+    check "status $form" 0 "$tool" status "$form"
+    expect_in "status $form name" "SEC_E_INVALID_TOKEN"
+    expect_in "status $form hex" "0x80090308"
+    expect_in "status $form english" "english:"
+    expect_in "status $form japanese" "japanese:"
+done
+
+check "alias by name" 0 "$tool" status SEC_E_NOT_SUPPORTED
+expect_in "alias resolves to primary" "SEC_E_UNSUPPORTED_FUNCTION"
+check "success code" 0 "$tool" status 0
+expect_in "SEC_E_OK" "SEC_E_OK"
+check "several codes" 0 "$tool" status SEC_I_CONTINUE_NEEDED 0x8009030C
+expect_in "several: first" "SEC_I_CONTINUE_NEEDED"
+expect_in "several: second" "SEC_E_LOGON_DENIED"
+
+check "unknown value" 1 "$tool" status 0x80090319
+expect_in "unknown value message" "not an SSPI status code"
+check "unknown name" 2 "$tool" status SEC_E_NO_SUCH_THING
+expect_in "unknown name message" "neither a status code name"
+check "garbage" 2 "$tool" status 12abc
+check "out of range" 2 "$tool" status 0x100000000
+check "too negative" 2 "$tool" status -2147483649
+check "empty" 2 "$tool" status ""
+check "no codes" 2 "$tool" status
+check "bad option" 2 "$tool" status --bogus
+check "markdown without all" 2 "$tool" status --markdown
+check "all with codes" 2 "$tool" status --all 0
+check "status help" 0 "$tool" status --help
+expect_in "status help text" "usage: sspigss status"
+check "top help" 0 "$tool" --help
+expect_in "top help lists status" "status"
+check "no command" 2 "$tool"
+check "unknown command" 2 "$tool" frobnicate
+expect_in "unknown command message" "unknown command"
+check "version" 0 "$tool" --version
+
+# Every reference code decodes, with distinct English and Japanese text.
+check "status --all" 0 "$tool" status --all
+nref=$(printf '%s\n' "$out" | grep -c ' ref')
+if [ "$nref" -ne 77 ]; then
+    echo "FAIL: --all marks $nref reference codes, want 77" >&2
+    fail=$((fail + 1))
+fi
+for name in $(printf '%s\n' "$out" | awk '$3 == "ref" { print $2 }'); do
+    if check "decode $name" 0 "$tool" status "$name"; then
+        en=$(printf '%s\n' "$out" | sed -n 's/^  english:  //p')
+        ja=$(printf '%s\n' "$out" | sed -n 's/^  japanese: //p')
+        if [ -z "$en" ] || [ -z "$ja" ] || [ "$en" = "$ja" ]; then
+            echo "FAIL: $name lacks a message in one language" >&2
+            fail=$((fail + 1))
+        fi
+        # Japanese text is not plain ASCII.
+        if printf '%s' "$ja" | LC_ALL=C grep -q '^[ -~]*$'; then
+            echo "FAIL: $name Japanese message is ASCII" >&2
+            fail=$((fail + 1))
+        fi
+    fi
+done
+
+check "packages" 0 "$tool" packages
+for p in Negotiate Kerberos NTLM Schannel \
+         "Microsoft Unified Security Protocol Provider"; do
+    expect_in "packages lists $p" "$p"
+done
+expect_in "packages decodes caps" "MUTUAL_AUTH"
+check "packages extra arg" 2 "$tool" packages extra
+check "packages help" 0 "$tool" packages --help
+
+echo "check_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

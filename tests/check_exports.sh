@@ -1,0 +1,39 @@
+#!/bin/sh
+# The shared object exports exactly the Windows SSPI names of the linker
+# map plus the sspigss_ functions of <sspigss/sspigss.h>; every one of them
+# is documented in docs/api.md.
+set -eu
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+so="$top_builddir/lib/.libs/libsspigss.so"
+map="$top_srcdir/lib/libsspigss.map"
+hdr="$top_srcdir/include/sspigss/sspigss.h"
+doc="$top_srcdir/docs/api.md"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+[ -f "$so" ] || { echo "missing $so" >&2; exit 1; }
+nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' \
+    | sed 's/@.*//' | grep -v '^SSPIGSS_' | sort -u > "$tmp/exported"
+sed -n 's/^ *\([A-Za-z][A-Za-z0-9_]*\);$/\1/p' "$map" | sort -u \
+    > "$tmp/windows"
+sed -n 's/^\(sspigss_[a-z0-9_]*\)(.*/\1/p; s/^[a-z].* \**\(sspigss_[a-z0-9_]*\)(.*/\1/p' "$hdr" \
+    | sort -u > "$tmp/ext"
+cat "$tmp/windows" "$tmp/ext" | sort -u > "$tmp/expected"
+
+status=0
+if ! cmp -s "$tmp/exported" "$tmp/expected"; then
+    echo "exports differ from lib/libsspigss.map + sspigss.h:" >&2
+    diff "$tmp/expected" "$tmp/exported" >&2 || true
+    status=1
+fi
+n=0
+while read -r sym; do
+    n=$((n + 1))
+    if ! grep -q "\`$sym\`" "$doc"; then
+        echo "$sym is exported but not documented in docs/api.md" >&2
+        status=1
+    fi
+done < "$tmp/expected"
+[ "$n" -gt 40 ] || { echo "only $n symbols found: parser broken" >&2; exit 1; }
+[ $status -eq 0 ] && echo "$n exported symbols, all expected and documented"
+exit $status
