@@ -35,6 +35,10 @@ SECURITY_STATUS ctxbuf_free(void *p);
  * that failures leave nothing allocated). */
 size_t ctxbuf_outstanding(void);
 
+/* A copy of a UTF-8 string as a context buffer: UTF-8 (wide false) or
+ * UTF-16 (wide true). NULL when memory is exhausted. */
+void *ctxbuf_string(const char *s, bool wide);
+
 /* Overwrite secret bytes in a way the compiler may not drop. */
 void mem_wipe(void *p, size_t n);
 

@@ -152,6 +152,27 @@ ctxbuf_outstanding(void)
     return n;
 }
 
+void *
+ctxbuf_string(const char *s, bool wide)
+{
+    size_t n;
+    void *p;
+
+    if (!wide) {
+        n = strlen(s) + 1;
+        p = ctxbuf_alloc(n);
+        if (p != NULL)
+            memcpy(p, s, n);
+        return p;
+    }
+    if (utf8_to_utf16(s, (size_t)-1, NULL, &n) != SEC_E_OK)
+        return NULL;
+    p = ctxbuf_alloc((n + 1) * sizeof(WCHAR));
+    if (p != NULL)
+        utf8_to_utf16_into(s, p, n);
+    return p;
+}
+
 void
 mem_wipe(void *p, size_t n)
 {

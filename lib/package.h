@@ -104,6 +104,8 @@ struct package {
     USHORT rpcid;
     ULONG max_token;
     const struct package_ops *ops;
+    /* Package-private parameters (the GSS mechanism of a GSS package). */
+    const void *data;
 };
 
 /*

@@ -9,6 +9,7 @@
 
 #include <strings.h>
 
+#include "gss_int.h"
 #include "package.h"
 
 /* The operations arrive with the issues that implement each package;
@@ -52,7 +53,8 @@ static const struct package packages[] = {
         .version = 1,
         .rpcid = 16,
         .max_token = 48000,
-        .ops = &no_ops,
+        .ops = &gss_package_ops,
+        .data = &gss_mech_kerberos,
     },
     {
         /* caps: Wine tests/ntlm.c NTLM_BASE_CAPS 0x2B37 plus

@@ -55,6 +55,19 @@
 
 static unsigned long n_consts, n_types, n_structs, n_members;
 
+/* A kind as C source: 's' and 'u' as character constants. */
+static const char *
+kind_text(int kind)
+{
+    static char buf[16];
+
+    if (kind == 's' || kind == 'u')
+        snprintf(buf, sizeof(buf), "'%c'", kind);
+    else
+        snprintf(buf, sizeof(buf), "%d", kind);
+    return buf;
+}
+
 static void
 check_const(const char *name, int kind, size_t size, long long sv,
             unsigned long long uv)
@@ -62,9 +75,9 @@ check_const(const char *name, int kind, size_t size, long long sv,
     n_consts++;
     printf("_Static_assert(sizeof(%s) == %zu, "
            "\"%s: width differs from Win64\");\n", name, size, name);
-    printf("_Static_assert(ABI_KIND(%s) == %d, "
+    printf("_Static_assert(ABI_KIND(%s) == %s, "
            "\"%s: type kind (signedness) differs from Win64\");\n",
-           name, kind, name);
+           name, kind_text(kind), name);
     if (kind == 's')
         printf("_Static_assert((%s) == (%lldLL), "
                "\"%s: value differs from Win64\");\n", name, sv, name);
@@ -82,9 +95,9 @@ check_type(const char *name, size_t size, int kind)
     n_types++;
     printf("_Static_assert(sizeof(%s) == %zu, "
            "\"typedef %s: size differs from Win64\");\n", name, size, name);
-    printf("_Static_assert(ABI_KIND(*(%s *)0) == %d, "
+    printf("_Static_assert(ABI_KIND(*(%s *)0) == %s, "
            "\"typedef %s: kind (signedness) differs from Win64\");\n",
-           name, kind, name);
+           name, kind_text(kind), name);
 }
 
 static void
@@ -109,9 +122,9 @@ check_member(FILE *list, const char *type, const char *member,
     printf("_Static_assert(sizeof(((%s *)0)->%s) == %zu, "
            "\"%s.%s: size differs from Win64\");\n",
            type, member, size, type, member);
-    printf("_Static_assert(ABI_KIND(((%s *)0)->%s) == %d, "
+    printf("_Static_assert(ABI_KIND(((%s *)0)->%s) == %s, "
            "\"%s.%s: kind (signedness) differs from Win64\");\n",
-           type, member, kind, type, member);
+           type, member, kind_text(kind), type, member);
 }
 
 int

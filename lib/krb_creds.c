@@ -1,0 +1,338 @@
+/*
+ * krb_creds.c - Kerberos credentials for the GSS packages.
+ *
+ * Explicit identities (SEC_WINNT_AUTH_IDENTITY*) with a password get their
+ * initial ticket through the krb5 init_creds API into a private MEMORY:
+ * credential cache owned by the credential object: never the user's
+ * cache, never a file. Using the krb5 API rather than
+ * gss_acquire_cred_with_password keeps the krb5 error code (which
+ * GSS-API reports only as GSS_S_NO_CRED) for the mapper, and the KDC's
+ * error data for Active Directory diagnostics.
+ *
+ * Without an identity: outbound credentials come from the default ccache
+ * (KRB5CCNAME, collections), inbound ones from the keytab (KRB5_KTNAME or
+ * the default); pszPrincipal (or an identity without a password) selects
+ * a principal.
+ */
+#include "setup.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gss_int.h"
+#include "identity.h"
+#include "internal.h"
+
+/* 100 ns intervals between 1601-01-01 and 1970-01-01. */
+#define FILETIME_UNIX_EPOCH 116444736000000000LL
+
+TimeStamp
+gss_timestamp(int64_t unix_time)
+{
+    TimeStamp ts;
+    struct tm tm;
+    time_t t = (time_t)unix_time;
+
+    if (localtime_r(&t, &tm) != NULL)
+        unix_time += tm.tm_gmtoff;
+    ts.QuadPart = unix_time * 10000000LL + FILETIME_UNIX_EPOCH;
+    return ts;
+}
+
+static void
+cred_destroy(struct handle_obj *obj)
+{
+    struct gss_cred *c = (struct gss_cred *)obj;
+    OM_uint32 min;
+
+    if (c->gcred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &c->gcred);
+    if (c->kctx != NULL) {
+        if (c->ccache != NULL)
+            krb5_cc_destroy(c->kctx, c->ccache);
+        krb5_free_principal(c->kctx, c->client);
+        krb5_free_context(c->kctx);
+    }
+    mem_free_secret_str(c->password);
+    free(c->principal);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* Display form of a GSS name, newly allocated; NULL on failure. */
+static char *
+display_name(gss_name_t name)
+{
+    gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+    OM_uint32 maj, min;
+    char *s = NULL;
+
+    maj = gss_display_name(&min, name, &buf, NULL);
+    if (GSS_ERROR(maj))
+        return NULL;
+    s = strndup(buf.value, buf.length);
+    gss_release_buffer(&min, &buf);
+    return s;
+}
+
+static gss_cred_usage_t
+usage_of(ULONG use)
+{
+    if ((use & SECPKG_CRED_BOTH) == SECPKG_CRED_BOTH)
+        return GSS_C_BOTH;
+    return (use & SECPKG_CRED_INBOUND) ? GSS_C_ACCEPT : GSS_C_INITIATE;
+}
+
+/* Credentials from the environment: default ccache / keytab. */
+static SECURITY_STATUS
+acquire_default(struct gss_cred *c, const char *principal, TimeStamp *expiry)
+{
+    gss_OID_set_desc mechs = { 1, (gss_OID)&c->mech->oid };
+    gss_name_t name = GSS_C_NO_NAME, got = GSS_C_NO_NAME;
+    OM_uint32 maj, min, lifetime = 0;
+    SECURITY_STATUS st;
+
+    if (principal != NULL) {
+        gss_buffer_desc b = { strlen(principal), (void *)principal };
+
+        maj = gss_import_name(&min, &b, GSS_KRB5_NT_PRINCIPAL_NAME, &name);
+        if (GSS_ERROR(maj)) {
+            /* A principal that does not parse names no credentials. */
+            map_gss(maj, min, &c->mech->oid, MAP_ACQUIRE);
+            return SEC_E_UNKNOWN_CREDENTIALS;
+        }
+    }
+    maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
+                           usage_of(c->use), &c->gcred, NULL, &lifetime);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_ACQUIRE);
+        /* Whatever the reason (no cache, no keytab, no such principal),
+         * the caller has no usable credentials. */
+        if (st != SEC_E_INSUFFICIENT_MEMORY)
+            st = SEC_E_NO_CREDENTIALS;
+        goto out;
+    }
+    if (gss_inquire_cred(&min, c->gcred, &got, NULL, NULL, NULL)
+        == GSS_S_COMPLETE) {
+        c->principal = display_name(got);
+        gss_release_name(&min, &got);
+    } else if (principal != NULL) {
+        c->principal = strdup(principal);
+    }
+    if ((c->use & SECPKG_CRED_OUTBOUND) && lifetime != GSS_C_INDEFINITE)
+        *expiry = gss_timestamp((int64_t)time(NULL) + lifetime);
+    else
+        expiry->QuadPart = TIMESTAMP_NEVER;
+    st = SEC_E_OK;
+out:
+    gss_release_name(&min, &name);
+    return st;
+}
+
+/* An explicit identity with a password: parse the principal now, get the
+ * ticket later (krb_creds_ready). */
+static SECURITY_STATUS
+prepare_explicit(struct gss_cred *c, struct identity *id)
+{
+    char *realm = NULL, *name = NULL, *unparsed = NULL;
+    krb5_error_code code;
+    SECURITY_STATUS st;
+
+    code = krb5_init_context(&c->kctx);
+    if (code != 0) {
+        c->kctx = NULL;
+        return map_krb5(NULL, code, MAP_ACQUIRE);
+    }
+    if (krb5_get_default_realm(c->kctx, &realm) != 0)
+        realm = NULL;
+    st = identity_krb5_principal(id, realm, &name);
+    if (st != SEC_E_OK)
+        goto out;
+    code = krb5_parse_name(c->kctx, name, &c->client);
+    if (code != 0) {
+        st = map_krb5(c->kctx, code, MAP_ACQUIRE);
+        if (st != SEC_E_INSUFFICIENT_MEMORY)
+            st = SEC_E_UNKNOWN_CREDENTIALS;
+        goto out;
+    }
+    code = krb5_unparse_name(c->kctx, c->client, &unparsed);
+    if (code != 0) {
+        st = map_krb5(c->kctx, code, MAP_ACQUIRE);
+        goto out;
+    }
+    c->principal = strdup(unparsed);
+    if (c->principal == NULL) {
+        st = SEC_E_INSUFFICIENT_MEMORY;
+        goto out;
+    }
+    /* The password moves into the credential; it is wiped as soon as the
+     * ticket is in the private cache (or with the credential). */
+    c->password = id->password;
+    id->password = NULL;
+    st = SEC_E_OK;
+out:
+    krb5_free_unparsed_name(c->kctx, unparsed);
+    krb5_free_default_realm(c->kctx, realm);
+    free(name);
+    return st;
+}
+
+SECURITY_STATUS
+krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
+                  struct gss_cred **out, TimeStamp *expiry)
+{
+    struct identity id = { 0 };
+    struct gss_cred *c;
+    SECURITY_STATUS st;
+    char *principal = NULL;
+
+    *out = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    handle_obj_init(&c->h, HANDLE_CRED, pkg, cred_destroy);
+    pthread_mutex_init(&c->lock, NULL);
+    c->mech = pkg->data;
+    c->use = args->cred_use;
+    c->gcred = GSS_C_NO_CREDENTIAL;
+
+    if (args->auth_data != NULL) {
+        st = identity_from_auth_data(args->auth_data, &id);
+        if (st != SEC_E_OK)
+            goto out;
+    }
+    if (id.user != NULL && id.password != NULL
+        && (c->use & SECPKG_CRED_OUTBOUND)
+        && !(c->use & SECPKG_CRED_INBOUND)) {
+        st = prepare_explicit(c, &id);
+        /* Windows reports no expiry for a password credential before it
+         * is used; "never" is what its packages return then. */
+        expiry->QuadPart = TIMESTAMP_NEVER;
+    } else {
+        /* An identity without a password names whose tickets (or keys)
+         * to use; so does pszPrincipal. */
+        if (id.user != NULL) {
+            krb5_context k;
+            char *realm = NULL;
+
+            if (krb5_init_context(&k) == 0) {
+                if (krb5_get_default_realm(k, &realm) != 0)
+                    realm = NULL;
+                st = identity_krb5_principal(&id, realm, &principal);
+                krb5_free_default_realm(k, realm);
+                krb5_free_context(k);
+            } else {
+                st = identity_krb5_principal(&id, NULL, &principal);
+            }
+            if (st != SEC_E_OK)
+                goto out;
+        }
+        st = acquire_default(c, principal != NULL ? principal
+                                                  : args->principal,
+                             expiry);
+    }
+out:
+    identity_clear(&id);
+    free(principal);
+    if (st != SEC_E_OK) {
+        handle_obj_unref(&c->h);
+        return st;
+    }
+    *out = c;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS
+krb_creds_ready(struct gss_cred *c)
+{
+    krb5_get_init_creds_opt *opt = NULL;
+    krb5_init_creds_context ictx = NULL;
+    krb5_creds creds;
+    krb5_ccache cc = NULL;
+    krb5_error_code code;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    if (c->gcred != GSS_C_NO_CREDENTIAL)
+        return SEC_E_OK;
+    if (c->kctx == NULL || c->password == NULL)
+        return SEC_E_NO_CREDENTIALS;
+    memset(&creds, 0, sizeof(creds));
+
+    code = krb5_get_init_creds_opt_alloc(c->kctx, &opt);
+    if (code != 0)
+        goto krb_fail;
+    /* Forwardable, so ISC_REQ_DELEGATE can forward the TGT. */
+    krb5_get_init_creds_opt_set_forwardable(opt, 1);
+    code = krb5_init_creds_init(c->kctx, c->client, NULL, NULL, 0, opt,
+                                &ictx);
+    if (code != 0)
+        goto krb_fail;
+    code = krb5_init_creds_set_password(c->kctx, ictx, c->password);
+    if (code != 0)
+        goto krb_fail;
+    code = krb5_init_creds_get(c->kctx, ictx);
+    if (code != 0)
+        goto krb_fail;
+    code = krb5_init_creds_get_creds(c->kctx, ictx, &creds);
+    if (code != 0)
+        goto krb_fail;
+    code = krb5_cc_new_unique(c->kctx, "MEMORY", NULL, &cc);
+    if (code != 0)
+        goto krb_fail;
+    code = krb5_cc_initialize(c->kctx, cc, creds.client);
+    if (code == 0)
+        code = krb5_cc_store_cred(c->kctx, cc, &creds);
+    if (code != 0)
+        goto krb_fail;
+    maj = gss_krb5_import_cred(&min, cc, creds.client, NULL, &c->gcred);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_INIT);
+        c->gcred = GSS_C_NO_CREDENTIAL;
+        goto out;
+    }
+    c->ccache = cc;
+    cc = NULL;
+    c->expiry = gss_timestamp(creds.times.endtime);
+    /* The ticket is in hand: the password is no longer needed. */
+    mem_free_secret_str(c->password);
+    c->password = NULL;
+    st = SEC_E_OK;
+    goto out;
+
+krb_fail:
+    st = map_krb5(c->kctx, code, MAP_INIT);
+out:
+    if (cc != NULL)
+        krb5_cc_destroy(c->kctx, cc);
+    krb5_free_cred_contents(c->kctx, &creds);
+    if (ictx != NULL)
+        krb5_init_creds_free(c->kctx, ictx);
+    if (opt != NULL)
+        krb5_get_init_creds_opt_free(c->kctx, opt);
+    return st;
+}
+
+SECURITY_STATUS
+krb_creds_query(struct handle_obj *obj, ULONG attr, void *buffer, bool wide)
+{
+    struct gss_cred *c = (struct gss_cred *)obj;
+    SecPkgCredentials_NamesA *names = buffer;
+    SECURITY_STATUS st;
+
+    if (attr != SECPKG_CRED_ATTR_NAMES)
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    pthread_mutex_lock(&c->lock);
+    if (c->principal == NULL) {
+        st = SEC_E_NO_CREDENTIALS;
+    } else {
+        void *s = ctxbuf_string(c->principal, wide);
+
+        st = s != NULL ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
+        if (s != NULL)
+            names->sUserName = s;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}

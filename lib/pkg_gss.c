@@ -1,0 +1,1316 @@
+/*
+ * pkg_gss.c - the GSS-API engine behind the Kerberos package (and, with
+ * another mechanism, Negotiate and NTLM).
+ *
+ * Windows semantics kept here (DESIGN.md, "Windows semantics to keep"):
+ *  - output tokens go to the SECBUFFER_TOKEN found by type; with
+ *    ISC_REQ_ALLOCATE_MEMORY they are allocated for the caller
+ *    (FreeContextBuffer), otherwise a buffer too small is
+ *    SEC_E_BUFFER_TOO_SMALL;
+ *  - returned attributes are what GSS granted, translated from GSS flags;
+ *  - EncryptMessage writes the RFC 4121 wrap header into the TOKEN buffer
+ *    and the ciphertext in place in DATA, so TOKEN||DATA is a token MIT's
+ *    gss_unwrap accepts (Microsoft, "SSPI/Kerberos Interoperability with
+ *    GSSAPI"); DecryptMessage also takes one SECBUFFER_STREAM;
+ *  - no plaintext is left in the caller's buffers when a message is
+ *    rejected (tampered, replayed, out of order).
+ */
+#include "setup.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gssapi/gssapi_ext.h>
+
+#include "gss_int.h"
+#include "internal.h"
+
+const struct gss_mech gss_mech_kerberos = {
+    /* 1.2.840.113554.1.2.2, RFC 1964 */
+    .oid = { 9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" },
+    .krb5 = true,
+};
+
+struct gss_ctx {
+    struct handle_obj h;
+    pthread_mutex_t lock;
+    struct gss_cred *cred;          /* referenced */
+    const struct gss_mech *mech;
+    gss_ctx_id_t gctx;
+    gss_name_t target;              /* initiator: the target's name */
+    gss_cred_id_t delegated;        /* acceptor: forwarded TGT, if any */
+    bool initiator;
+    bool established;
+    ULONG req;                      /* ISC_REQ_* or ASC_REQ_* asked for */
+    ULONG attrs;                    /* ISC_RET_* or ASC_RET_* granted */
+    OM_uint32 gss_flags;
+    SecPkgContext_Sizes sizes;
+    ULONG header_len;               /* wrap header actually written */
+    int64_t start;                  /* UNIX time the context was made */
+    OM_uint32 lifetime;             /* seconds, from establishment */
+};
+
+/* ------------------------------------------------------------- flags */
+
+struct flag_map {
+    ULONG sspi;
+    OM_uint32 gss;
+};
+
+/* ISC_REQ_* to GSS request flags (values differ: ISC_REQ_DELEGATE is 1,
+ * GSS_C_DELEG_FLAG is 1, but ISC_REQ_INTEGRITY is 0x10000, GSS 32). */
+static const struct flag_map isc_req_map[] = {
+    { ISC_REQ_DELEGATE, GSS_C_DELEG_FLAG },
+    { ISC_REQ_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG },
+    { ISC_REQ_REPLAY_DETECT, GSS_C_REPLAY_FLAG },
+    { ISC_REQ_SEQUENCE_DETECT, GSS_C_SEQUENCE_FLAG },
+    { ISC_REQ_CONFIDENTIALITY, GSS_C_CONF_FLAG },
+    { ISC_REQ_INTEGRITY, GSS_C_INTEG_FLAG },
+    { ISC_REQ_USE_DCE_STYLE, GSS_C_DCE_STYLE },
+    { ISC_REQ_IDENTIFY, GSS_C_IDENTIFY_FLAG },
+};
+
+static const struct flag_map isc_ret_map[] = {
+    { ISC_RET_DELEGATE, GSS_C_DELEG_FLAG },
+    { ISC_RET_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG },
+    { ISC_RET_REPLAY_DETECT, GSS_C_REPLAY_FLAG },
+    { ISC_RET_SEQUENCE_DETECT, GSS_C_SEQUENCE_FLAG },
+    { ISC_RET_CONFIDENTIALITY, GSS_C_CONF_FLAG },
+    { ISC_RET_INTEGRITY, GSS_C_INTEG_FLAG },
+    { ISC_RET_USED_DCE_STYLE, GSS_C_DCE_STYLE },
+    { ISC_RET_IDENTIFY, GSS_C_IDENTIFY_FLAG },
+};
+
+static const struct flag_map asc_ret_map[] = {
+    { ASC_RET_DELEGATE, GSS_C_DELEG_FLAG },
+    { ASC_RET_MUTUAL_AUTH, GSS_C_MUTUAL_FLAG },
+    { ASC_RET_REPLAY_DETECT, GSS_C_REPLAY_FLAG },
+    { ASC_RET_SEQUENCE_DETECT, GSS_C_SEQUENCE_FLAG },
+    { ASC_RET_CONFIDENTIALITY, GSS_C_CONF_FLAG },
+    { ASC_RET_INTEGRITY, GSS_C_INTEG_FLAG },
+    { ASC_RET_USED_DCE_STYLE, GSS_C_DCE_STYLE },
+    { ASC_RET_IDENTIFY, GSS_C_IDENTIFY_FLAG },
+};
+
+#define NFLAGS(m) (sizeof(m) / sizeof((m)[0]))
+
+static OM_uint32
+to_gss(const struct flag_map *m, size_t n, ULONG sspi)
+{
+    OM_uint32 g = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (sspi & m[i].sspi)
+            g |= m[i].gss;
+    return g;
+}
+
+static ULONG
+to_sspi(const struct flag_map *m, size_t n, OM_uint32 gss)
+{
+    ULONG s = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (gss & m[i].gss)
+            s |= m[i].sspi;
+    return s;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+ctx_destroy(struct handle_obj *obj)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    OM_uint32 min;
+
+    if (c->gctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&min, &c->gctx, GSS_C_NO_BUFFER);
+    if (c->delegated != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &c->delegated);
+    gss_release_name(&min, &c->target);
+    handle_obj_unref(c->cred != NULL ? &c->cred->h : NULL);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static struct gss_ctx *
+ctx_new(struct gss_cred *cred, bool initiator)
+{
+    struct gss_ctx *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    handle_obj_init(&c->h, HANDLE_CTX, cred->h.pkg, ctx_destroy);
+    pthread_mutex_init(&c->lock, NULL);
+    handle_obj_ref(&cred->h);
+    c->cred = cred;
+    c->mech = cred->mech;
+    c->gctx = GSS_C_NO_CONTEXT;
+    c->target = GSS_C_NO_NAME;
+    c->delegated = GSS_C_NO_CREDENTIAL;
+    c->initiator = initiator;
+    c->start = (int64_t)time(NULL);
+    return c;
+}
+
+/*
+ * Turn a Windows target name into a GSS name:
+ *   "svc/host"            host-based service svc@host (the KDC's realm
+ *                         for host comes from domain_realm or referrals,
+ *                         as Windows finds an SPN's domain)
+ *   "svc/host:port", "svc/host@REALM", "a/b/c"
+ *                         a Kerberos principal name, as written
+ *   "svc@host"            GSS-style host-based service
+ *   "user@REALM"          a principal (UPN), when the part after '@' is
+ *                         upper case like a realm
+ *   "name"                a principal in the default realm
+ */
+static SECURITY_STATUS
+import_target(const char *target, gss_name_t *out)
+{
+    const char *slash, *at;
+    gss_buffer_desc b;
+    gss_OID type = GSS_KRB5_NT_PRINCIPAL_NAME;
+    char *tmp = NULL;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    *out = GSS_C_NO_NAME;
+    if (target == NULL || *target == '\0')
+        return SEC_E_TARGET_UNKNOWN;
+    slash = strchr(target, '/');
+    at = strchr(target, '@');
+    if (slash != NULL && at == NULL && strchr(slash + 1, '/') == NULL
+        && strchr(slash + 1, ':') == NULL && slash != target
+        && slash[1] != '\0') {
+        size_t n = strlen(target);
+
+        tmp = strdup(target);
+        if (tmp == NULL)
+            return SEC_E_INSUFFICIENT_MEMORY;
+        tmp[slash - target] = '@';
+        b.value = tmp;
+        b.length = n;
+        type = GSS_C_NT_HOSTBASED_SERVICE;
+    } else if (slash == NULL && at != NULL) {
+        const char *p;
+        bool realm_like = at[1] != '\0';
+
+        for (p = at + 1; *p != '\0'; p++)
+            if (*p >= 'a' && *p <= 'z')
+                realm_like = false;
+        if (!realm_like)
+            type = GSS_C_NT_HOSTBASED_SERVICE;
+        b.value = (void *)target;
+        b.length = strlen(target);
+    } else {
+        b.value = (void *)target;
+        b.length = strlen(target);
+    }
+    maj = gss_import_name(&min, &b, type, out);
+    st = GSS_ERROR(maj) ? map_gss(maj, min, GSS_C_NO_OID, MAP_INIT)
+                        : SEC_E_OK;
+    if (st != SEC_E_OK && st != SEC_E_INSUFFICIENT_MEMORY)
+        st = SEC_E_TARGET_UNKNOWN;
+    free(tmp);
+    return st;
+}
+
+/*
+ * SECBUFFER_CHANNEL_BINDINGS (a SEC_CHANNEL_BINDINGS with its data after
+ * it) to GSS channel bindings. *out points into the caller's buffer.
+ * Returns SEC_E_OK (also when there is none: *present false) or
+ * SEC_E_BAD_BINDINGS for a structure whose offsets leave the buffer.
+ */
+static SECURITY_STATUS
+channel_bindings(const SecBufferDesc *in, struct gss_channel_bindings_struct
+                 *out, bool *present)
+{
+    SecBuffer *b = secbuf_find(in, SECBUFFER_CHANNEL_BINDINGS, 0);
+    const SEC_CHANNEL_BINDINGS *cb;
+    const unsigned char *base;
+
+    *present = false;
+    if (b == NULL)
+        return SEC_E_OK;
+    if (b->cbBuffer < sizeof(*cb) || b->pvBuffer == NULL)
+        return SEC_E_BAD_BINDINGS;
+    cb = b->pvBuffer;
+    base = b->pvBuffer;
+#define CB_FITS(off, len) \
+    ((uint64_t)(off) + (uint64_t)(len) <= (uint64_t)b->cbBuffer)
+    if (!CB_FITS(cb->dwInitiatorOffset, cb->cbInitiatorLength)
+        || !CB_FITS(cb->dwAcceptorOffset, cb->cbAcceptorLength)
+        || !CB_FITS(cb->dwApplicationDataOffset,
+                    cb->cbApplicationDataLength))
+        return SEC_E_BAD_BINDINGS;
+#undef CB_FITS
+    out->initiator_addrtype = cb->dwInitiatorAddrType;
+    out->initiator_address.length = cb->cbInitiatorLength;
+    out->initiator_address.value = cb->cbInitiatorLength
+        ? (void *)(base + cb->dwInitiatorOffset) : NULL;
+    out->acceptor_addrtype = cb->dwAcceptorAddrType;
+    out->acceptor_address.length = cb->cbAcceptorLength;
+    out->acceptor_address.value = cb->cbAcceptorLength
+        ? (void *)(base + cb->dwAcceptorOffset) : NULL;
+    out->application_data.length = cb->cbApplicationDataLength;
+    out->application_data.value = cb->cbApplicationDataLength
+        ? (void *)(base + cb->dwApplicationDataOffset) : NULL;
+    *present = true;
+    return SEC_E_OK;
+}
+
+/*
+ * Check that an output token of len bytes can be delivered, before any
+ * state is committed. Returns SEC_E_OK or SEC_E_BUFFER_TOO_SMALL.
+ */
+static SECURITY_STATUS
+output_fits(const SecBufferDesc *out, bool allocate, size_t len)
+{
+    SecBuffer *b;
+
+    if (len == 0 || allocate)
+        return SEC_E_OK;
+    b = secbuf_find(out, SECBUFFER_TOKEN, 0);
+    if (b == NULL || b->pvBuffer == NULL || b->cbBuffer < len)
+        return SEC_E_BUFFER_TOO_SMALL;
+    return SEC_E_OK;
+}
+
+/* Deliver an output token (output_fits() said it fits). */
+static SECURITY_STATUS
+output_put(SecBufferDesc *out, bool allocate, const gss_buffer_desc *tok,
+           bool *allocated)
+{
+    SecBuffer *b = secbuf_find(out, SECBUFFER_TOKEN, 0);
+
+    *allocated = false;
+    if (b == NULL)
+        return SEC_E_OK;            /* nothing to deliver, nowhere to */
+    if (tok->length == 0) {
+        b->cbBuffer = 0;
+        if (allocate)
+            b->pvBuffer = NULL;
+        return SEC_E_OK;
+    }
+    if (allocate) {
+        void *p = ctxbuf_alloc(tok->length);
+
+        if (p == NULL)
+            return SEC_E_INSUFFICIENT_MEMORY;
+        memcpy(p, tok->value, tok->length);
+        b->pvBuffer = p;
+        *allocated = true;
+    } else {
+        memcpy(b->pvBuffer, tok->value, tok->length);
+    }
+    b->cbBuffer = (ULONG)tok->length;
+    return SEC_E_OK;
+}
+
+static bool
+is_rfc4121(struct gss_ctx *c)
+{
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    OM_uint32 maj, min;
+    bool cfx = true;
+
+    /* The session key's enctype: RFC 3961 simplified profile enctypes
+     * (AES) use RFC 4121 tokens; DES and RC4 use RFC 1964 ones. */
+    maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
+                                         GSS_C_INQ_SSPI_SESSION_KEY, &set);
+    if (!GSS_ERROR(maj) && set != GSS_C_NO_BUFFER_SET && set->count >= 2) {
+        /* Second buffer: the enctype as an OID
+         * 1.2.840.113554.1.2.2.4.<enctype>. */
+        const unsigned char *o = set->elements[1].value;
+        size_t n = set->elements[1].length;
+
+        if (n > 0) {
+            unsigned et = o[n - 1];
+
+            cfx = et != ENCTYPE_ARCFOUR_HMAC && et != ENCTYPE_DES_CBC_CRC
+                  && et != ENCTYPE_DES_CBC_MD5 && et != ENCTYPE_DES3_CBC_SHA1
+                  && et != ENCTYPE_ARCFOUR_HMAC_EXP;
+        }
+    }
+    gss_release_buffer_set(&min, &set);
+    return cfx;
+}
+
+/* Sizes, once the context is established. */
+static void
+compute_sizes(struct gss_ctx *c)
+{
+    gss_iov_buffer_desc iov[3];
+    OM_uint32 maj, min;
+
+    c->sizes.cbMaxToken = c->h.pkg->max_token;
+    /* Windows reports 1 for Kerberos (the observed value; AES-CTS needs
+     * no padding). */
+    c->sizes.cbBlockSize = 1;
+    memset(iov, 0, sizeof(iov));
+    iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
+    iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+    iov[1].buffer.length = 1;
+    iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING;
+    maj = gss_wrap_iov_length(&min, c->gctx, 1, GSS_C_QOP_DEFAULT, NULL,
+                              iov, 3);
+    c->header_len = GSS_ERROR(maj) ? 0 : (ULONG)iov[0].buffer.length;
+    /* Windows reports 76 for AES although it writes 60: room for the
+     * 16-byte EC of DCE style (PowerShell issue 20168 trace; FreeRDP
+     * PR 8307). Callers size TOKEN buffers from this value. */
+    c->sizes.cbSecurityTrailer = c->header_len
+                                 + (is_rfc4121(c) ? 16 : 0);
+    memset(iov, 0, sizeof(iov));
+    iov[0].type = GSS_IOV_BUFFER_TYPE_MIC_TOKEN;
+    maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, 1);
+    c->sizes.cbMaxSignature = GSS_ERROR(maj) ? 0
+                              : (ULONG)iov[0].buffer.length;
+}
+
+/* --------------------------------------------------------- handshakes */
+
+static SECURITY_STATUS
+gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
+               const struct init_args *args, ULONG *attrs,
+               TimeStamp *expiry)
+{
+    struct gss_cred *cred = (struct gss_cred *)cred_obj;
+    struct gss_ctx *c = (struct gss_ctx *)*ctx_obj, *fresh = NULL;
+    struct gss_channel_bindings_struct cb;
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    gss_name_t target = GSS_C_NO_NAME;
+    OM_uint32 maj, min, ret_flags = 0, time_rec = 0;
+    bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0;
+    bool have_cb, allocated = false;
+    SecBuffer *tok;
+    SECURITY_STATUS st;
+
+    if (c == NULL) {
+        if (!(cred->use & SECPKG_CRED_OUTBOUND))
+            return SEC_E_NO_CREDENTIALS;
+        pthread_mutex_lock(&cred->lock);
+        st = krb_creds_ready(cred);
+        pthread_mutex_unlock(&cred->lock);
+        if (st != SEC_E_OK)
+            return st;
+        st = import_target(args->target, &target);
+        if (st != SEC_E_OK)
+            return st;
+        fresh = c = ctx_new(cred, true);
+        if (c == NULL) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            goto out;
+        }
+        c->req = args->req;
+        c->target = target;
+        target = GSS_C_NO_NAME;
+    } else {
+        if (cred != NULL && cred != c->cred)
+            return SEC_E_WRONG_CREDENTIAL_HANDLE;
+        if (!c->initiator)
+            return SEC_E_INVALID_HANDLE;
+    }
+
+    tok = secbuf_find(args->input, SECBUFFER_TOKEN, 0);
+    if (tok != NULL) {
+        in.value = tok->pvBuffer;
+        in.length = tok->cbBuffer;
+    } else if (fresh == NULL) {
+        /* A continuation call must bring the peer's token. */
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
+    st = channel_bindings(args->input, &cb, &have_cb);
+    if (st != SEC_E_OK)
+        goto out;
+
+    pthread_mutex_lock(&c->lock);
+    if (c->established) {
+        pthread_mutex_unlock(&c->lock);
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
+    maj = gss_init_sec_context(&min, cred != NULL ? cred->gcred
+                                                  : c->cred->gcred,
+                               &c->gctx, c->target,
+                               (gss_OID)&c->mech->oid,
+                               to_gss(isc_req_map, NFLAGS(isc_req_map),
+                                      c->req),
+                               GSS_C_INDEFINITE,
+                               have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
+                               &in, NULL, &out, &ret_flags, &time_rec);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_INIT);
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
+    st = output_fits(args->output, allocate, out.length);
+    if (st == SEC_E_OK)
+        st = output_put(args->output, allocate, &out, &allocated);
+    if (st != SEC_E_OK) {
+        /* First call: dropping the fresh context undoes everything (an
+         * AP-REQ can be made again). */
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
+    c->gss_flags = ret_flags;
+    c->attrs = to_sspi(isc_ret_map, NFLAGS(isc_ret_map), ret_flags);
+    /* Report confidentiality and integrity only when asked for: Windows
+     * refuses EncryptMessage on a context made without
+     * ISC_REQ_CONFIDENTIALITY (pyspnego docs/exceptions/wrapping.md). */
+    c->attrs &= ~((ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)
+                  & ~(c->req & (ISC_REQ_CONFIDENTIALITY
+                                | ISC_REQ_INTEGRITY)));
+    if (maj == GSS_S_COMPLETE) {
+        c->established = true;
+        c->lifetime = time_rec;
+        compute_sizes(c);
+        st = SEC_E_OK;
+    } else {
+        st = SEC_I_CONTINUE_NEEDED;
+    }
+    *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
+    if (time_rec != GSS_C_INDEFINITE)
+        *expiry = gss_timestamp((int64_t)time(NULL) + time_rec);
+    else
+        expiry->QuadPart = TIMESTAMP_NEVER;
+    pthread_mutex_unlock(&c->lock);
+    if (fresh != NULL) {
+        *ctx_obj = &fresh->h;
+        fresh = NULL;
+    }
+out:
+    gss_release_buffer(&min, &out);
+    gss_release_name(&min, &target);
+    if (fresh != NULL)
+        handle_obj_unref(&fresh->h);
+    return st;
+}
+
+static SECURITY_STATUS
+gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
+           const struct accept_args *args, ULONG *attrs, TimeStamp *expiry)
+{
+    struct gss_cred *cred = (struct gss_cred *)cred_obj;
+    struct gss_ctx *c = (struct gss_ctx *)*ctx_obj, *fresh = NULL;
+    struct gss_channel_bindings_struct cb;
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
+    OM_uint32 maj, min, ret_flags = 0, time_rec = 0;
+    bool allocate = (args->req & ASC_REQ_ALLOCATE_MEMORY) != 0;
+    bool have_cb, allocated = false;
+    SecBuffer *tok;
+    SECURITY_STATUS st;
+
+    tok = secbuf_find(args->input, SECBUFFER_TOKEN, 0);
+    if (tok == NULL || tok->cbBuffer == 0)
+        return SEC_E_INVALID_TOKEN;
+    in.value = tok->pvBuffer;
+    in.length = tok->cbBuffer;
+    st = channel_bindings(args->input, &cb, &have_cb);
+    if (st != SEC_E_OK)
+        return st;
+    if (c == NULL) {
+        if (!(cred->use & SECPKG_CRED_INBOUND))
+            return SEC_E_NO_CREDENTIALS;
+        fresh = c = ctx_new(cred, false);
+        if (c == NULL)
+            return SEC_E_INSUFFICIENT_MEMORY;
+        c->req = args->req;
+    } else {
+        if (cred != NULL && cred != c->cred)
+            return SEC_E_WRONG_CREDENTIAL_HANDLE;
+        if (c->initiator)
+            return SEC_E_INVALID_HANDLE;
+    }
+
+    pthread_mutex_lock(&c->lock);
+    if (c->established) {
+        pthread_mutex_unlock(&c->lock);
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
+    maj = gss_accept_sec_context(&min, &c->gctx, c->cred->gcred, &in,
+                                 have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
+                                 NULL, NULL, &out, &ret_flags, &time_rec,
+                                 &deleg);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_ACCEPT);
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
+    st = output_fits(args->output, allocate, out.length);
+    if (st == SEC_E_OK)
+        st = output_put(args->output, allocate, &out, &allocated);
+    if (st != SEC_E_OK) {
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
+    if (deleg != GSS_C_NO_CREDENTIAL) {
+        c->delegated = deleg;
+        deleg = GSS_C_NO_CREDENTIAL;
+    }
+    c->gss_flags = ret_flags;
+    c->attrs = to_sspi(asc_ret_map, NFLAGS(asc_ret_map), ret_flags);
+    if (maj == GSS_S_COMPLETE) {
+        c->established = true;
+        c->lifetime = time_rec;
+        compute_sizes(c);
+        st = SEC_E_OK;
+    } else {
+        st = SEC_I_CONTINUE_NEEDED;
+    }
+    *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
+    if (time_rec != GSS_C_INDEFINITE)
+        *expiry = gss_timestamp((int64_t)time(NULL) + time_rec);
+    else
+        expiry->QuadPart = TIMESTAMP_NEVER;
+    pthread_mutex_unlock(&c->lock);
+    if (fresh != NULL) {
+        *ctx_obj = &fresh->h;
+        fresh = NULL;
+    }
+out:
+    if (deleg != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &deleg);
+    gss_release_buffer(&min, &out);
+    if (fresh != NULL)
+        handle_obj_unref(&fresh->h);
+    return st;
+}
+
+/* ----------------------------------------------------------- messages */
+
+#define MAX_IOV 16
+
+/* Wipe every DATA buffer of a rejected message: what MIT decrypted in
+ * place must not reach the caller. */
+static void
+wipe_data(SecBufferDesc *msg)
+{
+    ULONG i;
+
+    for (i = 0; i < msg->cBuffers; i++) {
+        SecBuffer *b = &msg->pBuffers[i];
+
+        if ((SECBUF_TYPE(b) == SECBUFFER_DATA
+             || SECBUF_TYPE(b) == SECBUFFER_STREAM)
+            && !(b->BufferType & SECBUFFER_READONLY) && b->pvBuffer != NULL)
+            mem_wipe(b->pvBuffer, b->cbBuffer);
+    }
+}
+
+static SECURITY_STATUS
+ctx_ready(struct gss_ctx *c)
+{
+    return c->established ? SEC_E_OK : SEC_E_INVALID_HANDLE;
+}
+
+/*
+ * Build the IOV array of an Encrypt/Decrypt/Sign/Verify call from the
+ * caller's buffers, Windows layout: TOKEN (one), DATA (one or more),
+ * PADDING (optional). token_type is the GSS type the TOKEN becomes.
+ * Returns SEC_E_INVALID_TOKEN when the TOKEN or every DATA is missing.
+ */
+static SECURITY_STATUS
+build_iov(SecBufferDesc *msg, OM_uint32 token_type, bool sealing,
+          gss_iov_buffer_desc *iov, SecBuffer **src, size_t *n,
+          size_t *tok_i, size_t *pad_i)
+{
+    size_t k = 0, ndata = 0, ntok = 0;
+    ULONG i;
+
+    *tok_i = *pad_i = (size_t)-1;
+    for (i = 0; i < msg->cBuffers; i++) {
+        SecBuffer *b = &msg->pBuffers[i];
+        ULONG type = SECBUF_TYPE(b);
+        OM_uint32 gtype;
+
+        if (type == SECBUFFER_TOKEN) {
+            if (ntok++ > 0)
+                return SEC_E_INVALID_TOKEN;
+            gtype = token_type;
+            *tok_i = k;
+        } else if (type == SECBUFFER_DATA) {
+            if ((b->BufferType & SECBUFFER_READONLY_WITH_CHECKSUM)
+                == SECBUFFER_READONLY_WITH_CHECKSUM)
+                gtype = sealing ? GSS_IOV_BUFFER_TYPE_SIGN_ONLY
+                                : GSS_IOV_BUFFER_TYPE_DATA;
+            else if (b->BufferType & SECBUFFER_READONLY)
+                continue;       /* neither protected nor signed */
+            else
+                gtype = GSS_IOV_BUFFER_TYPE_DATA;
+            ndata++;
+        } else if (type == SECBUFFER_PADDING && sealing) {
+            gtype = GSS_IOV_BUFFER_TYPE_PADDING;
+            *pad_i = k;
+        } else {
+            continue;
+        }
+        if (k == MAX_IOV)
+            return SEC_E_INVALID_TOKEN;
+        iov[k].type = gtype;
+        iov[k].buffer.value = b->pvBuffer;
+        iov[k].buffer.length = b->cbBuffer;
+        src[k] = b;
+        k++;
+    }
+    if (ntok == 0 || ndata == 0)
+        return SEC_E_INVALID_TOKEN;
+    *n = k;
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS
+gssp_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    gss_iov_buffer_desc iov[MAX_IOV], len_iov[MAX_IOV];
+    SecBuffer *src[MAX_IOV];
+    size_t n, tok_i, pad_i;
+    int conf = qop != SECQOP_WRAP_NO_ENCRYPT;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    (void)seq;      /* Kerberos keeps its own sequence numbers. */
+    st = build_iov(msg, GSS_IOV_BUFFER_TYPE_HEADER, true, iov, src, &n,
+                   &tok_i, &pad_i);
+    if (st != SEC_E_OK)
+        return st;
+    pthread_mutex_lock(&c->lock);
+    st = ctx_ready(c);
+    if (st != SEC_E_OK)
+        goto out;
+    if (conf && !(c->attrs & (c->initiator ? ISC_RET_CONFIDENTIALITY
+                                           : ASC_RET_CONFIDENTIALITY))) {
+        /* Windows: no confidentiality was negotiated (pyspnego
+         * docs/exceptions/wrapping.md, "wrap - no confidentiality"). */
+        st = SEC_E_UNSUPPORTED_FUNCTION;
+        goto out;
+    }
+    /* Sizes first, so a short TOKEN or PADDING fails before a sequence
+     * number is spent (no half-changed context). */
+    memcpy(len_iov, iov, n * sizeof(iov[0]));
+    maj = gss_wrap_iov_length(&min, c->gctx, conf, GSS_C_QOP_DEFAULT, NULL,
+                              len_iov, (int)n);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_WRAP);
+        goto out;
+    }
+    if (iov[tok_i].buffer.length < len_iov[tok_i].buffer.length
+        || (pad_i != (size_t)-1
+            && iov[pad_i].buffer.length < len_iov[pad_i].buffer.length)) {
+        st = SEC_E_BUFFER_TOO_SMALL;
+        goto out;
+    }
+    iov[tok_i].buffer.length = len_iov[tok_i].buffer.length;
+    if (pad_i != (size_t)-1)
+        iov[pad_i].buffer.length = len_iov[pad_i].buffer.length;
+    maj = gss_wrap_iov(&min, c->gctx, conf, GSS_C_QOP_DEFAULT, NULL, iov,
+                       (int)n);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_WRAP);
+        goto out;
+    }
+    src[tok_i]->cbBuffer = (ULONG)iov[tok_i].buffer.length;
+    if (pad_i != (size_t)-1)
+        src[pad_i]->cbBuffer = (ULONG)iov[pad_i].buffer.length;
+    st = SEC_E_OK;
+out:
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
+static SECURITY_STATUS
+gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
+            ULONG *qop)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    gss_iov_buffer_desc iov[MAX_IOV];
+    SecBuffer *src[MAX_IOV], *stream, *data = NULL;
+    size_t n, tok_i, pad_i;
+    int conf = 0;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    (void)seq;
+    stream = secbuf_find(msg, SECBUFFER_STREAM, 0);
+    if (stream != NULL) {
+        /* One whole token in STREAM; the DATA buffer receives a pointer
+         * to the plaintext inside it (Microsoft, "SSPI/Kerberos
+         * Interoperability with GSSAPI"). */
+        data = secbuf_find(msg, SECBUFFER_DATA, 0);
+        if (data == NULL || stream->pvBuffer == NULL)
+            return SEC_E_INVALID_TOKEN;
+        memset(iov, 0, 2 * sizeof(iov[0]));
+        iov[0].type = GSS_IOV_BUFFER_TYPE_STREAM;
+        iov[0].buffer.value = stream->pvBuffer;
+        iov[0].buffer.length = stream->cbBuffer;
+        iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+        n = 2;
+    } else {
+        st = build_iov(msg, GSS_IOV_BUFFER_TYPE_HEADER, true, iov, src, &n,
+                       &tok_i, &pad_i);
+        if (st != SEC_E_OK)
+            return st;
+    }
+    pthread_mutex_lock(&c->lock);
+    st = ctx_ready(c);
+    if (st != SEC_E_OK)
+        goto out;
+    maj = gss_unwrap_iov(&min, c->gctx, &conf, NULL, iov, (int)n);
+    if (maj != GSS_S_COMPLETE) {
+        /* Errors and sequence problems alike: nothing decrypted may
+         * reach the caller. */
+        st = map_gss(maj, min, &c->mech->oid, MAP_UNWRAP);
+        if (st == SEC_E_OK)
+            st = SEC_E_INTERNAL_ERROR;
+        wipe_data(msg);
+        goto out;
+    }
+    if (data != NULL) {
+        data->pvBuffer = iov[1].buffer.value;
+        data->cbBuffer = (ULONG)iov[1].buffer.length;
+    }
+    if (qop != NULL)
+        *qop = conf ? 0 : SECQOP_WRAP_NO_ENCRYPT;
+    st = SEC_E_OK;
+out:
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
+static SECURITY_STATUS
+gssp_sign(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    gss_iov_buffer_desc iov[MAX_IOV], len_iov[MAX_IOV];
+    SecBuffer *src[MAX_IOV];
+    size_t n, tok_i, pad_i;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    /* Windows' Kerberos ignores other QOP values (pyspnego
+     * docs/exceptions/wrapping.md, "sign - invalid qop"). */
+    (void)qop;
+    (void)seq;
+    st = build_iov(msg, GSS_IOV_BUFFER_TYPE_MIC_TOKEN, false, iov, src, &n,
+                   &tok_i, &pad_i);
+    if (st != SEC_E_OK)
+        return st;
+    pthread_mutex_lock(&c->lock);
+    st = ctx_ready(c);
+    if (st != SEC_E_OK)
+        goto out;
+    memcpy(len_iov, iov, n * sizeof(iov[0]));
+    maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, len_iov,
+                                 (int)n);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_MIC);
+        goto out;
+    }
+    if (iov[tok_i].buffer.length < len_iov[tok_i].buffer.length) {
+        st = SEC_E_BUFFER_TOO_SMALL;
+        goto out;
+    }
+    iov[tok_i].buffer.length = len_iov[tok_i].buffer.length;
+    maj = gss_get_mic_iov(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, (int)n);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_MIC);
+        goto out;
+    }
+    src[tok_i]->cbBuffer = (ULONG)iov[tok_i].buffer.length;
+    st = SEC_E_OK;
+out:
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
+static SECURITY_STATUS
+gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq, ULONG *qop)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    gss_iov_buffer_desc iov[MAX_IOV];
+    SecBuffer *src[MAX_IOV];
+    size_t n, tok_i, pad_i;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    (void)seq;
+    st = build_iov(msg, GSS_IOV_BUFFER_TYPE_MIC_TOKEN, false, iov, src, &n,
+                   &tok_i, &pad_i);
+    if (st != SEC_E_OK)
+        return st;
+    pthread_mutex_lock(&c->lock);
+    st = ctx_ready(c);
+    if (st != SEC_E_OK)
+        goto out;
+    maj = gss_verify_mic_iov(&min, c->gctx, NULL, iov, (int)n);
+    if (maj != GSS_S_COMPLETE) {
+        st = map_gss(maj, min, &c->mech->oid, MAP_VERIFY);
+        if (st == SEC_E_OK)
+            st = SEC_E_INTERNAL_ERROR;
+        goto out;
+    }
+    /* pfQOP is left alone on failure, as Windows does (Wine
+     * dlls/secur32/tests/ntlm.c, testSignSeal). */
+    if (qop != NULL)
+        *qop = 0;
+    st = SEC_E_OK;
+out:
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
+/* --------------------------------------------------------- attributes */
+
+/* Display name of a GSS name into a new string; NULL on failure. */
+static char *
+name_string(gss_name_t name)
+{
+    gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
+    OM_uint32 min;
+    char *s;
+
+    if (GSS_ERROR(gss_display_name(&min, name, &b, NULL)))
+        return NULL;
+    s = strndup(b.value, b.length);
+    gss_release_buffer(&min, &b);
+    return s;
+}
+
+/*
+ * Windows' SECPKG_ATTR_NAMES gives the client as "DOMAIN\user" (observed
+ * for Kerberos acceptors: pyspnego tests/integration). Linux has no
+ * NetBIOS domain names; the first label of the realm stands for it, as
+ * it does by default in Active Directory ("alice@EXAMPLE.COM" ->
+ * "EXAMPLE\alice").
+ */
+static char *
+netlogon_name(const char *principal)
+{
+    const char *at = strrchr(principal, '@');
+    size_t ulen, dlen;
+    char *s;
+
+    if (at == NULL)
+        return strdup(principal);
+    ulen = (size_t)(at - principal);
+    dlen = strcspn(at + 1, ".");
+    s = malloc(dlen + 1 + ulen + 1);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, at + 1, dlen);
+    s[dlen] = '\\';
+    memcpy(s + dlen + 1, principal, ulen);
+    s[dlen + 1 + ulen] = '\0';
+    return s;
+}
+
+/* Fill a SecPkgInfo block describing pkg into a context buffer, as
+ * QuerySecurityPackageInfo would (api_packages.c). */
+static SECURITY_STATUS
+package_info(const struct package *pkg, bool wide, void **out)
+{
+    SECURITY_STATUS st;
+
+    if (wide) {
+        WCHAR *name = NULL;
+
+        st = utf8_to_utf16(pkg->name, (size_t)-1, &name, NULL);
+        if (st == SEC_E_OK)
+            st = QuerySecurityPackageInfoW(name, (PSecPkgInfoW *)out);
+        free(name);
+    } else {
+        st = QuerySecurityPackageInfoA((LPSTR)pkg->name,
+                                       (PSecPkgInfoA *)out);
+    }
+    return st;
+}
+
+static SECURITY_STATUS
+put_string(void **field, const char *s, bool wide)
+{
+    void *p;
+
+    if (s == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    p = ctxbuf_string(s, wide);
+    if (p == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    *field = p;
+    return SEC_E_OK;
+}
+
+static const char *
+enctype_name(int32_t et)
+{
+    switch (et) {
+    case ENCTYPE_AES256_CTS_HMAC_SHA1_96: return "AES256-CTS-HMAC-SHA1-96";
+    case ENCTYPE_AES128_CTS_HMAC_SHA1_96: return "AES128-CTS-HMAC-SHA1-96";
+    case ENCTYPE_AES256_CTS_HMAC_SHA384_192:
+        return "AES256-CTS-HMAC-SHA384-192";
+    case ENCTYPE_AES128_CTS_HMAC_SHA256_128:
+        return "AES128-CTS-HMAC-SHA256-128";
+    case ENCTYPE_ARCFOUR_HMAC: return "RSADSI RC4-HMAC";
+    default: return "unknown";
+    }
+}
+
+static const char *
+checksum_name(int32_t et)
+{
+    switch (et) {
+    case ENCTYPE_AES256_CTS_HMAC_SHA1_96: return "HMAC-SHA1-96-AES256";
+    case ENCTYPE_AES128_CTS_HMAC_SHA1_96: return "HMAC-SHA1-96-AES128";
+    case ENCTYPE_AES256_CTS_HMAC_SHA384_192:
+        return "HMAC-SHA384-192-AES256";
+    case ENCTYPE_AES128_CTS_HMAC_SHA256_128:
+        return "HMAC-SHA256-128-AES128";
+    case ENCTYPE_ARCFOUR_HMAC: return "RSADSI RC4-HMAC";
+    default: return "unknown";
+    }
+}
+
+/* RFC 3961 checksum type paired with each enctype (RFC 3962, 8009). */
+static ULONG
+checksum_type(int32_t et)
+{
+    switch (et) {
+    case ENCTYPE_AES256_CTS_HMAC_SHA1_96: return 16;
+    case ENCTYPE_AES128_CTS_HMAC_SHA1_96: return 15;
+    case ENCTYPE_AES256_CTS_HMAC_SHA384_192: return 20;
+    case ENCTYPE_AES128_CTS_HMAC_SHA256_128: return 19;
+    case ENCTYPE_ARCFOUR_HMAC: return (ULONG)-138;
+    default: return 0;
+    }
+}
+
+/* The session key (acceptor subkey if any, else initiator subkey, as
+ * MIT's GSS_C_INQ_SSPI_SESSION_KEY documents) and its enctype. */
+static SECURITY_STATUS
+session_key(struct gss_ctx *c, gss_buffer_set_t *set, int32_t *enctype)
+{
+    OM_uint32 maj, min;
+    const unsigned char *o;
+    size_t n, i;
+    int32_t et = 0;
+
+    maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
+                                         GSS_C_INQ_SSPI_SESSION_KEY, set);
+    if (GSS_ERROR(maj))
+        return map_gss(maj, min, &c->mech->oid, MAP_QUERY);
+    if (*set == GSS_C_NO_BUFFER_SET || (*set)->count < 2) {
+        gss_release_buffer_set(&min, set);
+        return SEC_E_INTERNAL_ERROR;
+    }
+    /* The enctype is the last arc of 1.2.840.113554.1.2.2.4.<enctype>,
+     * base-128 encoded. */
+    o = (*set)->elements[1].value;
+    n = (*set)->elements[1].length;
+    for (i = 10; i < n; i++)
+        et = (et << 7) | (o[i] & 0x7f);
+    *enctype = et;
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS
+gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
+                  bool wide)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    gss_name_t src = GSS_C_NO_NAME, targ = GSS_C_NO_NAME;
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    char *s1 = NULL, *s2 = NULL;
+    OM_uint32 maj, min;
+    int32_t et = 0;
+    SECURITY_STATUS st;
+
+    pthread_mutex_lock(&c->lock);
+    /* Only what a partial context already knows may be asked early. */
+    if (!c->established && attr != SECPKG_ATTR_PACKAGE_INFO
+        && attr != SECPKG_ATTR_NEGOTIATION_INFO
+        && attr != SECPKG_ATTR_FLAGS) {
+        st = SEC_E_INVALID_HANDLE;
+        goto out;
+    }
+    switch (attr) {
+    case SECPKG_ATTR_SIZES:
+        memcpy(buffer, &c->sizes, sizeof(c->sizes));
+        st = SEC_E_OK;
+        break;
+    case SECPKG_ATTR_FLAGS:
+        ((SecPkgContext_Flags *)buffer)->Flags = c->attrs;
+        st = SEC_E_OK;
+        break;
+    case SECPKG_ATTR_LIFESPAN: {
+        SecPkgContext_Lifespan *l = buffer;
+
+        l->tsStart = gss_timestamp(c->start);
+        if (c->lifetime == GSS_C_INDEFINITE)
+            l->tsExpiry.QuadPart = TIMESTAMP_NEVER;
+        else
+            l->tsExpiry = gss_timestamp(c->start + c->lifetime);
+        st = SEC_E_OK;
+        break;
+    }
+    case SECPKG_ATTR_NAMES:
+    case SECPKG_ATTR_NATIVE_NAMES:
+    case SECPKG_ATTR_AUTHORITY:
+        maj = gss_inquire_context(&min, c->gctx, &src, &targ, NULL, NULL,
+                                  NULL, NULL, NULL);
+        if (GSS_ERROR(maj)) {
+            st = map_gss(maj, min, &c->mech->oid, MAP_QUERY);
+            break;
+        }
+        s1 = name_string(src);
+        s2 = name_string(targ);
+        if (attr == SECPKG_ATTR_NATIVE_NAMES) {
+            SecPkgContext_NativeNamesA *nn = buffer;
+            void *cn = NULL, *sn = NULL;
+
+            st = put_string(&cn, s1, wide);
+            if (st == SEC_E_OK && (st = put_string(&sn, s2, wide))
+                != SEC_E_OK) {
+                ctxbuf_free(cn);
+                break;
+            }
+            if (st == SEC_E_OK) {
+                nn->sClientName = cn;
+                nn->sServerName = sn;
+            }
+        } else if (attr == SECPKG_ATTR_NAMES) {
+            char *nl = s1 != NULL ? netlogon_name(s1) : NULL;
+
+            st = put_string((void **)&((SecPkgContext_NamesA *)buffer)
+                                ->sUserName, nl, wide);
+            free(nl);
+        } else {
+            const char *at = s1 != NULL ? strrchr(s1, '@') : NULL;
+
+            st = put_string((void **)&((SecPkgContext_AuthorityA *)buffer)
+                                ->sAuthorityName,
+                            at != NULL ? at + 1 : NULL, wide);
+        }
+        break;
+    case SECPKG_ATTR_SESSION_KEY: {
+        SecPkgContext_SessionKey *k = buffer;
+        void *p;
+
+        st = session_key(c, &set, &et);
+        if (st != SEC_E_OK)
+            break;
+        p = ctxbuf_alloc(set->elements[0].length);
+        if (p == NULL) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            break;
+        }
+        memcpy(p, set->elements[0].value, set->elements[0].length);
+        k->SessionKey = p;
+        k->SessionKeyLength = (ULONG)set->elements[0].length;
+        break;
+    }
+    case SECPKG_ATTR_KEY_INFO: {
+        SecPkgContext_KeyInfoA *ki = buffer;
+        void *sig = NULL, *enc = NULL;
+
+        st = session_key(c, &set, &et);
+        if (st != SEC_E_OK)
+            break;
+        st = put_string(&sig, checksum_name(et), wide);
+        if (st == SEC_E_OK && (st = put_string(&enc, enctype_name(et),
+                                               wide)) != SEC_E_OK) {
+            ctxbuf_free(sig);
+            break;
+        }
+        if (st != SEC_E_OK)
+            break;
+        ki->sSignatureAlgorithmName = sig;
+        ki->sEncryptAlgorithmName = enc;
+        ki->KeySize = (ULONG)set->elements[0].length * 8;
+        ki->SignatureAlgorithm = checksum_type(et);
+        ki->EncryptAlgorithm = (ULONG)et;
+        break;
+    }
+    case SECPKG_ATTR_PACKAGE_INFO:
+        st = package_info(c->h.pkg, wide,
+                          (void **)&((SecPkgContext_PackageInfoA *)buffer)
+                              ->PackageInfo);
+        break;
+    case SECPKG_ATTR_NEGOTIATION_INFO: {
+        SecPkgContext_NegotiationInfoA *ni = buffer;
+        void *info = NULL;
+
+        st = package_info(c->h.pkg, wide, &info);
+        if (st == SEC_E_OK) {
+            ni->PackageInfo = info;
+            ni->NegotiationState = c->established
+                                   ? SECPKG_NEGOTIATION_COMPLETE
+                                   : SECPKG_NEGOTIATION_IN_PROGRESS;
+        }
+        break;
+    }
+    default:
+        st = SEC_E_UNSUPPORTED_FUNCTION;
+        break;
+    }
+out:
+    pthread_mutex_unlock(&c->lock);
+    gss_release_buffer_set(&min, &set);
+    gss_release_name(&min, &src);
+    gss_release_name(&min, &targ);
+    free(s1);
+    free(s2);
+    return st;
+}
+
+/* -------------------------------------------------- export and import */
+
+static SECURITY_STATUS
+gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
+           void **token)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    gss_buffer_desc blob = GSS_C_EMPTY_BUFFER, again;
+    OM_uint32 maj, min;
+    void *p;
+    SECURITY_STATUS st;
+
+    if (token != NULL)
+        *token = NULL;      /* no Windows token object to hand out */
+    pthread_mutex_lock(&c->lock);
+    if (!c->established) {
+        st = SEC_E_CANNOT_PACK;
+        goto out;
+    }
+    /* gss_export_sec_context consumes the context: re-import it unless
+     * the caller asked Windows' SECPKG_CONTEXT_EXPORT_DELETE_OLD. */
+    maj = gss_export_sec_context(&min, &c->gctx, &blob);
+    if (GSS_ERROR(maj)) {
+        map_gss(maj, min, &c->mech->oid, MAP_EXPORT);
+        st = SEC_E_CANNOT_PACK;
+        goto out;
+    }
+    p = ctxbuf_alloc(blob.length);
+    if (p != NULL)
+        memcpy(p, blob.value, blob.length);
+    if (!(flags & SECPKG_CONTEXT_EXPORT_DELETE_OLD) || p == NULL) {
+        again = blob;
+        maj = gss_import_sec_context(&min, &again, &c->gctx);
+        if (GSS_ERROR(maj)) {
+            /* The old context is gone; say so rather than pretend. */
+            map_gss(maj, min, &c->mech->oid, MAP_IMPORT);
+            c->established = false;
+        }
+    } else {
+        c->established = false;
+    }
+    if (p == NULL) {
+        st = SEC_E_INSUFFICIENT_MEMORY;
+        goto out;
+    }
+    packed->BufferType = SECBUFFER_EMPTY;
+    packed->pvBuffer = p;
+    packed->cbBuffer = (ULONG)blob.length;
+    st = SEC_E_OK;
+out:
+    if (blob.value != NULL) {
+        mem_wipe(blob.value, blob.length);
+        gss_release_buffer(&min, &blob);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
+/*
+ * An imported context needs a credential object for its package; it gets
+ * an empty one (no GSS credential), since the exported context carries
+ * its keys.
+ */
+static void
+empty_cred_destroy(struct handle_obj *obj)
+{
+    struct gss_cred *cr = (struct gss_cred *)obj;
+
+    pthread_mutex_destroy(&cr->lock);
+    free(cr);
+}
+
+static SECURITY_STATUS
+gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
+           struct handle_obj **out)
+{
+    gss_buffer_desc blob = { packed->cbBuffer, packed->pvBuffer };
+    struct gss_cred *cr;
+    struct gss_ctx *c;
+    OM_uint32 maj, min, flags = 0, lifetime = 0;
+    int initiator = 0, open = 0;
+
+    (void)token;
+    cr = calloc(1, sizeof(*cr));
+    if (cr == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    handle_obj_init(&cr->h, HANDLE_CRED, pkg, empty_cred_destroy);
+    pthread_mutex_init(&cr->lock, NULL);
+    cr->mech = pkg->data;
+    cr->gcred = GSS_C_NO_CREDENTIAL;
+    c = ctx_new(cr, false);
+    handle_obj_unref(&cr->h);       /* the context holds it */
+    if (c == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    maj = gss_import_sec_context(&min, &blob, &c->gctx);
+    if (GSS_ERROR(maj)) {
+        SECURITY_STATUS st = map_gss(maj, min, &c->mech->oid, MAP_IMPORT);
+
+        handle_obj_unref(&c->h);
+        return st == SEC_E_INSUFFICIENT_MEMORY ? st : SEC_E_INVALID_TOKEN;
+    }
+    maj = gss_inquire_context(&min, c->gctx, NULL, NULL, &lifetime, NULL,
+                              &flags, &initiator, &open);
+    if (GSS_ERROR(maj)) {
+        handle_obj_unref(&c->h);
+        return map_gss(maj, min, &c->mech->oid, MAP_IMPORT);
+    }
+    c->initiator = initiator != 0;
+    c->established = open != 0;
+    c->gss_flags = flags;
+    c->lifetime = lifetime;
+    c->attrs = initiator ? to_sspi(isc_ret_map, NFLAGS(isc_ret_map), flags)
+                         : to_sspi(asc_ret_map, NFLAGS(asc_ret_map), flags);
+    if (c->established)
+        compute_sizes(c);
+    *out = &c->h;
+    return SEC_E_OK;
+}
+
+/* ------------------------------------------------------------ the ops */
+
+static SECURITY_STATUS
+gssp_acquire(const struct package *pkg, const struct acquire_args *args,
+            struct handle_obj **cred, TimeStamp *expiry)
+{
+    struct gss_cred *c;
+    SECURITY_STATUS st = krb_creds_acquire(pkg, args, &c, expiry);
+
+    *cred = st == SEC_E_OK ? &c->h : NULL;
+    return st;
+}
+
+const struct package_ops gss_package_ops = {
+    .acquire_credentials = gssp_acquire,
+    .query_credentials = krb_creds_query,
+    .initialize_context = gssp_initialize,
+    .accept_context = gssp_accept,
+    .query_context = gssp_query_context,
+    .make_signature = gssp_sign,
+    .verify_signature = gssp_verify,
+    .encrypt = gssp_encrypt,
+    .decrypt = gssp_decrypt,
+    .export_context = gssp_export,
+    .import_context = gssp_import,
+};
