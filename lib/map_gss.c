@@ -224,8 +224,27 @@ map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech, enum map_op op)
 
     text[0] = '\0';
     append_gss_text(text, sizeof(text), major, GSS_C_GSS_CODE, mech);
-    if (minor != 0)
+    if (minor != 0) {
+        size_t before = strlen(text);
+
         append_gss_text(text, sizeof(text), minor, GSS_C_MECH_CODE, mech);
+        if (strlen(text) == before) {
+            /* The mechglue knows only minor codes it handed out itself;
+             * for others, krb5's error tables still have the text. */
+            krb5_context k = NULL;
+            const char *m;
+
+            /* A context loads the error tables (failure path only). */
+            if (krb5_init_context(&k) != 0)
+                k = NULL;
+            m = krb5_get_error_message(k, (krb5_error_code)minor);
+            snprintf(text + before, sizeof(text) - before, "%s%s",
+                     before ? "; " : "", m != NULL ? m : "?");
+            krb5_free_error_message(k, m);
+            if (k != NULL)
+                krb5_free_context(k);
+        }
+    }
     trace_cause("gss %s: major 0x%08x minor %u (%s) -> %s", op_name(op),
                 (unsigned)major, (unsigned)minor, text,
                 sspigss_status_name(st));
@@ -236,14 +255,20 @@ SECURITY_STATUS
 map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
 {
     SECURITY_STATUS st = SEC_E_INTERNAL_ERROR;
+    krb5_context own = NULL;
     const char *msg;
 
     if (code == 0)
         return SEC_E_OK;
     minor_lookup(code, op, &st);
+    /* Without a context krb5 has no error tables loaded. */
+    if (ctx == NULL && krb5_init_context(&own) == 0)
+        ctx = own;
     msg = krb5_get_error_message(ctx, code);
     trace_cause("krb5 %s: %ld (%s) -> %s", op_name(op), (long)code,
                 msg != NULL ? msg : "?", sspigss_status_name(st));
     krb5_free_error_message(ctx, msg);
+    if (own != NULL)
+        krb5_free_context(own);
     return st;
 }

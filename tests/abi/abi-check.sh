@@ -44,7 +44,8 @@ if [ -z "$MINGW_CC" ] || ! command -v "$MINGW_CC" >/dev/null 2>&1; then
     echo "FAIL: the ABI test needs the Win64 cross compiler and the" \
          "mingw-w64 headers:" >&2
     echo "    apt-get install gcc-mingw-w64-x86-64 mingw-w64-x86-64-dev" >&2
-    echo "then run ./configure again (it looks for x86_64-w64-mingw32-gcc)." >&2
+    echo "then run ./configure again (it looks for" \
+         "x86_64-w64-mingw32-gcc)." >&2
     exit 1
 fi
 
@@ -110,10 +111,27 @@ cat > "$tmp/mingw-probe.h" <<'EOF'
 #include <stddef.h>
 EOF
 
-# Object-like macros #defined in our header sources.
-sed -n 's/^[ 	]*#[ 	]*define[ 	][ 	]*\([A-Za-z_][A-Za-z0-9_]*\)\([ 	].*\)\{0,1\}$/\1/p' \
+tab=$(printf '\t')
+
+# Object-like macros #defined in our header sources (a name followed by
+# blank or nothing; "NAME(" is function-like).
+b='[[:blank:]]'
+id='\([A-Za-z_][A-Za-z0-9_]*\)'
+sed -n "s/^$b*#$b*define$b$b*$id\\($b.*\\)\\{0,1\\}\$/\\1/p" \
     "$top"/include/sspigss/*.h "$top"/compat/*.h |
     grep -v '^SSPIGSS_\|^sspigss_' | sort -u > "$tmp/ournames"
+
+# One line per macro name: the name in a string (not expanded), then the
+# macro (expanded), between markers.
+markers() {
+    while read -r m; do echo "@@@ \"$m\" @@@ $m @@@END@@@"; done
+}
+
+# "NAME<TAB>expansion" from the preprocessed marker lines of check_mode.
+expansions() {
+    sed -n "s/^@@@ \"$id\" @@@ *\\(.*\\) *@@@END@@@\$/\\1$tab\\2/p" |
+        sed 's/ *$//'
+}
 
 check_mode() {
     mode=$1
@@ -131,19 +149,17 @@ check_mode() {
     comm -12 "$tmp/ournames" "$w/defined" > "$w/names"
 
     { cat "$tmp/probe.h"
-      while read -r m; do echo "@@@ \"$m\" @@@ $m @@@END@@@"; done < "$w/names"
+      markers < "$w/names"
     } > "$w/expand.c"
     { cat "$tmp/mingw-probe.h"
-      while read -r m; do echo "@@@ \"$m\" @@@ $m @@@END@@@"; done < "$w/names"
+      markers < "$w/names"
     } > "$w/mexpand.c"
     # shellcheck disable=SC2086
-    $CC -std=c11 -E -P $defs $inc "$w/expand.c" 2>&1 |
-        sed -n 's/^@@@ "\([A-Za-z0-9_]*\)" @@@ *\(.*\) *@@@END@@@$/\1	\2/p' |
-        sed 's/ *$//' > "$w/ours.exp"
+    $CC -std=c11 -E -P $defs $inc "$w/expand.c" 2>&1 | expansions \
+        > "$w/ours.exp"
     # shellcheck disable=SC2086
-    $MINGW_CC -std=c11 -E -P $defs "$w/mexpand.c" 2>&1 |
-        sed -n 's/^@@@ "\([A-Za-z0-9_]*\)" @@@ *\(.*\) *@@@END@@@$/\1	\2/p' |
-        sed 's/ *$//' > "$w/theirs.exp"
+    $MINGW_CC -std=c11 -E -P $defs "$w/mexpand.c" 2>&1 | expansions \
+        > "$w/theirs.exp"
 
     # Classes: C numeric constant (compiled), S string, A alias (text),
     # D defined empty (only its existence is checked).
@@ -163,7 +179,8 @@ check_mode() {
 
     # Strings and aliases: same text once L"" and u"" are both written
     # W"". A wide literal must be u"" here (wchar_t is 32-bit on Linux).
-    $AWK -F '\t' '
+    # Prints "same NAME" or "diff NAME: why" for every string and alias.
+    cat "$w/class.S" "$w/class.A" | $AWK -F "$tab" '
         # u8"" is narrow, L"" and u"" are 16-bit wide: write them "" and W""
         function norm(s,    p) {
             s = " " s
@@ -176,26 +193,25 @@ check_mode() {
             sub(/^ /, "", s)
             return s
         }
-        FILENAME == ARGV[1] { want[$1] = 1; next }
+        FILENAME == "-" { want[$1] = 1; next }
         FILENAME == ARGV[2] { theirs[$1] = norm($2); next }
         ($1 in want) {
             if ($2 ~ /(^|[^A-Za-z0-9_])L"/)
-                print $1 ": wide string written L\"\" (32-bit on Linux)"
+                print "diff " $1 ": wide string written L\"\"" \
+                      " (32-bit on Linux)"
             else if (norm($2) != theirs[$1])
-                print $1 ": " $2 "  <>  Windows: " theirs[$1]
-        }' "$w/check.S" "$w/theirs.exp" "$w/ours.exp" > "$w/textdiff"
-    $AWK -F '\t' '
-        FILENAME == ARGV[1] { want[$1] = 1; next }
-        FILENAME == ARGV[2] { t = $2; gsub(/[ \t]+/, " ", t); theirs[$1] = t
-                              next }
-        ($1 in want) {
-            t = $2; gsub(/[ \t]+/, " ", t)
-            if (t != theirs[$1])
-                print $1 ": " t "  <>  Windows: " theirs[$1]
-        }' "$w/check.A" "$w/theirs.exp" "$w/ours.exp" >> "$w/textdiff"
-    if [ -s "$w/textdiff" ]; then
-        while read -r line; do fail "$mode: $line"; done < "$w/textdiff"
-    fi
+                print "diff " $1 ": " $2 "  <>  Windows: " theirs[$1]
+            else
+                print "same " $1
+        }' - "$w/theirs.exp" "$w/ours.exp" > "$w/text"
+    sed -n 's/^same //p' "$w/text" > "$w/text.same"
+    sed -n 's/^diff //p' "$w/text" | while read -r name why; do
+        name=${name%:}
+        grep -qxF "$name" "$tmp/allow.names" ||
+            echo "FAIL: $mode: $name: $why" >&2
+    done
+    sed -n 's/^diff \([^:]*\):.*/\1/p' "$w/text" | unallowed |
+        grep -q . && failed=1
 
     # ------------------------------------------------ 2. declarations
     # shellcheck disable=SC2086
@@ -203,7 +219,7 @@ check_mode() {
         $AWK -v dir1="$top/include/sspigss/" -v dir2="$top/compat/" \
              -f "$here/abi-scan.awk" > "$w/decls" ||
         { fail "$mode: abi-scan.awk failed"; return; }
-    grep '^ERROR' "$w/decls" | while IFS='	' read -r _ f text; do
+    grep '^ERROR' "$w/decls" | while IFS="$tab" read -r _ f text; do
         echo "FAIL: $mode: cannot read this declaration of $f: $text" >&2
     done
     grep -q '^ERROR' "$w/decls" && failed=1
@@ -262,8 +278,8 @@ check_mode() {
         cat "$w/checks.c"
         echo "/* macros defined empty */"
         while read -r m; do
-            printf '#ifndef %s\n#error "%s: not defined by the Windows headers"\n#endif\n' \
-                "$m" "$m"
+            printf '#ifndef %s\n#error "%s: %s"\n#endif\n' \
+                "$m" "$m" "not defined by the Windows headers"
         done < "$w/check.D"
         echo "/* our declarations again, functions known to Windows */"
         grep '^REPLAY' "$w/decls" |
@@ -321,7 +337,7 @@ check_mode() {
     grep '^MEMBER' "$w/decls" | cut -f2,3 | sort -u > "$w/members.declared"
     sort -u "$w/listed" > "$w/members.listed"
     comm -23 "$w/members.declared" "$w/members.listed" |
-        while IFS='	' read -r s m; do
+        while IFS="$tab" read -r s m; do
             grep -qxF "$s" "$tmp/allow.names" && continue
             echo "FAIL: $mode: member $s.$m is not in" \
                  "tests/abi/structs.list" >&2
@@ -339,7 +355,8 @@ check_mode() {
     n_m=$(wc -l < "$w/listed")
     n_mt=$(grep -c '^_Static_assert(__builtin_types_compatible_p' \
            "$w/win64.c")
-    n_r=$(grep '^REPLAY' "$w/decls" | grep -cv 'wintypes\.h	[a-z]*def')
+    n_r=$(grep '^REPLAY' "$w/decls" |
+          grep -cv "/wintypes\\.h${tab}typedef$tab")
     echo "$mode: $n_c constants, $n_s strings, $n_a aliases," \
          "$n_d empty macros; $n_t typedefs; $n_st structures," \
          "$n_m members ($n_mt member types); $n_r declarations re-declared"
@@ -378,23 +395,18 @@ while read -r name kind; do
         fi
         ;;
     differs)
-        same=1
-        for mode in ansi unicode; do
-            o=$(grep "^$name	" "$tmp/$mode/ours.exp" | cut -f2)
-            t=$(grep "^$name	" "$tmp/$mode/theirs.exp" | cut -f2)
-            o=$(printf '%s' "$o" | sed 's/\(^\|[^A-Za-z0-9_]\)[uL]"/\1W"/g')
-            t=$(printf '%s' "$t" | sed 's/\(^\|[^A-Za-z0-9_]\)[uL]"/\1W"/g')
-            [ "$o" = "$t" ] || same=0
-        done
-        [ $same -eq 1 ] &&
+        # stale when the texts agree in both modes
+        if grep -qxF "$name" "$tmp/ansi/text.same" &&
+           grep -qxF "$name" "$tmp/unicode/text.same"; then
             fail "not-in-mingw.txt: mingw-w64 agrees on $name now;" \
                  "remove the entry"
+        fi
         ;;
     esac
 done < "$tmp/allow"
 
-mingw_version=$(printf '#include <_mingw.h>\n%s\n' \
-    '__MINGW64_VERSION_MAJOR.__MINGW64_VERSION_MINOR.__MINGW64_VERSION_BUGFIX' |
+mingw_version=$(printf '#include <_mingw.h>\n%s.%s.%s\n' \
+    __MINGW64_VERSION_MAJOR __MINGW64_VERSION_MINOR __MINGW64_VERSION_BUGFIX |
     $MINGW_CC -E -P - 2>/dev/null | tail -n 1 | tr -d ' ')
 echo "compared with mingw-w64 $mingw_version headers ($MINGW_CC);" \
      "$n_allow names not compared (tests/abi/not-in-mingw.txt)"

@@ -1,0 +1,183 @@
+/*
+ * check_map_gss.c - the GSS/krb5 to SEC mapper: every rule of its tables
+ * driven through the engine, and the precedence between the layers.
+ * Conditions a real KDC can produce are also driven end to end in
+ * check_kerberos; this suite covers every row, reachable or not.
+ */
+#include "setup.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <gssapi/gssapi_krb5.h>
+
+#include "internal.h"
+#include "map_gss.h"
+#include "testutil.h"
+
+static const gss_OID_desc krb5_oid = {
+    9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"
+};
+
+START_TEST(every_minor_rule)
+{
+    const struct map_minor_rule *r;
+    size_t n, i, j;
+    unsigned bit;
+
+    r = map_minor_rules(&n);
+    ck_assert_uint_gt(n, 20);
+    for (i = 0; i < n; i++) {
+        for (bit = 1; bit <= MAP_QUERY; bit <<= 1) {
+            bool shadowed = false;
+
+            if (!(r[i].ops & bit))
+                continue;
+            /* An earlier row for the same code and operation wins. */
+            for (j = 0; j < i; j++)
+                if (r[j].code == r[i].code && (r[j].ops & bit))
+                    shadowed = true;
+            if (shadowed)
+                continue;
+            ck_assert_msg(map_gss(GSS_S_FAILURE, (OM_uint32)r[i].code,
+                                  &krb5_oid, (enum map_op)bit)
+                              == r[i].status,
+                          "row %zu (code %d, op %u)", i, (int)r[i].code,
+                          bit);
+            ck_assert_msg(map_krb5(NULL, r[i].code, (enum map_op)bit)
+                              == r[i].status,
+                          "krb5 row %zu (code %d, op %u)", i,
+                          (int)r[i].code, bit);
+        }
+    }
+}
+END_TEST
+
+START_TEST(routine_defaults)
+{
+    static const struct {
+        OM_uint32 major;
+        SECURITY_STATUS want;
+    } cases[] = {
+        { GSS_S_DEFECTIVE_TOKEN, SEC_E_INVALID_TOKEN },
+        { GSS_S_BAD_SIG, SEC_E_MESSAGE_ALTERED },
+        { GSS_S_NO_CRED, SEC_E_NO_CREDENTIALS },
+        { GSS_S_NO_CONTEXT, SEC_E_INVALID_HANDLE },
+        { GSS_S_CONTEXT_EXPIRED, SEC_E_CONTEXT_EXPIRED },
+        { GSS_S_CREDENTIALS_EXPIRED, SEC_E_NO_CREDENTIALS },
+        { GSS_S_DEFECTIVE_CREDENTIAL, SEC_E_UNKNOWN_CREDENTIALS },
+        { GSS_S_BAD_BINDINGS, SEC_E_BAD_BINDINGS },
+        { GSS_S_BAD_NAME, SEC_E_TARGET_UNKNOWN },
+        { GSS_S_BAD_NAMETYPE, SEC_E_TARGET_UNKNOWN },
+        { GSS_S_BAD_MECH, SEC_E_SECPKG_NOT_FOUND },
+        { GSS_S_BAD_QOP, SEC_E_QOP_NOT_SUPPORTED },
+        { GSS_S_UNAUTHORIZED, SEC_E_LOGON_DENIED },
+        { GSS_S_UNAVAILABLE, SEC_E_UNSUPPORTED_FUNCTION },
+        { GSS_S_FAILURE, SEC_E_INTERNAL_ERROR },
+        { GSS_S_DUPLICATE_ELEMENT, SEC_E_INTERNAL_ERROR },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_msg(map_gss(cases[i].major, 0, &krb5_oid, MAP_INIT)
+                          == cases[i].want,
+                      "case %zu", i);
+}
+END_TEST
+
+START_TEST(supplementary_bits_are_flags)
+{
+    /* Sequence problems on a message, with or without a routine error,
+     * alone or combined. */
+    ck_assert_sec(map_gss(GSS_S_COMPLETE | GSS_S_DUPLICATE_TOKEN, 0,
+                          &krb5_oid, MAP_UNWRAP),
+                  SEC_E_OUT_OF_SEQUENCE);
+    ck_assert_sec(map_gss(GSS_S_OLD_TOKEN, 0, &krb5_oid, MAP_VERIFY),
+                  SEC_E_OUT_OF_SEQUENCE);
+    ck_assert_sec(map_gss(GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN, 0, &krb5_oid,
+                          MAP_UNWRAP),
+                  SEC_E_OUT_OF_SEQUENCE);
+    ck_assert_sec(map_gss(GSS_S_FAILURE | GSS_S_GAP_TOKEN, 0, &krb5_oid,
+                          MAP_VERIFY),
+                  SEC_E_OUT_OF_SEQUENCE);
+    /* A forged message that also looks out of order is still forged. */
+    ck_assert_sec(map_gss(GSS_S_BAD_SIG | GSS_S_DUPLICATE_TOKEN, 0,
+                          &krb5_oid, MAP_UNWRAP),
+                  SEC_E_MESSAGE_ALTERED);
+    /* Outside messages, supplementary bits alone are not failures. */
+    ck_assert_sec(map_gss(GSS_S_DUPLICATE_TOKEN, 0, &krb5_oid, MAP_INIT),
+                  SEC_E_OK);
+    ck_assert_sec(map_gss(GSS_S_COMPLETE, 0, &krb5_oid, MAP_UNWRAP),
+                  SEC_E_OK);
+    ck_assert_sec(map_gss(GSS_S_CONTINUE_NEEDED, 0, &krb5_oid, MAP_INIT),
+                  SEC_E_OK);
+}
+END_TEST
+
+START_TEST(minor_refines_by_operation)
+{
+    /* The same minor code means different things per operation. */
+    ck_assert_sec(map_gss(GSS_S_FAILURE,
+                          (OM_uint32)KRB5KRB_AP_ERR_BAD_INTEGRITY,
+                          &krb5_oid, MAP_INIT),
+                  SEC_E_LOGON_DENIED);
+    ck_assert_sec(map_gss(GSS_S_FAILURE,
+                          (OM_uint32)KRB5KRB_AP_ERR_BAD_INTEGRITY,
+                          &krb5_oid, MAP_UNWRAP),
+                  SEC_E_MESSAGE_ALTERED);
+    ck_assert_sec(map_gss(GSS_S_FAILURE, (OM_uint32)KRB5_KT_NOTFOUND,
+                          &krb5_oid, MAP_ACCEPT),
+                  SEC_E_NO_KERB_KEY);
+    ck_assert_sec(map_gss(GSS_S_NO_CRED, (OM_uint32)KRB5_KT_NOTFOUND,
+                          &krb5_oid, MAP_ACQUIRE),
+                  SEC_E_NO_CREDENTIALS);
+    /* An unknown minor keeps the routine default. */
+    ck_assert_sec(map_gss(GSS_S_DEFECTIVE_TOKEN, 12345678, &krb5_oid,
+                          MAP_ACCEPT),
+                  SEC_E_INVALID_TOKEN);
+    ck_assert_sec(map_krb5(NULL, 12345678, MAP_INIT), SEC_E_INTERNAL_ERROR);
+    ck_assert_sec(map_krb5(NULL, 0, MAP_INIT), SEC_E_OK);
+    /* Calling errors are our bug, never the caller's. */
+    ck_assert_sec(map_gss(GSS_S_CALL_INACCESSIBLE_READ, 0, &krb5_oid,
+                          MAP_INIT),
+                  SEC_E_INTERNAL_ERROR);
+}
+END_TEST
+
+START_TEST(cause_is_recorded)
+{
+    ck_assert_sec(map_gss(GSS_S_FAILURE,
+                          (OM_uint32)KRB5KDC_ERR_PREAUTH_FAILED, &krb5_oid,
+                          MAP_INIT),
+                  SEC_E_LOGON_DENIED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "initiate"));
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                 "SEC_E_LOGON_DENIED"));
+    ck_assert_msg(strstr(sspigss_last_error(), "Preauthentication failed")
+                      != NULL, "%s", sspigss_last_error());
+    ck_assert_sec(map_krb5(NULL, KRB5_KDC_UNREACH, MAP_INIT),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "KDC"));
+}
+END_TEST
+
+static Suite *
+map_suite(void)
+{
+    Suite *s = suite_create("map_gss");
+    TCase *tc = tcase_create("rules");
+
+    tcase_add_test(tc, every_minor_rule);
+    tcase_add_test(tc, routine_defaults);
+    tcase_add_test(tc, supplementary_bits_are_flags);
+    tcase_add_test(tc, minor_refines_by_operation);
+    tcase_add_test(tc, cause_is_recorded);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return run_suite(map_suite());
+}
