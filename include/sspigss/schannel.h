@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-/* ============================================================ package names */
+/* ========================================================== package names */
 
 #define UNISP_NAME_A "Microsoft Unified Security Protocol Provider"
 #define UNISP_NAME_W u"Microsoft Unified Security Protocol Provider"
