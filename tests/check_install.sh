@@ -45,8 +45,9 @@ main(void)
 }
 C
     # shellcheck disable=SC2086
-    $CC -std=c11 -Wall -Wextra -Werror -o "$tmp/c_$h" "$tmp/c_$h.c" \
-        $cflags $libs
+    # (SAN_CFLAGS: a sanitizer build's library needs the runtime too.)
+    $CC -std=c11 -Wall -Wextra -Werror ${SAN_CFLAGS:-} -o "$tmp/c_$h" \
+        "$tmp/c_$h.c" $cflags $libs
     out=$(LD_LIBRARY_PATH="$libdir" "$tmp/c_$h")
     [ "$out" = "Kerberos 48000
 SEC_E_INVALID_TOKEN" ] || { echo "unexpected output ($h): $out" >&2; exit 1; }

@@ -40,7 +40,7 @@ build() {
     fi
     # shellcheck disable=SC2086
     if ! "$libtool" --quiet --tag="$tag" --mode=link $comp \
-            -o "$tmp/$name" "$tmp/$name.o" "$lib" \
+            ${SAN_CFLAGS:-} -o "$tmp/$name" "$tmp/$name.o" "$lib" \
             > "$tmp/$name.err" 2>&1; then
         echo "FAIL: winclient.c does not link against libsspigss" \
              "as $name:" >&2

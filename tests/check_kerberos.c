@@ -1,0 +1,2395 @@
+/*
+ * check_kerberos.c - the Kerberos package against a real MIT KDC.
+ *
+ * Run through tests/check_kerberos.sh, which starts a throwaway realm
+ * (tests/harness/kdc.sh: SSPIGSS.TEST on 127.0.0.1), puts a TGT for alice
+ * in the default ccache and exports the realm's environment (KRB5_CONFIG,
+ * KRB5CCNAME, KRB5_KTNAME with host/ and gssdemo/sspigss.test,
+ * SSPIGSS_KDC_DIR, SSPIGSS_KDC_PORT). Each test runs in its own process
+ * (Check's fork mode), so a test that changes the environment changes it
+ * for itself only; the test that stops the KDC is in the last TCase.
+ *
+ * Only the public SSPI API and the sspigss_* extensions are used, plus
+ * the library's own counters (handle_count, ctxbuf_outstanding): after
+ * every test no handle is left and every context buffer was given back.
+ * Each assertion names the exact SEC code.
+ */
+#include "setup.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handles.h"
+#include "internal.h"
+#include "testutil.h"
+#include "tokenloop.h"
+
+#define PKG "Kerberos"
+#define REALM "SSPIGSS.TEST"
+#define TARGET "host/sspigss.test"
+#define TARGET_PRINC "host/sspigss.test@SSPIGSS.TEST"
+#define ALICE "alice@SSPIGSS.TEST"
+#define ALICE_PW "alice-pw-1"
+
+/* TimeStamp: FILETIME, 100 ns since 1601, local time. */
+#define FT_EPOCH 116444736000000000LL
+#define FT_SEC 10000000LL
+#define FT_NEVER 0x7FFFFFFFFFFFFFFFLL
+/* kdc.conf max_life: no ticket lives longer. */
+#define MAX_LIFE (10 * 3600)
+
+/* What most tests ask for, and what Kerberos grants for it. */
+#define REQ_ALL (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT \
+                 | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY \
+                 | ISC_REQ_INTEGRITY)
+#define RET_ALL (ISC_RET_MUTUAL_AUTH | ISC_RET_REPLAY_DETECT \
+                 | ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY \
+                 | ISC_RET_INTEGRITY)
+#define ASC_REQ_ALL (ASC_REQ_MUTUAL_AUTH | ASC_REQ_REPLAY_DETECT \
+                     | ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONFIDENTIALITY \
+                     | ASC_REQ_INTEGRITY)
+#define ASC_RET_ALL (ASC_RET_MUTUAL_AUTH | ASC_RET_REPLAY_DETECT \
+                     | ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY \
+                     | ASC_RET_INTEGRITY)
+
+/* SecPkgContext_Sizes of an AES256-CTS-HMAC-SHA1-96 context, as Windows
+ * reports them (cbSecurityTrailer 76: room for DCE style's 16-byte EC). */
+#define MAX_TOKEN 48000
+#define MAX_SIGNATURE 28
+#define BLOCK_SIZE 1
+#define SECURITY_TRAILER 76
+
+/* Wire form of a GSS krb5 token: 0x60, DER length, the krb5 OID, then
+ * the two-byte token ID (RFC 1964 1.1, RFC 4121 4.1). */
+#define TOK_AP_REQ 0x0100
+#define TOK_AP_REP 0x0200
+
+static const WCHAR kerberos_w[] = { 'K', 'e', 'r', 'b', 'e', 'r', 'o', 's',
+                                    0 };
+
+/* ------------------------------------------------------------ fixture */
+
+static size_t bufs_before;
+
+static void
+leak_setup(void)
+{
+    bufs_before = ctxbuf_outstanding();
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+
+/* After every test: no handle left, every context buffer given back. */
+static void
+leak_teardown(void)
+{
+    ck_assert_msg(handle_count(HANDLE_CRED) == 0, "%zu credential handles "
+                  "left", handle_count(HANDLE_CRED));
+    ck_assert_msg(handle_count(HANDLE_CTX) == 0, "%zu context handles left",
+                  handle_count(HANDLE_CTX));
+    ck_assert_msg(ctxbuf_outstanding() == bufs_before,
+                  "%zu context buffers not freed",
+                  ctxbuf_outstanding() - bufs_before);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static LONGLONG
+ft_utc(time_t t)
+{
+    return (LONGLONG)t * FT_SEC + FT_EPOCH;
+}
+
+static LONGLONG
+ft_local(time_t t)
+{
+    struct tm tm;
+
+    ck_assert_ptr_nonnull(localtime_r(&t, &tm));
+    return ft_utc(t + tm.tm_gmtoff);
+}
+
+/* An expiry in the future, at most one ticket lifetime away, local. */
+static void
+assert_expiry(TimeStamp ts, const char *what)
+{
+    time_t now = time(NULL);
+
+    ck_assert_msg(ts.QuadPart > ft_local(now - 5)
+                  && ts.QuadPart <= ft_local(now + MAX_LIFE + 60),
+                  "%s: expiry %lld not within (now, now + 10 h], local "
+                  "now is %lld", what, (long long)ts.QuadPart,
+                  (long long)ft_local(now));
+}
+
+static void
+fill(unsigned char *p, size_t n, unsigned seed)
+{
+    size_t i;
+
+    /* Never 0, so a wiped buffer cannot look like plaintext. */
+    for (i = 0; i < n; i++)
+        p[i] = (unsigned char)('a' + (i * 7 + seed) % 26);
+}
+
+/* Bytes of buf equal to plain at the same position. */
+static size_t
+same_bytes(const unsigned char *buf, const unsigned char *plain, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        k += buf[i] == plain[i];
+    return k;
+}
+
+/* The token ID of a GSS krb5 token, or -1 when it is not one. */
+static int
+krb_tok_id(const unsigned char *t, ULONG len)
+{
+    static const unsigned char oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+                                         0x86, 0xf7, 0x12, 0x01, 0x02,
+                                         0x02 };
+    ULONG i = 2;
+
+    if (t == NULL || len < 2 || t[0] != 0x60)
+        return -1;
+    if (t[1] & 0x80)
+        i += t[1] & 0x7f;
+    if (i + sizeof(oid) + 2 > len || memcmp(t + i, oid, sizeof(oid)) != 0)
+        return -1;
+    i += sizeof(oid);
+    return (t[i] << 8) | t[i + 1];
+}
+
+static const char *
+env_or_die(const char *name)
+{
+    const char *v = getenv(name);
+
+    ck_assert_msg(v != NULL && *v != '\0', "%s is not set: run this suite "
+                  "through tests/check_kerberos.sh", name);
+    return v;
+}
+
+/* A describing line for a failed handshake. */
+static const char *
+describe(const struct tokenloop *t)
+{
+    static char buf[1024];
+    size_t n = 0;
+    int i;
+
+    buf[0] = '\0';
+    for (i = 0; i < t->nlegs && n < sizeof(buf) - 64; i++)
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s(%lu) ",
+                              t->legs[i].client ? "ISC" : "ASC",
+                              sspigss_status_name(t->legs[i].status),
+                              (unsigned long)t->legs[i].token_len);
+    snprintf(buf + n, sizeof(buf) - n, "[%s] last error: %s", t->error,
+             sspigss_last_error());
+    return buf;
+}
+
+#define assert_loop(st, t)                                               \
+    ck_assert_msg((st) == SEC_E_OK, "handshake: %s: %s",                 \
+                  sspigss_status_name(st), describe(t))
+
+static void
+acquire_default(CredHandle *c, ULONG use)
+{
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    st = AcquireCredentialsHandleA(NULL, (LPSTR)PKG, use, NULL, NULL, NULL,
+                                   NULL, c, &ts);
+    ck_assert_msg(st == SEC_E_OK, "AcquireCredentialsHandleA(%s): %s (%s)",
+                  use == SECPKG_CRED_INBOUND ? "inbound" : "outbound",
+                  sspigss_status_name(st), sspigss_last_error());
+}
+
+static void
+free_cred(CredHandle *c)
+{
+    ck_assert_sec(FreeCredentialsHandle(c), SEC_E_OK);
+}
+
+static size_t
+wlen(const WCHAR *w)
+{
+    size_t n = 0;
+
+    while (w[n] != 0)
+        n++;
+    return n;
+}
+
+enum id_form { ID_A, ID_W, ID_EXA, ID_EXW };
+
+/*
+ * AcquireCredentialsHandle (A entry point for the A forms, W for the W
+ * forms) with an explicit identity. domain may be NULL.
+ */
+static SECURITY_STATUS
+acquire_identity(enum id_form form, const char *user, const char *domain,
+                 const char *password, CredHandle *c, TimeStamp *ts)
+{
+    WCHAR *wu = tokenloop_wide(user), *wd = tokenloop_wide(domain);
+    WCHAR *wp = tokenloop_wide(password);
+    SECURITY_STATUS st = SEC_E_INTERNAL_ERROR;
+
+    switch (form) {
+    case ID_A: {
+        SEC_WINNT_AUTH_IDENTITY_A id;
+
+        memset(&id, 0, sizeof(id));
+        id.User = (unsigned char *)user;
+        id.UserLength = (ULONG)strlen(user);
+        id.Domain = (unsigned char *)domain;
+        id.DomainLength = domain != NULL ? (ULONG)strlen(domain) : 0;
+        id.Password = (unsigned char *)password;
+        id.PasswordLength = (ULONG)strlen(password);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+        st = AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                       SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
+                                       NULL, c, ts);
+        break;
+    }
+    case ID_W: {
+        SEC_WINNT_AUTH_IDENTITY_W id;
+
+        memset(&id, 0, sizeof(id));
+        id.User = wu;
+        id.UserLength = (ULONG)wlen(wu);
+        id.Domain = wd;
+        id.DomainLength = wd != NULL ? (ULONG)wlen(wd) : 0;
+        id.Password = wp;
+        id.PasswordLength = (ULONG)wlen(wp);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+        st = AcquireCredentialsHandleW(NULL, (LPWSTR)kerberos_w,
+                                       SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
+                                       NULL, c, ts);
+        break;
+    }
+    case ID_EXA: {
+        SEC_WINNT_AUTH_IDENTITY_EXA id;
+
+        memset(&id, 0, sizeof(id));
+        id.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+        id.Length = sizeof(id);
+        id.User = (unsigned char *)user;
+        id.UserLength = (ULONG)strlen(user);
+        id.Domain = (unsigned char *)domain;
+        id.DomainLength = domain != NULL ? (ULONG)strlen(domain) : 0;
+        id.Password = (unsigned char *)password;
+        id.PasswordLength = (ULONG)strlen(password);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+        st = AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                       SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
+                                       NULL, c, ts);
+        break;
+    }
+    case ID_EXW: {
+        SEC_WINNT_AUTH_IDENTITY_EXW id;
+
+        memset(&id, 0, sizeof(id));
+        id.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+        id.Length = sizeof(id);
+        id.User = wu;
+        id.UserLength = (ULONG)wlen(wu);
+        id.Domain = wd;
+        id.DomainLength = wd != NULL ? (ULONG)wlen(wd) : 0;
+        id.Password = wp;
+        id.PasswordLength = (ULONG)wlen(wp);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+        st = AcquireCredentialsHandleW(NULL, (LPWSTR)kerberos_w,
+                                       SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
+                                       NULL, c, ts);
+        break;
+    }
+    }
+    free(wu);
+    free(wd);
+    free(wp);
+    return st;
+}
+
+/* Two credentials and the contexts of one handshake between them. */
+struct pair {
+    CredHandle c;
+    CredHandle s;
+    struct tokenloop t;
+};
+
+#define CLI(p) (&(p)->t.client)
+#define SRV(p) (&(p)->t.server)
+
+static void
+pair_open(struct pair *p, ULONG isc_req)
+{
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = isc_req,
+                                .asc_req = ASC_REQ_ALL };
+    SECURITY_STATUS st;
+
+    acquire_default(&p->c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&p->s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&p->c, &p->s, &o, &p->t);
+    assert_loop(st, &p->t);
+    tokenloop_forget_tokens(&p->t);
+}
+
+static void
+pair_close(struct pair *p)
+{
+    tokenloop_free(&p->t);
+    free_cred(&p->c);
+    free_cred(&p->s);
+}
+
+static SecPkgContext_Sizes
+sizes_of(CtxtHandle *h)
+{
+    SecPkgContext_Sizes sz;
+
+    memset(&sz, 0, sizeof(sz));
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_SIZES, &sz),
+                  SEC_E_OK);
+    return sz;
+}
+
+/* EncryptMessage in the Windows layout [TOKEN, DATA, PADDING]; the
+ * TOKEN buffer holds *tok_len bytes and gets the header's length. */
+static SECURITY_STATUS
+seal(CtxtHandle *h, ULONG qop, unsigned char *tok, ULONG *tok_len,
+     unsigned char *data, ULONG len)
+{
+    unsigned char pad[16];
+    SecBuffer b[3] = {
+        { *tok_len, SECBUFFER_TOKEN, tok },
+        { len, SECBUFFER_DATA, data },
+        { BLOCK_SIZE, SECBUFFER_PADDING, pad },
+    };
+    SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
+    SECURITY_STATUS st = EncryptMessage(h, qop, &d, 0);
+
+    if (st == SEC_E_OK) {
+        ck_assert_uint_le(b[0].cbBuffer, *tok_len);
+        ck_assert_uint_eq(b[1].cbBuffer, len);
+        ck_assert_uint_le(b[2].cbBuffer, BLOCK_SIZE);
+        *tok_len = b[0].cbBuffer;
+    }
+    return st;
+}
+
+/* DecryptMessage of [TOKEN, DATA]. */
+static SECURITY_STATUS
+unseal(CtxtHandle *h, unsigned char *tok, ULONG tok_len,
+       unsigned char *data, ULONG len, ULONG *qop)
+{
+    SecBuffer b[2] = {
+        { tok_len, SECBUFFER_TOKEN, tok },
+        { len, SECBUFFER_DATA, data },
+    };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+
+    return DecryptMessage(h, &d, 0, qop);
+}
+
+/* DecryptMessage of [STREAM, DATA-empty]: *out points into stream. */
+static SECURITY_STATUS
+unseal_stream(CtxtHandle *h, unsigned char *stream, ULONG len,
+              unsigned char **out, ULONG *out_len, ULONG *qop)
+{
+    SecBuffer b[2] = {
+        { len, SECBUFFER_STREAM, stream },
+        { 0, SECBUFFER_DATA, NULL },
+    };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    SECURITY_STATUS st = DecryptMessage(h, &d, 0, qop);
+
+    *out = b[1].pvBuffer;
+    *out_len = b[1].cbBuffer;
+    return st;
+}
+
+/* MakeSignature of [TOKEN, DATA]. */
+static SECURITY_STATUS
+sign(CtxtHandle *h, unsigned char *tok, ULONG *tok_len,
+     unsigned char *data, ULONG len)
+{
+    SecBuffer b[2] = {
+        { *tok_len, SECBUFFER_TOKEN, tok },
+        { len, SECBUFFER_DATA, data },
+    };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    SECURITY_STATUS st = MakeSignature(h, 0, &d, 0);
+
+    if (st == SEC_E_OK)
+        *tok_len = b[0].cbBuffer;
+    return st;
+}
+
+static SECURITY_STATUS
+verify(CtxtHandle *h, unsigned char *tok, ULONG tok_len,
+       unsigned char *data, ULONG len, ULONG *qop)
+{
+    SecBuffer b[2] = {
+        { tok_len, SECBUFFER_TOKEN, tok },
+        { len, SECBUFFER_DATA, data },
+    };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+
+    return VerifySignature(h, &d, 0, qop);
+}
+
+/* One encrypted message from -> to, checked end to end. */
+static void
+roundtrip(CtxtHandle *from, CtxtHandle *to, ULONG len, unsigned seed)
+{
+    unsigned char tok[SECURITY_TRAILER], *data = malloc(len + 1);
+    unsigned char *plain = malloc(len + 1);
+    ULONG tok_len = sizeof(tok), qop = 0xdead;
+    SECURITY_STATUS st;
+
+    ck_assert_ptr_nonnull(data);
+    ck_assert_ptr_nonnull(plain);
+    fill(plain, len, seed);
+    memcpy(data, plain, len);
+    ck_assert_sec(seal(from, 0, tok, &tok_len, data, len), SEC_E_OK);
+    st = unseal(to, tok, tok_len, data, len, &qop);
+    ck_assert_msg(st == SEC_E_OK, "DecryptMessage: %s (%s)",
+                  sspigss_status_name(st), sspigss_last_error());
+    ck_assert_uint_eq(qop, 0);
+    ck_assert_mem_eq(data, plain, len);
+    free(data);
+    free(plain);
+}
+
+/* ---------------------------------------------------------- handshake */
+
+/*
+ * Default credentials (alice's TGT from kinit), every combination of A/W
+ * entry point, caller-supplied/allocated tokens and mutual/no mutual
+ * authentication; each leg's status, token kind and attributes exact.
+ */
+START_TEST(handshake_default)
+{
+    bool wide = (_i & 1) != 0, alloc = (_i & 2) != 0, mutual = (_i & 4) != 0;
+    ULONG req = REQ_ALL & ~(mutual ? 0 : ISC_REQ_MUTUAL_AUTH);
+    ULONG ret = RET_ALL & ~(mutual ? 0 : ISC_RET_MUTUAL_AUTH);
+    ULONG aret = ASC_RET_ALL & ~(mutual ? 0 : ASC_RET_MUTUAL_AUTH);
+    struct tokenloop_opts o = { .target = TARGET, .wide = wide,
+                                .isc_req = req | (alloc
+                                                  ? ISC_REQ_ALLOCATE_MEMORY
+                                                  : 0),
+                                .asc_req = ASC_REQ_ALL | (alloc
+                                                  ? ASC_REQ_ALLOCATE_MEMORY
+                                                  : 0) };
+    CredHandle c, s;
+    struct tokenloop t;
+    SECURITY_STATUS st;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    assert_loop(st, &t);
+    if (mutual) {
+        /* ISC -> CONTINUE with an AP-REQ, ASC -> OK with an AP-REP,
+         * ISC -> OK with nothing more to send. */
+        ck_assert_int_eq(t.nlegs, 3);
+        ck_assert_sec(t.legs[0].status, SEC_I_CONTINUE_NEEDED);
+        ck_assert_int_eq(krb_tok_id(t.legs[0].token, t.legs[0].token_len),
+                         TOK_AP_REQ);
+        ck_assert_sec(t.legs[1].status, SEC_E_OK);
+        ck_assert_int_eq(krb_tok_id(t.legs[1].token, t.legs[1].token_len),
+                         TOK_AP_REP);
+        ck_assert_sec(t.legs[2].status, SEC_E_OK);
+        ck_assert_uint_eq(t.legs[2].token_len, 0);
+        /* The first leg grants no more than asked, and says so. */
+        ck_assert_uint_eq(t.legs[0].attrs & ~(ULONG)ISC_RET_ALLOCATED_MEMORY
+                          & ~ret, 0);
+        ck_assert_uint_eq(t.legs[0].attrs & ISC_RET_ALLOCATED_MEMORY,
+                          alloc ? ISC_RET_ALLOCATED_MEMORY : 0);
+        ck_assert_uint_eq(t.legs[1].attrs,
+                          aret | (alloc ? ASC_RET_ALLOCATED_MEMORY : 0));
+        ck_assert_uint_eq(t.legs[2].attrs & ~(ULONG)ISC_RET_ALLOCATED_MEMORY,
+                          ret);
+    } else {
+        /* ISC -> OK at once with its AP-REQ, ASC -> OK, no reply. */
+        ck_assert_int_eq(t.nlegs, 2);
+        ck_assert_sec(t.legs[0].status, SEC_E_OK);
+        ck_assert_int_eq(krb_tok_id(t.legs[0].token, t.legs[0].token_len),
+                         TOK_AP_REQ);
+        ck_assert_sec(t.legs[1].status, SEC_E_OK);
+        ck_assert_uint_eq(t.legs[1].token_len, 0);
+        ck_assert_uint_eq(t.legs[0].attrs,
+                          ret | (alloc ? ISC_RET_ALLOCATED_MEMORY : 0));
+        ck_assert_uint_eq(t.legs[1].attrs & ~(ULONG)ASC_RET_ALLOCATED_MEMORY,
+                          aret);
+    }
+    ck_assert(t.client_done && t.server_done);
+    assert_expiry(t.isc_expiry, "ISC");
+    assert_expiry(t.asc_expiry, "ASC");
+    roundtrip(&t.client, &t.server, 100, 1);
+    roundtrip(&t.server, &t.client, 100, 2);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* Explicit credentials: the four structure forms, the user written four
+ * ways. Every one names alice@SSPIGSS.TEST. */
+static const struct {
+    enum id_form form;
+    const char *user;
+    const char *domain;
+} id_cases[] = {
+    { ID_A, "alice", REALM },
+    { ID_A, "alice@" REALM, NULL },
+    { ID_A, "SSPIGSS\\alice", NULL },
+    { ID_A, "alice", "sspigss.test" },
+    { ID_A, "alice", NULL },
+    { ID_W, "alice", REALM },
+    { ID_W, "alice@" REALM, NULL },
+    { ID_W, "SSPIGSS\\alice", NULL },
+    { ID_W, "alice", "sspigss.test" },
+    { ID_EXA, "alice", REALM },
+    { ID_EXA, "alice@" REALM, NULL },
+    { ID_EXA, "SSPIGSS\\alice", NULL },
+    { ID_EXA, "alice", "sspigss.test" },
+    { ID_EXW, "alice", REALM },
+    { ID_EXW, "alice@" REALM, NULL },
+    { ID_EXW, "SSPIGSS\\alice", NULL },
+    { ID_EXW, "alice", "sspigss.test" },
+};
+#define N_ID_CASES ((int)(sizeof(id_cases) / sizeof(id_cases[0])))
+
+START_TEST(handshake_identity)
+{
+    bool wide = (_i & 1) != 0, alloc = (_i & 2) != 0;
+    struct tokenloop_opts o = { .target = TARGET, .wide = wide,
+                                .isc_req = REQ_ALL | (alloc
+                                                  ? ISC_REQ_ALLOCATE_MEMORY
+                                                  : 0),
+                                .asc_req = ASC_REQ_ALL };
+    SecPkgCredentials_NamesA cn;
+    SecPkgContext_NativeNamesA nn;
+    SecPkgContext_NamesA sn;
+    CredHandle c, s;
+    struct tokenloop t;
+    TimeStamp ts = { .QuadPart = 42 };
+    SECURITY_STATUS st;
+
+    st = acquire_identity(id_cases[_i].form, id_cases[_i].user,
+                          id_cases[_i].domain, ALICE_PW, &c, &ts);
+    ck_assert_msg(st == SEC_E_OK, "%s / %s: %s (%s)", id_cases[_i].user,
+                  id_cases[_i].domain ? id_cases[_i].domain : "(none)",
+                  sspigss_status_name(st), sspigss_last_error());
+    /* The ticket is obtained at the first ISC; until then no expiry. */
+    ck_assert_int_eq(ts.QuadPart, FT_NEVER);
+    ck_assert_sec(QueryCredentialsAttributesA(&c, SECPKG_CRED_ATTR_NAMES,
+                                              &cn), SEC_E_OK);
+    ck_assert_str_eq(cn.sUserName, ALICE);
+    ck_assert_sec(FreeContextBuffer(cn.sUserName), SEC_E_OK);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_msg(st == SEC_E_OK, "%s / %s: %s", id_cases[_i].user,
+                  id_cases[_i].domain ? id_cases[_i].domain : "(none)",
+                  describe(&t));
+    ck_assert_int_eq(t.nlegs, 3);
+    ck_assert_uint_eq(t.legs[0].attrs & ISC_RET_ALLOCATED_MEMORY,
+                      alloc ? ISC_RET_ALLOCATED_MEMORY : 0);
+    ck_assert_uint_eq(t.isc_attrs & ~(ULONG)ISC_RET_ALLOCATED_MEMORY,
+                      RET_ALL);
+    assert_expiry(t.isc_expiry, "ISC");
+    ck_assert_sec(QueryContextAttributesA(&t.client,
+                                          SECPKG_ATTR_NATIVE_NAMES, &nn),
+                  SEC_E_OK);
+    ck_assert_str_eq(nn.sClientName, ALICE);
+    ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
+    ck_assert_sec(QueryContextAttributesA(&t.server, SECPKG_ATTR_NAMES,
+                                          &sn), SEC_E_OK);
+    ck_assert_str_eq(sn.sUserName, "SSPIGSS\\alice");
+    ck_assert_sec(FreeContextBuffer(sn.sUserName), SEC_E_OK);
+    roundtrip(&t.client, &t.server, 33, 3);
+    roundtrip(&t.server, &t.client, 33, 4);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* Target names: an SPN, an SPN with its realm, a GSS host-based name;
+ * through A and W. Both sides name the same service principal. */
+static const char *const targets[] = {
+    "host/sspigss.test", "host/sspigss.test@SSPIGSS.TEST",
+    "host@sspigss.test",
+};
+
+START_TEST(handshake_targets)
+{
+    struct tokenloop_opts o = { .target = targets[_i / 2],
+                                .wide = (_i & 1) != 0, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    SecPkgContext_NativeNamesA nn;
+    SecPkgContext_NativeNamesW nw;
+    CredHandle c, s;
+    struct tokenloop t;
+    SECURITY_STATUS st;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_msg(st == SEC_E_OK, "%s: %s", o.target, describe(&t));
+    ck_assert_sec(QueryContextAttributesA(&t.server,
+                                          SECPKG_ATTR_NATIVE_NAMES, &nn),
+                  SEC_E_OK);
+    ck_assert_str_eq(nn.sClientName, ALICE);
+    ck_assert_str_eq(nn.sServerName, TARGET_PRINC);
+    ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
+    ck_assert_sec(QueryContextAttributesW(&t.client,
+                                          SECPKG_ATTR_NATIVE_NAMES, &nw),
+                  SEC_E_OK);
+    ck_assert_msg(tokenloop_wcmp(nw.sClientName, ALICE) == 0,
+                  "client side sClientName");
+    ck_assert_msg(tokenloop_wcmp(nw.sServerName, TARGET_PRINC) == 0,
+                  "%s: client side sServerName is not " TARGET_PRINC,
+                  o.target);
+    ck_assert_sec(FreeContextBuffer(nw.sClientName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(nw.sServerName), SEC_E_OK);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* Channel bindings: the same on both sides complete the handshake;
+ * different ones are refused by the acceptor, which creates nothing. */
+START_TEST(handshake_channel_bindings)
+{
+    unsigned char cb1[64], cb2[64];
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    CredHandle c, s;
+    struct tokenloop t;
+    SECURITY_STATUS st;
+
+    o.bindings = cb1;
+    o.bindings_len = tokenloop_bindings(cb1, "tls-server-end-point:AAAA",
+                                        25);
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    assert_loop(st, &t);
+    roundtrip(&t.client, &t.server, 10, 5);
+    tokenloop_free(&t);
+
+    o.server_bindings = cb2;
+    o.server_bindings_len = tokenloop_bindings(cb2,
+                                               "tls-server-end-point:BBBB",
+                                               25);
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_sec(st, SEC_E_BAD_BINDINGS);
+    ck_assert_int_eq(t.nlegs, 2);
+    ck_assert(!t.have_server);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* TimeStamps are local time: with the clock 14 hours east of UTC every
+ * expiry is more than 14 hours after UTC now. */
+START_TEST(expiry_is_local_time)
+{
+    SecPkgContext_Lifespan life;
+    struct pair p;
+    CredHandle c;
+    TimeStamp ts;
+    time_t now;
+
+    ck_assert_int_eq(setenv("TZ", "SSPI-14", 1), 0);
+    tzset();
+    now = time(NULL);
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_OUTBOUND, NULL,
+                                            NULL, NULL, NULL, &c, &ts),
+                  SEC_E_OK);
+    ck_assert_int_gt(ts.QuadPart, ft_utc(now + 14 * 3600));
+    ck_assert_int_le(ts.QuadPart, ft_utc(now + 14 * 3600 + MAX_LIFE + 60));
+    free_cred(&c);
+    pair_open(&p, REQ_ALL);
+    ck_assert_int_gt(p.t.isc_expiry.QuadPart, ft_utc(now + 14 * 3600));
+    ck_assert_int_gt(p.t.asc_expiry.QuadPart, ft_utc(now + 14 * 3600));
+    ck_assert_sec(QueryContextAttributesA(SRV(&p), SECPKG_ATTR_LIFESPAN,
+                                          &life), SEC_E_OK);
+    ck_assert_int_ge(life.tsStart.QuadPart, ft_utc(now + 14 * 3600 - 5));
+    ck_assert_int_le(life.tsStart.QuadPart, ft_utc(now + 14 * 3600 + 60));
+    ck_assert_int_gt(life.tsExpiry.QuadPart, ft_utc(now + 14 * 3600));
+    pair_close(&p);
+}
+END_TEST
+
+/* --------------------------------------------------------- attributes */
+
+static void
+check_attributes_a(CtxtHandle *h, bool server, ULONG flags,
+                   SecPkgContext_SessionKey *key)
+{
+    SecPkgContext_Sizes sz;
+    SecPkgContext_NamesA names;
+    SecPkgContext_NativeNamesA nn;
+    SecPkgContext_Lifespan life;
+    SecPkgContext_KeyInfoA ki;
+    SecPkgContext_PackageInfoA pi;
+    SecPkgContext_NegotiationInfoA ni;
+    SecPkgContext_Flags fl;
+    SecPkgContext_AuthorityA au;
+    time_t now = time(NULL);
+
+    sz = sizes_of(h);
+    ck_assert_uint_eq(sz.cbMaxToken, MAX_TOKEN);
+    ck_assert_uint_eq(sz.cbMaxSignature, MAX_SIGNATURE);
+    ck_assert_uint_eq(sz.cbBlockSize, BLOCK_SIZE);
+    ck_assert_uint_eq(sz.cbSecurityTrailer, SECURITY_TRAILER);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_NAMES, &names),
+                  SEC_E_OK);
+    ck_assert_ptr_nonnull(names.sUserName);
+    if (server)
+        ck_assert_str_eq(names.sUserName, "SSPIGSS\\alice");
+    ck_assert_sec(FreeContextBuffer(names.sUserName), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_NATIVE_NAMES, &nn),
+                  SEC_E_OK);
+    ck_assert_str_eq(nn.sClientName, ALICE);
+    ck_assert_str_eq(nn.sServerName, TARGET_PRINC);
+    ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_LIFESPAN, &life),
+                  SEC_E_OK);
+    ck_assert_int_le(life.tsStart.QuadPart, ft_local(now + 1));
+    ck_assert_int_gt(life.tsStart.QuadPart, ft_local(now - 120));
+    assert_expiry(life.tsExpiry, "LIFESPAN");
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_SESSION_KEY, key),
+                  SEC_E_OK);
+    ck_assert_uint_eq(key->SessionKeyLength, 32);
+    ck_assert_ptr_nonnull(key->SessionKey);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_KEY_INFO, &ki),
+                  SEC_E_OK);
+    ck_assert_str_eq(ki.sSignatureAlgorithmName, "HMAC-SHA1-96-AES256");
+    ck_assert_str_eq(ki.sEncryptAlgorithmName, "AES256-CTS-HMAC-SHA1-96");
+    ck_assert_uint_eq(ki.KeySize, 256);
+    ck_assert_uint_eq(ki.SignatureAlgorithm, 16);  /* hmac-sha1-96-aes256 */
+    ck_assert_uint_eq(ki.EncryptAlgorithm, 18);    /* aes256-cts */
+    ck_assert_sec(FreeContextBuffer(ki.sSignatureAlgorithmName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(ki.sEncryptAlgorithmName), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_PACKAGE_INFO, &pi),
+                  SEC_E_OK);
+    ck_assert_str_eq(pi.PackageInfo->Name, PKG);
+    ck_assert_uint_eq(pi.PackageInfo->cbMaxToken, MAX_TOKEN);
+    ck_assert_uint_eq(pi.PackageInfo->wRPCID, 16);
+    ck_assert_sec(FreeContextBuffer(pi.PackageInfo), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_NEGOTIATION_INFO,
+                                          &ni), SEC_E_OK);
+    ck_assert_uint_eq(ni.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
+    ck_assert_str_eq(ni.PackageInfo->Name, PKG);
+    ck_assert_sec(FreeContextBuffer(ni.PackageInfo), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_FLAGS, &fl),
+                  SEC_E_OK);
+    ck_assert_uint_eq(fl.Flags, flags);
+
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_AUTHORITY, &au),
+                  SEC_E_OK);
+    ck_assert_str_eq(au.sAuthorityName, REALM);
+    ck_assert_sec(FreeContextBuffer(au.sAuthorityName), SEC_E_OK);
+}
+
+START_TEST(attributes_a)
+{
+    SecPkgContext_SessionKey ck, sk;
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    check_attributes_a(CLI(&p), false, RET_ALL, &ck);
+    check_attributes_a(SRV(&p), true, ASC_RET_ALL, &sk);
+    ck_assert_mem_eq(ck.SessionKey, sk.SessionKey, 32);
+    ck_assert_sec(FreeContextBuffer(ck.SessionKey), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(sk.SessionKey), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
+static void
+check_attributes_w(CtxtHandle *h, bool server, ULONG flags,
+                   SecPkgContext_SessionKey *key)
+{
+    SecPkgContext_Sizes sz;
+    SecPkgContext_NamesW names;
+    SecPkgContext_NativeNamesW nn;
+    SecPkgContext_Lifespan life;
+    SecPkgContext_KeyInfoW ki;
+    SecPkgContext_PackageInfoW pi;
+    SecPkgContext_NegotiationInfoW ni;
+    SecPkgContext_Flags fl;
+    SecPkgContext_AuthorityW au;
+
+    memset(&sz, 0, sizeof(sz));
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_SIZES, &sz),
+                  SEC_E_OK);
+    ck_assert_uint_eq(sz.cbMaxToken, MAX_TOKEN);
+    ck_assert_uint_eq(sz.cbMaxSignature, MAX_SIGNATURE);
+    ck_assert_uint_eq(sz.cbBlockSize, BLOCK_SIZE);
+    ck_assert_uint_eq(sz.cbSecurityTrailer, SECURITY_TRAILER);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_NAMES, &names),
+                  SEC_E_OK);
+    ck_assert_ptr_nonnull(names.sUserName);
+    if (server)
+        ck_assert(tokenloop_wcmp(names.sUserName, "SSPIGSS\\alice") == 0);
+    ck_assert_sec(FreeContextBuffer(names.sUserName), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_NATIVE_NAMES, &nn),
+                  SEC_E_OK);
+    ck_assert(tokenloop_wcmp(nn.sClientName, ALICE) == 0);
+    ck_assert(tokenloop_wcmp(nn.sServerName, TARGET_PRINC) == 0);
+    ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_LIFESPAN, &life),
+                  SEC_E_OK);
+    assert_expiry(life.tsExpiry, "LIFESPAN");
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_SESSION_KEY, key),
+                  SEC_E_OK);
+    ck_assert_uint_eq(key->SessionKeyLength, 32);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_KEY_INFO, &ki),
+                  SEC_E_OK);
+    ck_assert(tokenloop_wcmp(ki.sSignatureAlgorithmName,
+                             "HMAC-SHA1-96-AES256") == 0);
+    ck_assert(tokenloop_wcmp(ki.sEncryptAlgorithmName,
+                             "AES256-CTS-HMAC-SHA1-96") == 0);
+    ck_assert_uint_eq(ki.KeySize, 256);
+    ck_assert_uint_eq(ki.SignatureAlgorithm, 16);
+    ck_assert_uint_eq(ki.EncryptAlgorithm, 18);
+    ck_assert_sec(FreeContextBuffer(ki.sSignatureAlgorithmName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(ki.sEncryptAlgorithmName), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_PACKAGE_INFO, &pi),
+                  SEC_E_OK);
+    ck_assert(tokenloop_wcmp(pi.PackageInfo->Name, PKG) == 0);
+    ck_assert_uint_eq(pi.PackageInfo->cbMaxToken, MAX_TOKEN);
+    ck_assert_sec(FreeContextBuffer(pi.PackageInfo), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_NEGOTIATION_INFO,
+                                          &ni), SEC_E_OK);
+    ck_assert_uint_eq(ni.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
+    ck_assert(tokenloop_wcmp(ni.PackageInfo->Name, PKG) == 0);
+    ck_assert_sec(FreeContextBuffer(ni.PackageInfo), SEC_E_OK);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_FLAGS, &fl),
+                  SEC_E_OK);
+    ck_assert_uint_eq(fl.Flags, flags);
+
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_AUTHORITY, &au),
+                  SEC_E_OK);
+    ck_assert(tokenloop_wcmp(au.sAuthorityName, REALM) == 0);
+    ck_assert_sec(FreeContextBuffer(au.sAuthorityName), SEC_E_OK);
+}
+
+START_TEST(attributes_w)
+{
+    SecPkgContext_SessionKey ck, sk;
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    check_attributes_w(CLI(&p), false, RET_ALL, &ck);
+    check_attributes_w(SRV(&p), true, ASC_RET_ALL, &sk);
+    ck_assert_mem_eq(ck.SessionKey, sk.SessionKey, 32);
+    ck_assert_sec(FreeContextBuffer(ck.SessionKey), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(sk.SessionKey), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
+/* Attributes Kerberos does not have: Schannel's, and a number nobody
+ * defines. Nothing is allocated. */
+START_TEST(attributes_unsupported)
+{
+    unsigned char buf[256];
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    memset(buf, 0x5a, sizeof(buf));
+    ck_assert_sec(QueryContextAttributesA(CLI(&p),
+                                          SECPKG_ATTR_CONNECTION_INFO, buf),
+                  SEC_E_UNSUPPORTED_FUNCTION);
+    ck_assert_sec(QueryContextAttributesW(SRV(&p),
+                                          SECPKG_ATTR_CONNECTION_INFO, buf),
+                  SEC_E_UNSUPPORTED_FUNCTION);
+    ck_assert_sec(QueryContextAttributesA(SRV(&p), 0x12345, buf),
+                  SEC_E_UNSUPPORTED_FUNCTION);
+    ck_assert_sec(QueryContextAttributesW(CLI(&p), 0x12345, buf),
+                  SEC_E_UNSUPPORTED_FUNCTION);
+    /* A NULL buffer is the caller's error, whatever the attribute. */
+    ck_assert_sec(QueryContextAttributesA(CLI(&p), SECPKG_ATTR_SIZES, NULL),
+                  SEC_E_INVALID_PARAMETER);
+    pair_close(&p);
+}
+END_TEST
+
+/* A context half-way through its handshake tells its package and that
+ * the negotiation is in progress. */
+START_TEST(attributes_in_progress)
+{
+    SecPkgContext_NegotiationInfoA ni;
+    SecPkgContext_PackageInfoA pi;
+    unsigned char tok[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    CredHandle c;
+    CtxtHandle h;
+    ULONG attrs;
+    TimeStamp ts;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    ck_assert_sec(QueryContextAttributesA(&h, SECPKG_ATTR_NEGOTIATION_INFO,
+                                          &ni), SEC_E_OK);
+    ck_assert_uint_eq(ni.NegotiationState, SECPKG_NEGOTIATION_IN_PROGRESS);
+    ck_assert_str_eq(ni.PackageInfo->Name, PKG);
+    ck_assert_sec(FreeContextBuffer(ni.PackageInfo), SEC_E_OK);
+    ck_assert_sec(QueryContextAttributesA(&h, SECPKG_ATTR_PACKAGE_INFO,
+                                          &pi), SEC_E_OK);
+    ck_assert_str_eq(pi.PackageInfo->Name, PKG);
+    ck_assert_sec(FreeContextBuffer(pi.PackageInfo), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&h), SEC_E_OK);
+    free_cred(&c);
+}
+END_TEST
+
+/* SECPKG_CRED_ATTR_NAMES of default and explicit credentials, A and W. */
+START_TEST(credential_names)
+{
+    SecPkgCredentials_NamesA na;
+    SecPkgCredentials_NamesW nw;
+    unsigned char buf[64];
+    CredHandle c, e;
+    TimeStamp ts;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    ck_assert_sec(QueryCredentialsAttributesA(&c, SECPKG_CRED_ATTR_NAMES,
+                                              &na), SEC_E_OK);
+    ck_assert_str_eq(na.sUserName, ALICE);
+    ck_assert_sec(FreeContextBuffer(na.sUserName), SEC_E_OK);
+    ck_assert_sec(QueryCredentialsAttributesW(&c, SECPKG_CRED_ATTR_NAMES,
+                                              &nw), SEC_E_OK);
+    ck_assert(tokenloop_wcmp(nw.sUserName, ALICE) == 0);
+    ck_assert_sec(FreeContextBuffer(nw.sUserName), SEC_E_OK);
+    ck_assert_sec(QueryCredentialsAttributesA(&c, SECPKG_CRED_ATTR_CERT,
+                                              buf),
+                  SEC_E_UNSUPPORTED_FUNCTION);
+    ck_assert_sec(acquire_identity(ID_W, "bob", REALM, "bob-pw-2", &e, &ts),
+                  SEC_E_OK);
+    ck_assert_sec(QueryCredentialsAttributesW(&e, SECPKG_CRED_ATTR_NAMES,
+                                              &nw), SEC_E_OK);
+    ck_assert(tokenloop_wcmp(nw.sUserName, "bob@" REALM) == 0);
+    ck_assert_sec(FreeContextBuffer(nw.sUserName), SEC_E_OK);
+    free_cred(&c);
+    free_cred(&e);
+}
+END_TEST
+
+/* ----------------------------------------------------------- messages */
+
+static const ULONG msg_sizes[] = { 0, 1, 15, 16, 17, 1000, 65536,
+                                   1024 * 1024 };
+
+/*
+ * EncryptMessage [TOKEN, DATA, PADDING] of every size, both ways;
+ * DecryptMessage once as [TOKEN, DATA] and once as [STREAM, DATA-empty].
+ */
+START_TEST(seal_sizes)
+{
+    ULONG len = msg_sizes[_i];
+    unsigned char *plain = malloc(len + 1), *data = malloc(len + 1);
+    unsigned char *stream = malloc(len + SECURITY_TRAILER);
+    struct pair p;
+    int dir;
+
+    ck_assert(plain != NULL && data != NULL && stream != NULL);
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+        SecPkgContext_Sizes sz = sizes_of(from);
+        unsigned char tok[SECURITY_TRAILER], *out;
+        ULONG tok_len = sz.cbSecurityTrailer, out_len, qop = 0xdead;
+
+        /* [TOKEN, DATA] */
+        fill(plain, len, (unsigned)dir);
+        memcpy(data, plain, len);
+        ck_assert_sec(seal(from, 0, tok, &tok_len, data, len), SEC_E_OK);
+        ck_assert_uint_gt(tok_len, 0);
+        if (len >= 16)
+            ck_assert_msg(same_bytes(data, plain, len) < len / 8,
+                          "EncryptMessage left plaintext in DATA");
+        ck_assert_sec(unseal(to, tok, tok_len, data, len, &qop), SEC_E_OK);
+        ck_assert_uint_eq(qop, 0);
+        ck_assert_mem_eq(data, plain, len);
+
+        /* [STREAM, DATA-empty]: the token is TOKEN || DATA. */
+        fill(plain, len, (unsigned)dir + 7);
+        memcpy(data, plain, len);
+        tok_len = sz.cbSecurityTrailer;
+        ck_assert_sec(seal(from, 0, tok, &tok_len, data, len), SEC_E_OK);
+        memcpy(stream, tok, tok_len);
+        memcpy(stream + tok_len, data, len);
+        qop = 0xdead;
+        ck_assert_sec(unseal_stream(to, stream, tok_len + len, &out,
+                                    &out_len, &qop), SEC_E_OK);
+        ck_assert_uint_eq(qop, 0);
+        ck_assert_uint_eq(out_len, len);
+        if (len > 0) {
+            ck_assert(out >= stream && out + len <= stream + tok_len + len);
+            ck_assert_mem_eq(out, plain, len);
+        }
+    }
+    pair_close(&p);
+    free(plain);
+    free(data);
+    free(stream);
+}
+END_TEST
+
+/* SECQOP_WRAP_NO_ENCRYPT: signed, not encrypted; the receiver is told. */
+START_TEST(seal_no_encrypt)
+{
+    unsigned char plain[300], data[300], tok[SECURITY_TRAILER];
+    ULONG tok_len = sizeof(tok), qop = 0;
+    struct pair p;
+    int dir;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+        fill(plain, sizeof(plain), 3);
+        memcpy(data, plain, sizeof(data));
+        tok_len = sizeof(tok);
+        ck_assert_sec(seal(from, SECQOP_WRAP_NO_ENCRYPT, tok, &tok_len, data,
+                           sizeof(data)), SEC_E_OK);
+        /* The data stays plaintext on the wire. */
+        ck_assert_mem_eq(data, plain, sizeof(data));
+        ck_assert_sec(unseal(to, tok, tok_len, data, sizeof(data), &qop),
+                      SEC_E_OK);
+        ck_assert_uint_eq(qop, SECQOP_WRAP_NO_ENCRYPT);
+        ck_assert_mem_eq(data, plain, sizeof(data));
+        /* Tampered plaintext is caught all the same. */
+        tok_len = sizeof(tok);
+        ck_assert_sec(seal(from, SECQOP_WRAP_NO_ENCRYPT, tok, &tok_len, data,
+                           sizeof(data)), SEC_E_OK);
+        data[5] ^= 1;
+        ck_assert_sec(unseal(to, tok, tok_len, data, sizeof(data), &qop),
+                      SEC_E_MESSAGE_ALTERED);
+    }
+    pair_close(&p);
+}
+END_TEST
+
+START_TEST(sign_verify)
+{
+    unsigned char data[1000], tok[64];
+    ULONG tok_len, qop;
+    struct pair p;
+    int dir, i;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+        SecPkgContext_Sizes sz = sizes_of(from);
+
+        for (i = 0; i < 3; i++) {
+            fill(data, sizeof(data), (unsigned)i);
+            tok_len = sz.cbMaxSignature;
+            ck_assert_sec(sign(from, tok, &tok_len, data, sizeof(data)),
+                          SEC_E_OK);
+            ck_assert_uint_eq(tok_len, MAX_SIGNATURE);
+            qop = 0xdead;
+            ck_assert_sec(verify(to, tok, tok_len, data, sizeof(data), &qop),
+                          SEC_E_OK);
+            ck_assert_uint_eq(qop, 0);
+        }
+        /* Tampered data, then a tampered token. */
+        tok_len = sz.cbMaxSignature;
+        ck_assert_sec(sign(from, tok, &tok_len, data, sizeof(data)),
+                      SEC_E_OK);
+        data[500] ^= 0x20;
+        ck_assert_sec(verify(to, tok, tok_len, data, sizeof(data), &qop),
+                      SEC_E_MESSAGE_ALTERED);
+        data[500] ^= 0x20;
+        tok[tok_len - 1] ^= 1;
+        ck_assert_sec(verify(to, tok, tok_len, data, sizeof(data), &qop),
+                      SEC_E_MESSAGE_ALTERED);
+        /* The untouched message still verifies: nothing was spent. */
+        tok[tok_len - 1] ^= 1;
+        ck_assert_sec(verify(to, tok, tok_len, data, sizeof(data), &qop),
+                      SEC_E_OK);
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/*
+ * One flipped byte in the TOKEN or in DATA: SEC_E_MESSAGE_ALTERED, and
+ * the DATA buffer holds no plaintext afterwards. The genuine message
+ * still decrypts (a rejected message spends nothing).
+ */
+START_TEST(seal_tamper)
+{
+    enum { LEN = 1000 };
+    unsigned char plain[LEN], data[LEN], wire[LEN], tok[SECURITY_TRAILER];
+    unsigned char tok2[SECURITY_TRAILER];
+    ULONG tok_len, qop;
+    struct pair p;
+    int dir, what;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+        for (what = 0; what < 2; what++) {
+            fill(plain, LEN, (unsigned)(dir * 2 + what));
+            memcpy(data, plain, LEN);
+            tok_len = sizeof(tok);
+            ck_assert_sec(seal(from, 0, tok, &tok_len, data, LEN),
+                          SEC_E_OK);
+            memcpy(wire, data, LEN);
+            memcpy(tok2, tok, tok_len);
+            if (what == 0)
+                tok[tok_len / 2] ^= 0x01;       /* in the sealed header */
+            else
+                data[LEN / 2] ^= 0x01;
+            ck_assert_sec(unseal(to, tok, tok_len, data, LEN, &qop),
+                          SEC_E_MESSAGE_ALTERED);
+            ck_assert_msg(same_bytes(data, plain, LEN) < LEN / 16,
+                          "%s tampered: DATA holds plaintext after "
+                          "SEC_E_MESSAGE_ALTERED (%zu bytes equal)",
+                          what == 0 ? "token" : "data",
+                          same_bytes(data, plain, LEN));
+            memcpy(data, wire, LEN);
+            ck_assert_sec(unseal(to, tok2, tok_len, data, LEN, &qop),
+                          SEC_E_OK);
+            ck_assert_mem_eq(data, plain, LEN);
+        }
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/* The same message twice (replay and sequence detection asked for):
+ * SEC_E_OUT_OF_SEQUENCE, with no plaintext released; signatures alike. */
+START_TEST(replay)
+{
+    enum { LEN = 200 };
+    unsigned char plain[LEN], data[LEN], wire[LEN], tok[SECURITY_TRAILER];
+    ULONG tok_len, qop;
+    struct pair p;
+    int dir;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+        fill(plain, LEN, 9);
+        memcpy(data, plain, LEN);
+        tok_len = sizeof(tok);
+        ck_assert_sec(seal(from, 0, tok, &tok_len, data, LEN), SEC_E_OK);
+        memcpy(wire, data, LEN);
+        ck_assert_sec(unseal(to, tok, tok_len, data, LEN, &qop), SEC_E_OK);
+        memcpy(data, wire, LEN);
+        ck_assert_sec(unseal(to, tok, tok_len, data, LEN, &qop),
+                      SEC_E_OUT_OF_SEQUENCE);
+        ck_assert_msg(same_bytes(data, plain, LEN) < LEN / 16,
+                      "replayed message: plaintext released");
+
+        tok_len = MAX_SIGNATURE;
+        ck_assert_sec(sign(from, tok, &tok_len, plain, LEN), SEC_E_OK);
+        ck_assert_sec(verify(to, tok, tok_len, plain, LEN, &qop), SEC_E_OK);
+        ck_assert_sec(verify(to, tok, tok_len, plain, LEN, &qop),
+                      SEC_E_OUT_OF_SEQUENCE);
+        /* The context goes on. */
+        roundtrip(from, to, 50, 1);
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/* Message 2 before message 1: SEC_E_OUT_OF_SEQUENCE, no plaintext. */
+START_TEST(reorder)
+{
+    enum { LEN = 100 };
+    unsigned char p1[LEN], p2[LEN], d1[LEN], d2[LEN];
+    unsigned char t1[SECURITY_TRAILER], t2[SECURITY_TRAILER];
+    ULONG l1 = sizeof(t1), l2 = sizeof(t2), qop;
+    struct pair p;
+    int dir;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+        fill(p1, LEN, 1);
+        fill(p2, LEN, 2);
+        memcpy(d1, p1, LEN);
+        memcpy(d2, p2, LEN);
+        l1 = l2 = SECURITY_TRAILER;
+        ck_assert_sec(seal(from, 0, t1, &l1, d1, LEN), SEC_E_OK);
+        ck_assert_sec(seal(from, 0, t2, &l2, d2, LEN), SEC_E_OK);
+        ck_assert_sec(unseal(to, t2, l2, d2, LEN, &qop),
+                      SEC_E_OUT_OF_SEQUENCE);
+        ck_assert_msg(same_bytes(d2, p2, LEN) < LEN / 16,
+                      "early message: plaintext released");
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/*
+ * After message 2 was refused for arriving early, message 1 and then
+ * message 2 arrive in order: both decrypt. A refused message must not
+ * change the context (DESIGN.md: no half-changed context after a
+ * failure), so the refusal cannot have consumed message 2's number.
+ */
+START_TEST(reorder_then_in_order)
+{
+    enum { LEN = 100 };
+    unsigned char p1[LEN], p2[LEN], d1[LEN], d2[LEN], w2[LEN];
+    unsigned char t1[SECURITY_TRAILER], t2[SECURITY_TRAILER];
+    ULONG l1 = sizeof(t1), l2 = sizeof(t2), qop;
+    SECURITY_STATUS st;
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    fill(p1, LEN, 1);
+    fill(p2, LEN, 2);
+    memcpy(d1, p1, LEN);
+    memcpy(d2, p2, LEN);
+    ck_assert_sec(seal(CLI(&p), 0, t1, &l1, d1, LEN), SEC_E_OK);
+    ck_assert_sec(seal(CLI(&p), 0, t2, &l2, d2, LEN), SEC_E_OK);
+    memcpy(w2, d2, LEN);
+    ck_assert_sec(unseal(SRV(&p), t2, l2, d2, LEN, &qop),
+                  SEC_E_OUT_OF_SEQUENCE);
+    st = unseal(SRV(&p), t1, l1, d1, LEN, &qop);
+    ck_assert_msg(st == SEC_E_OK, "message 1 after the refused message 2: "
+                  "%s (%s)", sspigss_status_name(st), sspigss_last_error());
+    ck_assert_mem_eq(d1, p1, LEN);
+    memcpy(d2, w2, LEN);
+    st = unseal(SRV(&p), t2, l2, d2, LEN, &qop);
+    ck_assert_msg(st == SEC_E_OK, "message 2 in its turn: %s (%s)",
+                  sspigss_status_name(st), sspigss_last_error());
+    ck_assert_mem_eq(d2, p2, LEN);
+    pair_close(&p);
+}
+END_TEST
+
+/* A TOKEN buffer too small for the header: SEC_E_BUFFER_TOO_SMALL, the
+ * data untouched, and no sequence number spent (the next message is the
+ * one the peer expects). */
+START_TEST(token_too_small)
+{
+    enum { LEN = 64 };
+    unsigned char plain[LEN], data[LEN], tok[SECURITY_TRAILER];
+    ULONG tok_len, qop;
+    struct pair p;
+    int dir;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+        fill(plain, LEN, 4);
+        memcpy(data, plain, LEN);
+        tok_len = 10;
+        ck_assert_sec(seal(from, 0, tok, &tok_len, data, LEN),
+                      SEC_E_BUFFER_TOO_SMALL);
+        ck_assert_mem_eq(data, plain, LEN);
+        tok_len = MAX_SIGNATURE - 1;
+        ck_assert_sec(sign(from, tok, &tok_len, data, LEN),
+                      SEC_E_BUFFER_TOO_SMALL);
+        tok_len = sizeof(tok);
+        ck_assert_sec(seal(from, 0, tok, &tok_len, data, LEN), SEC_E_OK);
+        ck_assert_sec(unseal(to, tok, tok_len, data, LEN, &qop), SEC_E_OK);
+        ck_assert_mem_eq(data, plain, LEN);
+        tok_len = MAX_SIGNATURE;
+        ck_assert_sec(sign(from, tok, &tok_len, data, LEN), SEC_E_OK);
+        ck_assert_sec(verify(to, tok, tok_len, data, LEN, &qop), SEC_E_OK);
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/* A descriptor without its TOKEN or its DATA buffer: SEC_E_INVALID_TOKEN
+ * for all four message calls; the context is not disturbed. */
+START_TEST(missing_buffers)
+{
+    unsigned char data[32], tok[SECURITY_TRAILER];
+    SecBuffer only_data = { sizeof(data), SECBUFFER_DATA, data };
+    SecBuffer only_tok = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc dd = { SECBUFFER_VERSION, 1, &only_data };
+    SecBufferDesc td = { SECBUFFER_VERSION, 1, &only_tok };
+    SecBufferDesc *descs[] = { &dd, &td };
+    ULONG qop;
+    struct pair p;
+    size_t i;
+
+    pair_open(&p, REQ_ALL);
+    fill(data, sizeof(data), 0);
+    memset(tok, 0, sizeof(tok));
+    for (i = 0; i < 2; i++) {
+        ck_assert_sec(EncryptMessage(CLI(&p), 0, descs[i], 0),
+                      SEC_E_INVALID_TOKEN);
+        ck_assert_sec(DecryptMessage(SRV(&p), descs[i], 0, &qop),
+                      SEC_E_INVALID_TOKEN);
+        ck_assert_sec(MakeSignature(SRV(&p), 0, descs[i], 0),
+                      SEC_E_INVALID_TOKEN);
+        ck_assert_sec(VerifySignature(CLI(&p), descs[i], 0, &qop),
+                      SEC_E_INVALID_TOKEN);
+    }
+    ck_assert_sec(EncryptMessage(CLI(&p), 0, NULL, 0), SEC_E_INVALID_TOKEN);
+    ck_assert_sec(DecryptMessage(SRV(&p), NULL, 0, &qop),
+                  SEC_E_INVALID_TOKEN);
+    roundtrip(CLI(&p), SRV(&p), 32, 1);
+    roundtrip(SRV(&p), CLI(&p), 32, 2);
+    pair_close(&p);
+}
+END_TEST
+
+/* EncryptMessage on a context made without ISC_REQ_CONFIDENTIALITY:
+ * SEC_E_UNSUPPORTED_FUNCTION; signing still works. */
+START_TEST(no_confidentiality)
+{
+    unsigned char data[32], tok[SECURITY_TRAILER];
+    ULONG tok_len = sizeof(tok), qop;
+    struct pair p;
+
+    pair_open(&p, REQ_ALL & ~(ULONG)ISC_REQ_CONFIDENTIALITY);
+    ck_assert_uint_eq(p.t.isc_attrs & ISC_RET_CONFIDENTIALITY, 0);
+    fill(data, sizeof(data), 0);
+    ck_assert_sec(seal(CLI(&p), 0, tok, &tok_len, data, sizeof(data)),
+                  SEC_E_UNSUPPORTED_FUNCTION);
+    tok_len = MAX_SIGNATURE;
+    ck_assert_sec(sign(CLI(&p), tok, &tok_len, data, sizeof(data)),
+                  SEC_E_OK);
+    ck_assert_sec(verify(SRV(&p), tok, tok_len, data, sizeof(data), &qop),
+                  SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
+/* Messages on a context whose handshake is not finished (the client
+ * waiting for the AP-REP): SEC_E_INVALID_HANDLE. */
+START_TEST(not_established)
+{
+    unsigned char tok[MAX_TOKEN], data[32], mtok[SECURITY_TRAILER];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs, mlen = sizeof(mtok), qop;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    fill(data, sizeof(data), 0);
+    ck_assert_sec(seal(&h, 0, mtok, &mlen, data, sizeof(data)),
+                  SEC_E_INVALID_HANDLE);
+    ck_assert_sec(unseal(&h, mtok, sizeof(mtok), data, sizeof(data), &qop),
+                  SEC_E_INVALID_HANDLE);
+    mlen = MAX_SIGNATURE;
+    ck_assert_sec(sign(&h, mtok, &mlen, data, sizeof(data)),
+                  SEC_E_INVALID_HANDLE);
+    ck_assert_sec(verify(&h, mtok, MAX_SIGNATURE, data, sizeof(data), &qop),
+                  SEC_E_INVALID_HANDLE);
+    ck_assert_sec(DeleteSecurityContext(&h), SEC_E_OK);
+    free_cred(&c);
+}
+END_TEST
+
+/* ----------------------------------------------------------- failures */
+
+/* Explicit identity, wrong password: the credential is made (Windows
+ * checks the password when the ticket is needed), the first ISC fails
+ * with SEC_E_LOGON_DENIED, creates nothing, and the krb5 reason is kept;
+ * a second try fails the same way. */
+START_TEST(wrong_password)
+{
+    unsigned char tok[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs = 0x1234;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+    int i;
+
+    ck_assert_sec(acquire_identity(ID_A, "alice", REALM, "wrong-pw", &c,
+                                   &ts), SEC_E_OK);
+    for (i = 0; i < 2; i++) {
+        memset(&h, 0xAB, sizeof(h));
+        ck_assert_sec(InitializeSecurityContextA(&c, NULL,
+                                                 (SEC_CHAR *)TARGET,
+                                                 REQ_ALL, 0,
+                                                 SECURITY_NATIVE_DREP, NULL,
+                                                 0, &h, &od, &attrs, &ts),
+                      SEC_E_LOGON_DENIED);
+        ck_assert_msg(strstr(sspigss_last_error(), "Preauthentication "
+                             "failed") != NULL, "last error: %s",
+                      sspigss_last_error());
+        ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+        ck_assert_uint_eq(attrs, 0x1234);
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    }
+    free_cred(&c);
+    /* The W path too. */
+    ck_assert_sec(acquire_identity(ID_EXW, "alice", REALM, "wrong-pw", &c,
+                                   &ts), SEC_E_OK);
+    ck_assert_sec(InitializeSecurityContextW(&c, NULL,
+                                             (SEC_WCHAR *)u"host/sspigss."
+                                             "test", REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_LOGON_DENIED);
+    free_cred(&c);
+}
+END_TEST
+
+/* ISC with an explicit identity; returns its status. */
+static SECURITY_STATUS
+isc_identity(const char *user, const char *password, const char *target)
+{
+    unsigned char tok[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    ck_assert_sec(acquire_identity(ID_A, user, REALM, password, &c, &ts),
+                  SEC_E_OK);
+    st = InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)target, REQ_ALL,
+                                    0, SECURITY_NATIVE_DREP, NULL, 0, &h,
+                                    &od, &attrs, &ts);
+    if (SEC_SUCCESS(st))
+        ck_assert_sec(DeleteSecurityContext(&h), SEC_E_OK);
+    free_cred(&c);
+    return st;
+}
+
+START_TEST(unknown_user)
+{
+    ck_assert_sec(isc_identity("nobody", "x", TARGET), SEC_E_LOGON_DENIED);
+    ck_assert_msg(strstr(sspigss_last_error(), "not found in Kerberos "
+                         "database") != NULL, "last error: %s",
+                  sspigss_last_error());
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+END_TEST
+
+/* An account the KDC refuses tickets to (-allow_tix: MIT answers
+ * KDC_ERR_CLIENT_REVOKED, as AD does for a disabled account). */
+START_TEST(disabled_account)
+{
+    ck_assert_sec(isc_identity("disabled", "x", TARGET), SEC_E_LOGON_DENIED);
+    ck_assert_msg(strstr(sspigss_last_error(), "revoked") != NULL,
+                  "last error: %s", sspigss_last_error());
+}
+END_TEST
+
+/* An expired principal (MIT: KDC_ERR_NAME_EXP). The library gives
+ * SEC_E_LOGON_DENIED for it today; Windows has SEC_E_ACCOUNT_EXPIRED
+ * for an AD account past its expiry. */
+START_TEST(expired_account)
+{
+    ck_assert_sec(isc_identity("expired", "expired-pw", TARGET),
+                  SEC_E_LOGON_DENIED);
+    ck_assert_msg(strstr(sspigss_last_error(), "expired") != NULL,
+                  "last error: %s", sspigss_last_error());
+}
+END_TEST
+
+/* A service the KDC does not know: SEC_E_TARGET_UNKNOWN, from default
+ * and from explicit credentials, A and W; nothing created. */
+START_TEST(unknown_target)
+{
+    unsigned char tok[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    memset(&h, 0xAB, sizeof(h));
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL,
+                                             (SEC_CHAR *)"host/nowhere."
+                                             "sspigss.test", REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_TARGET_UNKNOWN);
+    ck_assert_msg(strstr(sspigss_last_error(), "not found in Kerberos "
+                         "database") != NULL, "last error: %s",
+                  sspigss_last_error());
+    ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_sec(InitializeSecurityContextW(&c, NULL,
+                                             (SEC_WCHAR *)u"host/nowhere."
+                                             "sspigss.test", REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_TARGET_UNKNOWN);
+    free_cred(&c);
+    ck_assert_sec(isc_identity("alice", ALICE_PW,
+                               "host/nowhere.sspigss.test"),
+                  SEC_E_TARGET_UNKNOWN);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+END_TEST
+
+/*
+ * No credentials at all: KRB5CCNAME names a cache that does not exist,
+ * an empty file, or an empty MEMORY cache, and no identity is given.
+ * The library finds out in AcquireCredentialsHandle (it asks GSS for the
+ * default initiator credential there), so that call fails with
+ * SEC_E_NO_CREDENTIALS and no handle is made.
+ */
+START_TEST(no_credentials)
+{
+    const char *dir = env_or_die("SSPIGSS_KDC_DIR");
+    char name[512], path[512];
+    CredHandle c;
+    TimeStamp ts;
+    FILE *f;
+
+    switch (_i) {
+    case 0:
+        snprintf(name, sizeof(name), "FILE:%s/no-such-ccache", dir);
+        break;
+    case 1:
+        snprintf(path, sizeof(path), "%s/empty-ccache.%ld", dir,
+                 (long)getpid());
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+        snprintf(name, sizeof(name), "FILE:%s", path);
+        break;
+    default:
+        snprintf(name, sizeof(name), "MEMORY:sspigss-empty");
+        break;
+    }
+    ck_assert_int_eq(setenv("KRB5CCNAME", name, 1), 0);
+    memset(&c, 0xAB, sizeof(c));
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_OUTBOUND, NULL,
+                                            NULL, NULL, NULL, &c, &ts),
+                  SEC_E_NO_CREDENTIALS);
+    ck_assert_uint_eq(c.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_sec(AcquireCredentialsHandleW(NULL, (LPWSTR)kerberos_w,
+                                            SECPKG_CRED_OUTBOUND, NULL,
+                                            NULL, NULL, NULL, &c, &ts),
+                  SEC_E_NO_CREDENTIALS);
+    if (_i == 1)
+        unlink(path);
+}
+END_TEST
+
+/* An acceptor with no keytab: SEC_E_NO_CREDENTIALS (at
+ * AcquireCredentialsHandle, where the library asks GSS for the keys). */
+START_TEST(acceptor_without_keytab)
+{
+    const char *dir = env_or_die("SSPIGSS_KDC_DIR");
+    char name[512];
+    CredHandle s;
+    TimeStamp ts;
+
+    snprintf(name, sizeof(name), "FILE:%s/no-such-keytab", dir);
+    ck_assert_int_eq(setenv("KRB5_KTNAME", name, 1), 0);
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_INBOUND, NULL, NULL,
+                                            NULL, NULL, &s, &ts),
+                  SEC_E_NO_CREDENTIALS);
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+}
+END_TEST
+
+/* ASC once with an input descriptor holding tok (NULL: no TOKEN buffer;
+ * desc NULL when no_desc). The handle must stay untouched on failure. */
+static SECURITY_STATUS
+asc_once(CredHandle *s, const unsigned char *tok, ULONG len, bool no_desc,
+         CtxtHandle *h)
+{
+    unsigned char out[MAX_TOKEN];
+    SecBuffer ib[1], ob = { sizeof(out), SECBUFFER_TOKEN, out };
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs = 0x1234;
+    TimeStamp ts = { .QuadPart = 42 };
+    SECURITY_STATUS st;
+
+    if (tok != NULL) {
+        ib[0].BufferType = SECBUFFER_TOKEN;
+        ib[0].cbBuffer = len;
+        ib[0].pvBuffer = (void *)tok;
+    } else {
+        ib[0].BufferType = SECBUFFER_EMPTY;
+        ib[0].cbBuffer = 0;
+        ib[0].pvBuffer = NULL;
+    }
+    st = AcceptSecurityContext(s, NULL, no_desc ? NULL : &id, ASC_REQ_ALL,
+                               SECURITY_NATIVE_DREP, h, &od, &attrs, &ts);
+    if (!SEC_SUCCESS(st)) {
+        ck_assert_uint_eq(attrs, 0x1234);
+        ck_assert_int_eq(ts.QuadPart, 42);
+    }
+    return st;
+}
+
+/*
+ * Garbage, truncated, empty and missing tokens to AcceptSecurityContext:
+ * SEC_E_INVALID_TOKEN, no context handle; then the genuine AP-REQ still
+ * works with the same credential.
+ */
+START_TEST(accept_bad_tokens)
+{
+    unsigned char tok[MAX_TOKEN], junk[300], hdr[64];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    unsigned char *apreq;
+    ULONG attrs, len;
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    TimeStamp ts;
+    size_t i;
+    struct {
+        const char *what;
+        const unsigned char *tok;
+        ULONG len;
+        bool no_desc;
+    } bad[8];
+    size_t nbad = 0;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    len = ob.cbBuffer;
+    apreq = malloc(len);
+    ck_assert_ptr_nonnull(apreq);
+    memcpy(apreq, tok, len);
+
+    for (i = 0; i < sizeof(junk); i++)
+        junk[i] = (unsigned char)(i * 37 + 11);
+    /* A GSS framing with the krb5 OID and the AP-REQ token ID around
+     * garbage. */
+    memcpy(hdr, apreq, 17);
+    hdr[1] = sizeof(hdr) - 2;
+    memset(hdr + 17, 0x41, sizeof(hdr) - 17);
+
+    bad[nbad].what = "garbage";
+    bad[nbad].tok = junk, bad[nbad].len = sizeof(junk);
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "krb5 header around garbage";
+    bad[nbad].tok = hdr, bad[nbad].len = sizeof(hdr);
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "AP-REQ cut in half";
+    bad[nbad].tok = apreq, bad[nbad].len = len / 2;
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "AP-REQ without its last byte";
+    bad[nbad].tok = apreq, bad[nbad].len = len - 1;
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "one byte";
+    bad[nbad].tok = apreq, bad[nbad].len = 1;
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "empty token";
+    bad[nbad].tok = apreq, bad[nbad].len = 0;
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "no token buffer";
+    bad[nbad].tok = NULL, bad[nbad].len = 0;
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "no input descriptor";
+    bad[nbad].tok = NULL, bad[nbad].len = 0;
+    bad[nbad++].no_desc = true;
+
+    for (i = 0; i < nbad; i++) {
+        SECURITY_STATUS st;
+
+        memset(&sh, 0xAB, sizeof(sh));
+        st = asc_once(&s, bad[i].tok, bad[i].len, bad[i].no_desc, &sh);
+        ck_assert_msg(st == SEC_E_INVALID_TOKEN, "%s: got %s (%s)",
+                      bad[i].what, sspigss_status_name(st),
+                      sspigss_last_error());
+        ck_assert_uint_eq(sh.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), 1);     /* client's */
+    }
+    ck_assert_sec(asc_once(&s, apreq, len, false, &sh), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    free(apreq);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/*
+ * A bad AP-REP for the client's second ISC: SEC_E_INVALID_TOKEN, and the
+ * context stays as it was: the genuine AP-REP then completes it (nothing
+ * in Kerberos forbids that: the AP-REP is checked against the context's
+ * keys, which a rejected token does not change).
+ */
+static const char *const bad_cont[] = {
+    "no TOKEN buffer", "empty token", "garbage", "AP-REP cut in half",
+    "AP-REP with a flipped byte",
+};
+
+START_TEST(initiate_bad_continuation)
+{
+    unsigned char tok[MAX_TOKEN], rep[MAX_TOKEN], junk[100];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecBuffer ib;
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    ULONG attrs = 0x1234, rep_len;
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    size_t i;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ob.cbBuffer = sizeof(tok);
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    {
+        SecBuffer aib = { ob.cbBuffer, SECBUFFER_TOKEN, tok };
+        SecBufferDesc aid = { SECBUFFER_VERSION, 1, &aib };
+        SecBuffer aob = { sizeof(rep), SECBUFFER_TOKEN, rep };
+        SecBufferDesc aod = { SECBUFFER_VERSION, 1, &aob };
+
+        ck_assert_sec(AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
+                                            SECURITY_NATIVE_DREP, &sh, &aod,
+                                            &attrs, &ts), SEC_E_OK);
+        rep_len = aob.cbBuffer;
+        ck_assert_int_eq(krb_tok_id(rep, rep_len), TOK_AP_REP);
+    }
+    for (i = 0; i < sizeof(junk); i++)
+        junk[i] = (unsigned char)(i * 13 + 5);
+    switch (_i) {
+    case 0:
+        ib.BufferType = SECBUFFER_EMPTY, ib.cbBuffer = 0, ib.pvBuffer = NULL;
+        break;
+    case 1:
+        ib.BufferType = SECBUFFER_TOKEN, ib.cbBuffer = 0, ib.pvBuffer = rep;
+        break;
+    case 2:
+        ib.BufferType = SECBUFFER_TOKEN, ib.cbBuffer = sizeof(junk);
+        ib.pvBuffer = junk;
+        break;
+    case 3:
+        ib.BufferType = SECBUFFER_TOKEN, ib.cbBuffer = rep_len / 2;
+        ib.pvBuffer = rep;
+        break;
+    default:
+        memcpy(tok, rep, rep_len);
+        tok[rep_len - 3] ^= 0x10;               /* in the sealed part */
+        ib.BufferType = SECBUFFER_TOKEN, ib.cbBuffer = rep_len;
+        ib.pvBuffer = tok;
+        break;
+    }
+    ob.cbBuffer = sizeof(tok) / 2;
+    ob.pvBuffer = tok + sizeof(tok) / 2;
+    attrs = 0x1234;
+    st = InitializeSecurityContextA(&c, &ch, (SEC_CHAR *)TARGET, REQ_ALL, 0,
+                                    SECURITY_NATIVE_DREP, &id, 0, &ch, &od,
+                                    &attrs, &ts);
+    ck_assert_msg(st == SEC_E_INVALID_TOKEN, "%s: got %s (%s)",
+                  bad_cont[_i], sspigss_status_name(st),
+                  sspigss_last_error());
+    ck_assert_uint_eq(attrs, 0x1234);
+    /* The genuine AP-REP completes the context. */
+    ib.BufferType = SECBUFFER_TOKEN, ib.cbBuffer = rep_len;
+    ib.pvBuffer = rep;
+    st = InitializeSecurityContextA(&c, &ch, (SEC_CHAR *)TARGET, REQ_ALL, 0,
+                                    SECURITY_NATIVE_DREP, &id, 0, &ch, &od,
+                                    &attrs, &ts);
+    ck_assert_msg(st == SEC_E_OK, "%s, then the genuine AP-REP: got %s "
+                  "(%s)", bad_cont[_i], sspigss_status_name(st),
+                  sspigss_last_error());
+    ck_assert_uint_eq(attrs, RET_ALL);
+    roundtrip(&ch, &sh, 20, 1);
+    roundtrip(&sh, &ch, 20, 2);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* Every context call with a handle that names no usable context. */
+static void
+context_calls_refuse(CtxtHandle *h, CredHandle *c, CredHandle *s,
+                     const char *what)
+{
+    unsigned char data[16], tok[SECURITY_TRAILER], out[256];
+    SecBuffer mb[2] = {
+        { sizeof(tok), SECBUFFER_TOKEN, tok },
+        { sizeof(data), SECBUFFER_DATA, data },
+    };
+    SecBufferDesc md = { SECBUFFER_VERSION, 2, mb };
+    SecBuffer ib = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBuffer ob = { sizeof(out), SECBUFFER_TOKEN, out };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecPkgContext_Sizes sz;
+    SecBuffer packed = { 0, SECBUFFER_EMPTY, NULL };
+    CtxtHandle nh;
+    ULONG qop, attrs;
+    TimeStamp ts;
+
+    memset(tok, 0, sizeof(tok));
+    memset(data, 0, sizeof(data));
+#define REFUSE(call)                                                     \
+    ck_assert_msg((call) == SEC_E_INVALID_HANDLE, "%s: %s: %s", what,    \
+                  #call, sspigss_status_name(call))
+    REFUSE(EncryptMessage(h, 0, &md, 0));
+    REFUSE(DecryptMessage(h, &md, 0, &qop));
+    REFUSE(MakeSignature(h, 0, &md, 0));
+    REFUSE(VerifySignature(h, &md, 0, &qop));
+    REFUSE(QueryContextAttributesA(h, SECPKG_ATTR_SIZES, &sz));
+    REFUSE(QueryContextAttributesW(h, SECPKG_ATTR_SIZES, &sz));
+    REFUSE(ExportSecurityContext(h, 0, &packed, NULL));
+    REFUSE(InitializeSecurityContextA(c, h, (SEC_CHAR *)TARGET, REQ_ALL, 0,
+                                      SECURITY_NATIVE_DREP, &id, 0, &nh, &od,
+                                      &attrs, &ts));
+    REFUSE(AcceptSecurityContext(s, h, &id, ASC_REQ_ALL,
+                                 SECURITY_NATIVE_DREP, &nh, &od, &attrs,
+                                 &ts));
+    REFUSE(ImpersonateSecurityContext(h));
+#undef REFUSE
+}
+
+/* Every credential call with a handle that names no credential. */
+static void
+credential_calls_refuse(CredHandle *h, const char *what)
+{
+    unsigned char out[256], in[64];
+    SecBuffer ib = { sizeof(in), SECBUFFER_TOKEN, in };
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBuffer ob = { sizeof(out), SECBUFFER_TOKEN, out };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecPkgCredentials_NamesA names;
+    CtxtHandle nh;
+    ULONG attrs;
+    TimeStamp ts;
+
+    memset(in, 0x41, sizeof(in));
+#define REFUSE(call)                                                     \
+    ck_assert_msg((call) == SEC_E_INVALID_HANDLE, "%s: %s: %s", what,    \
+                  #call, sspigss_status_name(call))
+    REFUSE(InitializeSecurityContextA(h, NULL, (SEC_CHAR *)TARGET, REQ_ALL,
+                                      0, SECURITY_NATIVE_DREP, NULL, 0, &nh,
+                                      &od, &attrs, &ts));
+    REFUSE(AcceptSecurityContext(h, NULL, &id, ASC_REQ_ALL,
+                                 SECURITY_NATIVE_DREP, &nh, &od, &attrs,
+                                 &ts));
+    REFUSE(QueryCredentialsAttributesA(h, SECPKG_CRED_ATTR_NAMES, &names));
+    REFUSE(FreeCredentialsHandle(h));
+#undef REFUSE
+}
+
+/* Stale, zeroed, forged and cross-kind handles: SEC_E_INVALID_HANDLE
+ * everywhere, and the live objects they resemble are not disturbed. */
+START_TEST(bad_handles)
+{
+    CtxtHandle stale, zero, forged, cred_as_ctx;
+    CredHandle stale_cred, ctx_as_cred;
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    memset(&zero, 0, sizeof(zero));
+    forged.dwLower = 0x1234;
+    forged.dwUpper = 0x5678;
+    cred_as_ctx = p.c;
+    ctx_as_cred = p.t.server;
+    {
+        struct pair q;
+
+        pair_open(&q, REQ_ALL);
+        stale = q.t.client;
+        stale_cred = q.s;
+        pair_close(&q);
+    }
+    context_calls_refuse(&stale, &p.c, &p.s, "deleted context");
+    context_calls_refuse(&zero, &p.c, &p.s, "zeroed context");
+    context_calls_refuse(&forged, &p.c, &p.s, "forged context");
+    context_calls_refuse(&cred_as_ctx, &p.c, &p.s, "credential as context");
+    credential_calls_refuse(&stale_cred, "freed credential");
+    credential_calls_refuse((CredHandle *)&zero, "zeroed credential");
+    credential_calls_refuse((CredHandle *)&forged, "forged credential");
+    credential_calls_refuse(&ctx_as_cred, "context as credential");
+    /* Deleting twice is fine (Microsoft); a never-issued handle or one of
+     * the other kind is not. */
+    ck_assert_sec(DeleteSecurityContext(&stale), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&forged), SEC_E_INVALID_HANDLE);
+    ck_assert_sec(DeleteSecurityContext(&zero), SEC_E_INVALID_HANDLE);
+    ck_assert_sec(DeleteSecurityContext(&cred_as_ctx), SEC_E_INVALID_HANDLE);
+    ck_assert_sec(DeleteSecurityContext(NULL), SEC_E_INVALID_HANDLE);
+    /* The live pair is untouched. */
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 2);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 2);
+    roundtrip(CLI(&p), SRV(&p), 64, 1);
+    roundtrip(SRV(&p), CLI(&p), 64, 2);
+    pair_close(&p);
+}
+END_TEST
+
+/* FreeCredentialsHandle while contexts made from it live: the contexts
+ * keep working. */
+START_TEST(free_credentials_while_context_lives)
+{
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    free_cred(&p.c);
+    free_cred(&p.s);
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+    roundtrip(CLI(&p), SRV(&p), 1000, 1);
+    roundtrip(SRV(&p), CLI(&p), 1000, 2);
+    tokenloop_free(&p.t);
+}
+END_TEST
+
+/* A caller-supplied output buffer too small for the AP-REQ:
+ * SEC_E_BUFFER_TOO_SMALL, no handle, nothing written; a retry with a big
+ * buffer completes. */
+START_TEST(initiate_output_too_small)
+{
+    unsigned char small[16];
+    SecBuffer ob = { sizeof(small), SECBUFFER_TOKEN, small };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    struct tokenloop t;
+    ULONG attrs = 0x1234;
+    CredHandle c, s;
+    CtxtHandle h;
+    TimeStamp ts = { .QuadPart = 42 };
+    SECURITY_STATUS st;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    memset(&h, 0xAB, sizeof(h));
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_BUFFER_TOO_SMALL);
+    ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_uint_eq(attrs, 0x1234);
+    ck_assert_int_eq(ts.QuadPart, 42);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    st = tokenloop_run(&c, &s, &o, &t);
+    assert_loop(st, &t);
+    roundtrip(&t.client, &t.server, 10, 1);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* The acceptor's output buffer too small for the AP-REP:
+ * SEC_E_BUFFER_TOO_SMALL and no handle; the same AP-REQ with a big
+ * buffer then completes (the refused call changed nothing, so the
+ * authenticator was not used up). */
+START_TEST(accept_output_too_small)
+{
+    unsigned char tok[MAX_TOKEN], rep[MAX_TOKEN], small[16];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecBuffer aib, aob = { sizeof(small), SECBUFFER_TOKEN, small };
+    SecBufferDesc aid = { SECBUFFER_VERSION, 1, &aib };
+    SecBufferDesc aod = { SECBUFFER_VERSION, 1, &aob };
+    ULONG attrs;
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    aib.BufferType = SECBUFFER_TOKEN;
+    aib.cbBuffer = ob.cbBuffer;
+    aib.pvBuffer = tok;
+    memset(&sh, 0xAB, sizeof(sh));
+    ck_assert_sec(AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
+                                        SECURITY_NATIVE_DREP, &sh, &aod,
+                                        &attrs, &ts),
+                  SEC_E_BUFFER_TOO_SMALL);
+    ck_assert_uint_eq(sh.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 1);
+    aob.cbBuffer = sizeof(rep);
+    aob.pvBuffer = rep;
+    st = AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
+                               SECURITY_NATIVE_DREP, &sh, &aod, &attrs, &ts);
+    ck_assert_msg(st == SEC_E_OK, "retry after SEC_E_BUFFER_TOO_SMALL: %s "
+                  "(%s)", sspigss_status_name(st), sspigss_last_error());
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/*
+ * Export an established context and import it: the imported context
+ * decrypts what the peer encrypts and answers it. _i: bit 0 exports the
+ * client side (else the server), bit 1 asks
+ * SECPKG_CONTEXT_EXPORT_DELETE_OLD (the old handle stops working; else
+ * it keeps working too).
+ */
+START_TEST(export_import)
+{
+    bool client = (_i & 1) != 0, delete_old = (_i & 2) != 0;
+    SecBuffer packed = { 0, 0xdead, NULL };
+    SecPkgContext_Sizes sz;
+    unsigned char data[64], tok[SECURITY_TRAILER], plain[64];
+    ULONG tok_len = sizeof(tok), qop;
+    CtxtHandle imported, *old, *peer;
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    old = client ? CLI(&p) : SRV(&p);
+    peer = client ? SRV(&p) : CLI(&p);
+    roundtrip(old, peer, 10, 1);
+    ck_assert_sec(ExportSecurityContext(old, delete_old
+                                        ? SECPKG_CONTEXT_EXPORT_DELETE_OLD
+                                        : 0, &packed, NULL), SEC_E_OK);
+    ck_assert_uint_gt(packed.cbBuffer, 0);
+    ck_assert_ptr_nonnull(packed.pvBuffer);
+    ck_assert_sec(ImportSecurityContextA((LPSTR)PKG, &packed, NULL,
+                                         &imported), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(packed.pvBuffer), SEC_E_OK);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 3);
+    sz = sizes_of(&imported);
+    ck_assert_uint_eq(sz.cbSecurityTrailer, SECURITY_TRAILER);
+
+    fill(plain, sizeof(plain), 5);
+    memcpy(data, plain, sizeof(data));
+    ck_assert_sec(seal(peer, 0, tok, &tok_len, data, sizeof(data)),
+                  SEC_E_OK);
+    ck_assert_sec(unseal(&imported, tok, tok_len, data, sizeof(data), &qop),
+                  SEC_E_OK);
+    ck_assert_mem_eq(data, plain, sizeof(data));
+    roundtrip(&imported, peer, 100, 2);
+    if (delete_old) {
+        memcpy(data, plain, sizeof(data));
+        tok_len = sizeof(tok);
+        ck_assert_sec(seal(old, 0, tok, &tok_len, data, sizeof(data)),
+                      SEC_E_INVALID_HANDLE);
+    } else {
+        /* The old context is a copy from the time of export: it still
+         * seals, and its peer (whose counters moved on) is not asked. */
+        memcpy(data, plain, sizeof(data));
+        tok_len = sizeof(tok);
+        ck_assert_sec(seal(old, 0, tok, &tok_len, data, sizeof(data)),
+                      SEC_E_OK);
+    }
+    ck_assert_sec(DeleteSecurityContext(&imported), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
+/* Exporting a context whose handshake is not over: SEC_E_CANNOT_PACK,
+ * and the context still completes. */
+START_TEST(export_unfinished)
+{
+    unsigned char tok[MAX_TOKEN], rep[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecBuffer packed = { 0, SECBUFFER_EMPTY, NULL };
+    SecBuffer aib, aob = { sizeof(rep), SECBUFFER_TOKEN, rep };
+    SecBufferDesc aid = { SECBUFFER_VERSION, 1, &aib };
+    SecBufferDesc aod = { SECBUFFER_VERSION, 1, &aob };
+    ULONG attrs;
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    TimeStamp ts;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    ck_assert_sec(ExportSecurityContext(&ch, 0, &packed, NULL),
+                  SEC_E_CANNOT_PACK);
+    ck_assert_ptr_null(packed.pvBuffer);
+    ck_assert_sec(ExportSecurityContext(&ch,
+                                        SECPKG_CONTEXT_EXPORT_DELETE_OLD,
+                                        &packed, NULL),
+                  SEC_E_CANNOT_PACK);
+    aib.BufferType = SECBUFFER_TOKEN;
+    aib.cbBuffer = ob.cbBuffer;
+    aib.pvBuffer = tok;
+    ck_assert_sec(AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
+                                        SECURITY_NATIVE_DREP, &sh, &aod,
+                                        &attrs, &ts), SEC_E_OK);
+    aib.cbBuffer = aob.cbBuffer;
+    aib.pvBuffer = rep;
+    ob.cbBuffer = sizeof(tok);
+    ck_assert_sec(InitializeSecurityContextA(&c, &ch, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, &aid, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_E_OK);
+    roundtrip(&ch, &sh, 10, 1);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* Importing what is not an exported context: SEC_E_INVALID_TOKEN, no
+ * handle. */
+START_TEST(import_garbage)
+{
+    unsigned char junk[200];
+    SecBuffer packed = { sizeof(junk), SECBUFFER_EMPTY, junk };
+    SecBuffer empty = { 0, SECBUFFER_EMPTY, NULL };
+    CtxtHandle h;
+    size_t i;
+
+    for (i = 0; i < sizeof(junk); i++)
+        junk[i] = (unsigned char)(i * 29 + 3);
+    memset(&h, 0xAB, sizeof(h));
+    ck_assert_sec(ImportSecurityContextA((LPSTR)PKG, &packed, NULL, &h),
+                  SEC_E_INVALID_TOKEN);
+    ck_assert_sec(ImportSecurityContextW((LPWSTR)kerberos_w, &packed, NULL,
+                                         &h), SEC_E_INVALID_TOKEN);
+    /* A plausible start: a length that runs past the end. */
+    memset(junk, 0, sizeof(junk));
+    junk[3] = 9;
+    packed.cbBuffer = 8;
+    ck_assert_sec(ImportSecurityContextA((LPSTR)PKG, &packed, NULL, &h),
+                  SEC_E_INVALID_TOKEN);
+    ck_assert_sec(ImportSecurityContextA((LPSTR)PKG, &empty, NULL, &h),
+                  SEC_E_INVALID_TOKEN);
+    ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+END_TEST
+
+/* ----------------------------------------------------------- KDC down */
+
+/* Stop the realm's KDC (by the pid kdc.sh recorded) and wait until its
+ * port refuses connections. */
+static void
+stop_kdc(void)
+{
+    const char *dir = env_or_die("SSPIGSS_KDC_DIR");
+    int port = atoi(env_or_die("SSPIGSS_KDC_PORT"));
+    char path[512];
+    long pid = 0;
+    FILE *f;
+    int i;
+
+    snprintf(path, sizeof(path), "%s/kdc.pid.shell", dir);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    ck_assert_int_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    ck_assert_int_gt(pid, 1);
+    ck_assert_int_eq(kill((pid_t)pid, SIGTERM), 0);
+    for (i = 0; i < 200; i++) {
+        struct sockaddr_in sa;
+        int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+        ck_assert_int_ge(fd, 0);
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+        close(fd);
+        if (r != 0 && errno == ECONNREFUSED)
+            return;
+        usleep(50 * 1000);
+    }
+    ck_abort_msg("the KDC on port %d did not stop", port);
+}
+
+/*
+ * With the KDC gone: an explicit identity cannot get its ticket, and
+ * default credentials cannot get a service ticket not yet cached
+ * (gssdemo/, which no other test asks for):
+ * SEC_E_NO_AUTHENTICATING_AUTHORITY. This test stops the KDC for good,
+ * so it is the only one in the last TCase.
+ */
+START_TEST(kdc_down)
+{
+    unsigned char tok[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+
+    stop_kdc();
+    ck_assert_sec(isc_identity("alice", ALICE_PW, TARGET),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    ck_assert_msg(strstr(sspigss_last_error(), "Cannot contact any KDC")
+                  != NULL, "last error: %s", sspigss_last_error());
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    memset(&h, 0xAB, sizeof(h));
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL,
+                                             (SEC_CHAR *)"gssdemo/sspigss."
+                                             "test", REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    free_cred(&c);
+}
+END_TEST
+
+/* -------------------------------------------------------------- suite */
+
+static TCase *
+tcase(Suite *s, const char *name)
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+static Suite *
+kerberos_suite(void)
+{
+    Suite *s = suite_create("kerberos");
+    TCase *tc;
+
+    tc = tcase(s, "handshake");
+    tcase_add_loop_test(tc, handshake_default, 0, 8);
+    tcase_add_loop_test(tc, handshake_identity, 0, N_ID_CASES);
+    tcase_add_loop_test(tc, handshake_targets, 0, 6);
+    tcase_add_test(tc, handshake_channel_bindings);
+    tcase_add_test(tc, expiry_is_local_time);
+
+    tc = tcase(s, "attributes");
+    tcase_add_test(tc, attributes_a);
+    tcase_add_test(tc, attributes_w);
+    tcase_add_test(tc, attributes_unsupported);
+    tcase_add_test(tc, attributes_in_progress);
+    tcase_add_test(tc, credential_names);
+
+    tc = tcase(s, "messages");
+    tcase_add_loop_test(tc, seal_sizes, 0,
+                        (int)(sizeof(msg_sizes) / sizeof(msg_sizes[0])));
+    tcase_add_test(tc, seal_no_encrypt);
+    tcase_add_test(tc, sign_verify);
+    tcase_add_test(tc, seal_tamper);
+    tcase_add_test(tc, replay);
+    tcase_add_test(tc, reorder);
+    tcase_add_test(tc, reorder_then_in_order);
+    tcase_add_test(tc, token_too_small);
+    tcase_add_test(tc, missing_buffers);
+    tcase_add_test(tc, no_confidentiality);
+    tcase_add_test(tc, not_established);
+
+    tc = tcase(s, "failures");
+    tcase_add_test(tc, wrong_password);
+    tcase_add_test(tc, unknown_user);
+    tcase_add_test(tc, disabled_account);
+    tcase_add_test(tc, expired_account);
+    tcase_add_test(tc, unknown_target);
+    tcase_add_loop_test(tc, no_credentials, 0, 3);
+    tcase_add_test(tc, acceptor_without_keytab);
+    tcase_add_test(tc, accept_bad_tokens);
+    tcase_add_loop_test(tc, initiate_bad_continuation, 0,
+                        (int)(sizeof(bad_cont) / sizeof(bad_cont[0])));
+    tcase_add_test(tc, bad_handles);
+    tcase_add_test(tc, free_credentials_while_context_lives);
+    tcase_add_test(tc, initiate_output_too_small);
+    tcase_add_test(tc, accept_output_too_small);
+    tcase_add_loop_test(tc, export_import, 0, 4);
+    tcase_add_test(tc, export_unfinished);
+    tcase_add_test(tc, import_garbage);
+
+    /* Last: stops the KDC. */
+    tc = tcase(s, "kdc_down");
+    tcase_add_test(tc, kdc_down);
+    return s;
+}
+
+int
+main(void)
+{
+    if (getenv("SSPIGSS_KDC_DIR") == NULL) {
+        fprintf(stderr, "check_kerberos: needs a KDC; run it through "
+                "tests/check_kerberos.sh\n");
+        return 99;
+    }
+    return run_suite(kerberos_suite());
+}
