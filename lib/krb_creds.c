@@ -288,7 +288,7 @@ krb_creds_ready(struct gss_cred *c)
         goto krb_fail;
     maj = gss_krb5_import_cred(&min, cc, creds.client, NULL, &c->gcred);
     if (GSS_ERROR(maj)) {
-        st = map_gss(maj, min, &c->mech->oid, MAP_INIT);
+        st = map_gss(maj, min, &c->mech->oid, MAP_ACQUIRE);
         c->gcred = GSS_C_NO_CREDENTIAL;
         goto out;
     }
@@ -302,7 +302,8 @@ krb_creds_ready(struct gss_cred *c)
     goto out;
 
 krb_fail:
-    st = map_krb5(c->kctx, code, MAP_INIT);
+    /* Acquiring the credential, though reported by ISC (Windows). */
+    st = map_krb5(c->kctx, code, MAP_ACQUIRE);
 out:
     if (cc != NULL)
         krb5_cc_destroy(c->kctx, cc);

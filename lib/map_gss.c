@@ -66,11 +66,20 @@ static const struct routine_rule routine_rules[] = {
  */
 static const struct map_minor_rule minor_rules[] = {
     /* Wrong password, unknown client, preauthentication refused: a logon
-     * failure ([nlmp]); at ISC, since the ticket is requested there. */
+     * failure ([nlmp]). The initial ticket of an explicit credential is
+     * requested (as MAP_ACQUIRE) by the first InitializeSecurityContext,
+     * where Windows reports it. Without preauthentication a wrong
+     * password shows as an AS-REP the client cannot decrypt. */
     { KRB5KDC_ERR_PREAUTH_FAILED, MAP_ACQUIRE | MAP_INIT,
       SEC_E_LOGON_DENIED },
-    { KRB5KRB_AP_ERR_BAD_INTEGRITY, MAP_ACQUIRE | MAP_INIT,
-      SEC_E_LOGON_DENIED },
+    { KRB5KRB_AP_ERR_BAD_INTEGRITY, MAP_ACQUIRE, SEC_E_LOGON_DENIED },
+    /* During the handshake itself the same code means the peer's token
+     * (an AP-REP) fails its integrity check: a bad token. */
+    { KRB5KRB_AP_ERR_BAD_INTEGRITY, MAP_INIT | MAP_ACCEPT,
+      SEC_E_INVALID_TOKEN },
+    /* An AP-REQ seen before (replay cache): the token is not acceptable
+     * again. Windows' code for this is not recorded; ours. */
+    { KRB5KRB_AP_ERR_REPEAT, MAP_ACCEPT, SEC_E_INVALID_TOKEN },
     { KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, MAP_ACQUIRE | MAP_INIT,
       SEC_E_LOGON_DENIED },
     { KRB5_PREAUTH_FAILED, MAP_ACQUIRE | MAP_INIT, SEC_E_LOGON_DENIED },

@@ -49,6 +49,9 @@ struct gss_ctx {
     ULONG header_len;               /* wrap header actually written */
     int64_t start;                  /* UNIX time the context was made */
     OM_uint32 lifetime;             /* seconds, from establishment */
+    int64_t endtime;                /* UNIX time the ticket ends, or 0 */
+    bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
+    uint64_t recv_seq;              /* next sequence number from the peer */
 };
 
 /* ------------------------------------------------------------- flags */
@@ -273,10 +276,18 @@ output_fits(const SecBufferDesc *out, bool allocate, size_t len)
 {
     SecBuffer *b;
 
-    if (len == 0 || allocate)
+    if (len == 0)
         return SEC_E_OK;
+    /* No output descriptor, or none with a TOKEN buffer, is "too small"
+     * even when the library would allocate: there is nowhere to say
+     * where the token went (Windows, per Wine
+     * dlls/secur32/tests/ntlm.c, runClient). */
     b = secbuf_find(out, SECBUFFER_TOKEN, 0);
-    if (b == NULL || b->pvBuffer == NULL || b->cbBuffer < len)
+    if (b == NULL)
+        return SEC_E_BUFFER_TOO_SMALL;
+    if (allocate)
+        return SEC_E_OK;
+    if (b->pvBuffer == NULL || b->cbBuffer < len)
         return SEC_E_BUFFER_TOO_SMALL;
     return SEC_E_OK;
 }
@@ -341,6 +352,114 @@ is_rfc4121(struct gss_ctx *c)
     return cfx;
 }
 
+/*
+ * The krb5 mechanism's lucid view of an established context: its ticket's
+ * end time and the peer's next sequence number. Asked for with
+ * gss_inquire_sec_context_by_oid directly, because the
+ * gss_krb5_export_lucid_sec_context wrapper deletes the context
+ * afterwards (MIT src/lib/gssapi/krb5/krb5_gss_glue.c).
+ */
+static void
+learn_lucid(struct gss_ctx *c)
+{
+    /* GSS_KRB5_EXPORT_LUCID_SEC_CONTEXT_OID 1.2.840.113554.1.2.2.5.6,
+     * with the structure version (1) as the last arc. */
+    static const gss_OID_desc lucid_v1 = {
+        12, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x06\x01"
+    };
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    gss_krb5_lucid_context_v1_t *lc;
+    OM_uint32 maj, min;
+    void *p;
+
+    c->seq_known = false;
+    c->endtime = 0;
+    if (!c->mech->krb5)
+        return;
+    maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
+                                         (gss_OID)&lucid_v1, &set);
+    if (GSS_ERROR(maj) || set == GSS_C_NO_BUFFER_SET || set->count != 1
+        || set->elements[0].length != sizeof(void *)) {
+        gss_release_buffer_set(&min, &set);
+        return;
+    }
+    memcpy(&p, set->elements[0].value, sizeof(p));
+    gss_release_buffer_set(&min, &set);
+    lc = p;
+    if (lc->version == 1) {
+        c->endtime = lc->endtime;
+        /* RFC 4121 tokens carry the sequence number in clear. */
+        c->seq_known = lc->protocol == 1;
+        c->recv_seq = lc->recv_seq;
+    }
+    gss_krb5_free_lucid_sec_context(&min, p);
+}
+
+/*
+ * Windows refuses a message that is not the next one in order, even
+ * without ISC_REQ_SEQUENCE_DETECT, and refusing it changes nothing: the
+ * expected message is still accepted afterwards ([pyspnego]
+ * docs/exceptions/wrapping.md, "out of order"). MIT records a gap or a
+ * replay in its state before reporting it, so the order is checked here,
+ * from the clear-text RFC 4121 header, before GSS sees the token. Tokens
+ * that are not well-formed RFC 4121 wrap or MIC tokens are left to GSS.
+ */
+static SECURITY_STATUS
+check_order(struct gss_ctx *c, const void *token, size_t len, bool wrap,
+            uint64_t *seq)
+{
+    const unsigned char *t = token;
+    uint64_t v = 0;
+    size_t i;
+
+    *seq = 0;
+    if (!c->seq_known || token == NULL || len < 16)
+        return SEC_E_OK;
+    if (t[0] != (wrap ? 0x05 : 0x04) || t[1] != 0x04)
+        return SEC_E_OK;
+    for (i = 8; i < 16; i++)
+        v = (v << 8) | t[i];
+    *seq = v;
+    if (v != c->recv_seq) {
+        trace_cause("message sequence number %llu, expected %llu -> %s",
+                    (unsigned long long)v,
+                    (unsigned long long)c->recv_seq,
+                    sspigss_status_name(SEC_E_OUT_OF_SEQUENCE));
+        return SEC_E_OUT_OF_SEQUENCE;
+    }
+    return SEC_E_OK;
+}
+
+/*
+ * A framed GSS-API token (RFC 2743 3.1: 0x60, DER length, mechanism OID,
+ * inner token) whose length does not match what arrived is truncated or
+ * padded: refuse it before GSS, which reports some of these only as a
+ * generic failure and may drop a partial context over them.
+ */
+static bool
+framing_ok(const void *token, size_t len)
+{
+    const unsigned char *t = token;
+    size_t hdr, body = 0, i, n;
+
+    if (len == 0 || t[0] != 0x60)
+        return len != 0;
+    if (len < 2)
+        return false;
+    if (t[1] < 0x80) {
+        hdr = 2;
+        body = t[1];
+    } else {
+        n = t[1] & 0x7f;
+        if (n == 0 || n > 4 || len < 2 + n)
+            return false;
+        for (i = 0; i < n; i++)
+            body = (body << 8) | t[2 + i];
+        hdr = 2 + n;
+    }
+    return body == len - hdr;
+}
+
 /* Sizes, once the context is established. */
 static void
 compute_sizes(struct gss_ctx *c)
@@ -370,6 +489,35 @@ compute_sizes(struct gss_ctx *c)
     maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, 1);
     c->sizes.cbMaxSignature = GSS_ERROR(maj) ? 0
                               : (ULONG)iov[0].buffer.length;
+}
+
+/* A handshake finished: learn what the finished context knows. */
+static void
+established(struct gss_ctx *c, OM_uint32 time_rec)
+{
+    c->established = true;
+    c->lifetime = time_rec;
+    learn_lucid(c);
+    compute_sizes(c);
+}
+
+/*
+ * The expiry to report. MIT's acceptor adds its clock-skew allowance to
+ * the lifetime it reports; the ticket's own end time, when known, is what
+ * the initiator sees too.
+ */
+static TimeStamp
+context_expiry(const struct gss_ctx *c, OM_uint32 time_rec)
+{
+    TimeStamp ts;
+
+    if (c->endtime != 0)
+        return gss_timestamp(c->endtime);
+    if (time_rec == GSS_C_INDEFINITE) {
+        ts.QuadPart = TIMESTAMP_NEVER;
+        return ts;
+    }
+    return gss_timestamp((int64_t)time(NULL) + time_rec);
 }
 
 /* --------------------------------------------------------- handshakes */
@@ -420,8 +568,9 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     if (tok != NULL) {
         in.value = tok->pvBuffer;
         in.length = tok->cbBuffer;
-    } else if (fresh == NULL) {
-        /* A continuation call must bring the peer's token. */
+    }
+    /* A continuation call must bring the peer's whole token. */
+    if (fresh == NULL && !framing_ok(in.value, in.length)) {
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
@@ -433,6 +582,12 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     if (c->established) {
         pthread_mutex_unlock(&c->lock);
         st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
+    if (fresh == NULL && c->gctx == GSS_C_NO_CONTEXT) {
+        /* A failed step made GSS drop the partial context. */
+        pthread_mutex_unlock(&c->lock);
+        st = SEC_E_INVALID_HANDLE;
         goto out;
     }
     maj = gss_init_sec_context(&min, cred != NULL ? cred->gcred
@@ -467,18 +622,13 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                   & ~(c->req & (ISC_REQ_CONFIDENTIALITY
                                 | ISC_REQ_INTEGRITY)));
     if (maj == GSS_S_COMPLETE) {
-        c->established = true;
-        c->lifetime = time_rec;
-        compute_sizes(c);
+        established(c, time_rec);
         st = SEC_E_OK;
     } else {
         st = SEC_I_CONTINUE_NEEDED;
     }
     *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
-    if (time_rec != GSS_C_INDEFINITE)
-        *expiry = gss_timestamp((int64_t)time(NULL) + time_rec);
-    else
-        expiry->QuadPart = TIMESTAMP_NEVER;
+    *expiry = context_expiry(c, time_rec);
     pthread_mutex_unlock(&c->lock);
     if (fresh != NULL) {
         *ctx_obj = &fresh->h;
@@ -508,7 +658,7 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     SECURITY_STATUS st;
 
     tok = secbuf_find(args->input, SECBUFFER_TOKEN, 0);
-    if (tok == NULL || tok->cbBuffer == 0)
+    if (tok == NULL || !framing_ok(tok->pvBuffer, tok->cbBuffer))
         return SEC_E_INVALID_TOKEN;
     in.value = tok->pvBuffer;
     in.length = tok->cbBuffer;
@@ -535,6 +685,11 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
+    if (fresh == NULL && c->gctx == GSS_C_NO_CONTEXT) {
+        pthread_mutex_unlock(&c->lock);
+        st = SEC_E_INVALID_HANDLE;
+        goto out;
+    }
     maj = gss_accept_sec_context(&min, &c->gctx, c->cred->gcred, &in,
                                  have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
                                  NULL, NULL, &out, &ret_flags, &time_rec,
@@ -558,18 +713,13 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     c->gss_flags = ret_flags;
     c->attrs = to_sspi(asc_ret_map, NFLAGS(asc_ret_map), ret_flags);
     if (maj == GSS_S_COMPLETE) {
-        c->established = true;
-        c->lifetime = time_rec;
-        compute_sizes(c);
+        established(c, time_rec);
         st = SEC_E_OK;
     } else {
         st = SEC_I_CONTINUE_NEEDED;
     }
     *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
-    if (time_rec != GSS_C_INDEFINITE)
-        *expiry = gss_timestamp((int64_t)time(NULL) + time_rec);
-    else
-        expiry->QuadPart = TIMESTAMP_NEVER;
+    *expiry = context_expiry(c, time_rec);
     pthread_mutex_unlock(&c->lock);
     if (fresh != NULL) {
         *ctx_obj = &fresh->h;
@@ -727,18 +877,19 @@ out:
 }
 
 static SECURITY_STATUS
-gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
-            ULONG *qop)
+gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
+             ULONG *qop)
 {
     struct gss_ctx *c = (struct gss_ctx *)obj;
     gss_iov_buffer_desc iov[MAX_IOV];
     SecBuffer *src[MAX_IOV], *stream, *data = NULL;
-    size_t n, tok_i, pad_i;
+    size_t n, tok_i = 0, pad_i;
+    uint64_t seq;
     int conf = 0;
     OM_uint32 maj, min;
     SECURITY_STATUS st;
 
-    (void)seq;
+    (void)msgseq;
     stream = secbuf_find(msg, SECBUFFER_STREAM, 0);
     if (stream != NULL) {
         /* One whole token in STREAM; the DATA buffer receives a pointer
@@ -763,6 +914,13 @@ gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
     st = ctx_ready(c);
     if (st != SEC_E_OK)
         goto out;
+    st = check_order(c, stream != NULL ? stream->pvBuffer
+                                       : iov[tok_i].buffer.value,
+                     stream != NULL ? stream->cbBuffer
+                                    : iov[tok_i].buffer.length,
+                     true, &seq);
+    if (st != SEC_E_OK)
+        goto out;
     maj = gss_unwrap_iov(&min, c->gctx, &conf, NULL, iov, (int)n);
     if (maj != GSS_S_COMPLETE) {
         /* Errors and sequence problems alike: nothing decrypted may
@@ -779,6 +937,8 @@ gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
     }
     if (qop != NULL)
         *qop = conf ? 0 : SECQOP_WRAP_NO_ENCRYPT;
+    if (c->seq_known)
+        c->recv_seq = seq + 1;
     st = SEC_E_OK;
 out:
     pthread_mutex_unlock(&c->lock);
@@ -832,22 +992,28 @@ out:
 }
 
 static SECURITY_STATUS
-gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq, ULONG *qop)
+gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
+            ULONG *qop)
 {
     struct gss_ctx *c = (struct gss_ctx *)obj;
     gss_iov_buffer_desc iov[MAX_IOV];
     SecBuffer *src[MAX_IOV];
     size_t n, tok_i, pad_i;
+    uint64_t seq;
     OM_uint32 maj, min;
     SECURITY_STATUS st;
 
-    (void)seq;
+    (void)msgseq;
     st = build_iov(msg, GSS_IOV_BUFFER_TYPE_MIC_TOKEN, false, iov, src, &n,
                    &tok_i, &pad_i);
     if (st != SEC_E_OK)
         return st;
     pthread_mutex_lock(&c->lock);
     st = ctx_ready(c);
+    if (st != SEC_E_OK)
+        goto out;
+    st = check_order(c, iov[tok_i].buffer.value, iov[tok_i].buffer.length,
+                     false, &seq);
     if (st != SEC_E_OK)
         goto out;
     maj = gss_verify_mic_iov(&min, c->gctx, NULL, iov, (int)n);
@@ -861,6 +1027,8 @@ gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq, ULONG *qop)
      * dlls/secur32/tests/ntlm.c, testSignSeal). */
     if (qop != NULL)
         *qop = 0;
+    if (c->seq_known)
+        c->recv_seq = seq + 1;
     st = SEC_E_OK;
 out:
     pthread_mutex_unlock(&c->lock);
@@ -1052,7 +1220,9 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         SecPkgContext_Lifespan *l = buffer;
 
         l->tsStart = gss_timestamp(c->start);
-        if (c->lifetime == GSS_C_INDEFINITE)
+        if (c->endtime != 0)
+            l->tsExpiry = gss_timestamp(c->endtime);
+        else if (c->lifetime == GSS_C_INDEFINITE)
             l->tsExpiry.QuadPart = TIMESTAMP_NEVER;
         else
             l->tsExpiry = gss_timestamp(c->start + c->lifetime);
@@ -1282,8 +1452,10 @@ gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
     c->lifetime = lifetime;
     c->attrs = initiator ? to_sspi(isc_ret_map, NFLAGS(isc_ret_map), flags)
                          : to_sspi(asc_ret_map, NFLAGS(asc_ret_map), flags);
-    if (c->established)
+    if (c->established) {
+        learn_lucid(c);
         compute_sizes(c);
+    }
     *out = &c->h;
     return SEC_E_OK;
 }

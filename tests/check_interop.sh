@@ -9,14 +9,17 @@
 #      wrong password (SEC_E_LOGON_DENIED).
 #   2. MIT gss-client -> sspigss server: default, -nx (sign-only wrap),
 #      -nomutual, -mcount 3, -nw, -nm, -na, -v1 (refused as by gss-server).
-#   3. sspigss client -> sspigss server (A and W, own buffers).
+#   3. sspigss client -> sspigss server (A and W, own buffers, a server
+#      in loop mode stopped by SIGTERM), and wrong names
+#      (SEC_E_WRONG_PRINCIPAL, SEC_E_TARGET_UNKNOWN).
 #   4. hostile peers (perl, from perl-base): garbage tokens, a peer that
 #      hangs up, an absurd length: exit 1 with the SEC code, no crash.
 #
 # Everything lives in one temporary directory, removed on exit; servers
 # and the KDC are stopped by their own pids. CHECK_INTEROP_VALGRIND=1 runs
 # every sspigss process under valgrind (definite leaks and memory errors
-# fail the check, exit status 99).
+# fail the check, exit status 99); CHECK_INTEROP_KEEP=1 keeps the
+# directory (all outputs, the KDC log) for a post-mortem.
 set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
@@ -39,7 +42,11 @@ cleanup() {
     done
     if [ -n "$tmp" ] && [ -d "$tmp" ]; then
         kdc_stop "$tmp/kdc" 2>/dev/null
-        rm -rf "$tmp"
+        if [ -n "${CHECK_INTEROP_KEEP:-}" ]; then
+            echo "check_interop: kept $tmp" >&2
+        else
+            rm -rf "$tmp"
+        fi
     fi
 }
 
@@ -121,18 +128,18 @@ expect_count() {  # expect_count DESC FILE NEEDLE N
 # bg_start NAME CMD...: run CMD in the background with output in
 # $tmp/NAME.out; its pid goes to NAME.pid, its exit status to NAME.rc.
 bg_start() {
-    name=$1
+    bn=$1
     shift
-    rm -f "$tmp/$name.pid" "$tmp/$name.rc" "$tmp/$name.out"
+    rm -f "$tmp/$bn.pid" "$tmp/$bn.rc" "$tmp/$bn.out"
     (
-        "$@" > "$tmp/$name.out" 2>&1 &
-        echo $! > "$tmp/$name.pid"
+        "$@" > "$tmp/$bn.out" 2>&1 &
+        echo $! > "$tmp/$bn.pid"
         wait $!
-        echo $? > "$tmp/$name.rc"
-    ) &
-    bgnames="$bgnames $name"
+        echo $? > "$tmp/$bn.rc"
+    ) 2>/dev/null &
+    bgnames="$bgnames $bn"
     i=0
-    while [ ! -s "$tmp/$name.pid" ] && [ $i -lt 100 ]; do
+    while [ ! -s "$tmp/$bn.pid" ] && [ $i -lt 100 ]; do
         sleep 0.05
         i=$((i + 1))
     done
@@ -180,46 +187,51 @@ bg_ready() {
 # mit_server NAME [gss-server options]: MIT gss-server for gssdemo on a
 # free port (in $port), waited for until it listens.
 mit_server() {
-    name=$1
+    mn=$1
     shift
-    port=$(kdc_free_port) || { bad "$name: no free port"; return 1; }
-    bg_start "$name" gss-server -port "$port" "$@" "$svc"
-    if ! bg_ready "$name" "text:starting..."; then
-        bad "$name: gss-server did not start" "$tmp/$name.out"
-        return 1
-    fi
+    # gss-server cannot pick its own port: take a free one, and another
+    # when a parallel test got there first.
+    for _try in 1 2 3; do
+        port=$(kdc_free_port) || { bad "$mn: no free port"; return 1; }
+        bg_start "$mn" gss-server -port "$port" "$@" "$svc"
+        bg_ready "$mn" "text:starting..." && return 0
+        grep -q "binding socket" "$tmp/$mn.out" 2>/dev/null || break
+    done
+    bad "$mn: gss-server did not start" "$tmp/$mn.out"
+    return 1
 }
 
-# our_server NAME [options]: sspigss server --port 0 for gssdemo; the port
-# it picked (from its ready file) goes to $port.
+# our_server NAME [options]: sspigss server --port 0 for $on_service; the
+# port it picked (from its ready file) goes to $port.
+on_service=gssdemo
 our_server() {
-    name=$1
+    on=$1
     shift
-    rm -f "$tmp/$name.port"
+    rm -f "$tmp/$on.port"
     # shellcheck disable=SC2086
-    bg_start "$name" $wrap "$tool" server --port 0 \
-        --ready-file "$tmp/$name.port" "$@" gssdemo
-    if ! bg_ready "$name" "file:$tmp/$name.port"; then
-        bad "$name: sspigss server did not start" "$tmp/$name.out"
+    bg_start "$on" $wrap "$tool" server --port 0 \
+        --ready-file "$tmp/$on.port" "$@" "$on_service"
+    if ! bg_ready "$on" "file:$tmp/$on.port"; then
+        bad "$on: sspigss server did not start" "$tmp/$on.out"
         return 1
     fi
-    port=$(cat "$tmp/$name.port")
+    port=$(cat "$tmp/$on.port")
 }
 
 # client NAME [options] MSG: sspigss client to $port; output in NAME.out,
 # exit status in $rc.
 client() {
-    name=$1
+    cn=$1
     shift
     # shellcheck disable=SC2086
     timeout "$tmo" $wrap "$tool" client --port "$port" \
-        --connect 127.0.0.1 "$@" > "$tmp/$name.out" 2>&1
+        --connect 127.0.0.1 "$@" > "$tmp/$cn.out" 2>&1
     rc=$?
 }
 
 # mit_client NAME [gss-client options] MSG
 mit_client() {
-    name=$1
+    mcn=$1
     shift
     last=""
     for a in "$@"; do last=$a; done
@@ -227,7 +239,7 @@ mit_client() {
     while [ $# -gt 1 ]; do opts="$opts $1"; shift; done
     # shellcheck disable=SC2086
     timeout "$tmo" gss-client -port "$port" $opts 127.0.0.1 "$svc" \
-        "$last" > "$tmp/$name.out" 2>&1
+        "$last" > "$tmp/$mcn.out" 2>&1
     rc=$?
 }
 
@@ -251,15 +263,15 @@ fi
 # cs NAME MSG [client options]: one client run against a gss-server -once;
 # checks both exit statuses and that the server printed MSG.
 cs() {
-    name=$1 msg=$2
+    csn=$1 csm=$2
     shift 2
-    mit_server "$name-srv" -once || return 1
-    client "$name" "$@" sspigss.test "$cs_service" "$msg"
-    expect_rc "$name: client" "$rc" 0 "$tmp/$name.out" "$tmp/$name-srv.out"
-    bg_wait "$name-srv" "$tmo"
-    expect_rc "$name: gss-server" "$bg_rc" 0 "$tmp/$name-srv.out"
-    expect_in "$name: gss-server got it" "$tmp/$name-srv.out" \
-        "Received message: \"$msg\""
+    mit_server "$csn-srv" -once || return 1
+    client "$csn" "$@" sspigss.test "$cs_service" "$csm"
+    expect_rc "$csn: client" "$rc" 0 "$tmp/$csn.out" "$tmp/$csn-srv.out"
+    bg_wait "$csn-srv" "$tmo"
+    expect_rc "$csn: gss-server" "$bg_rc" 0 "$tmp/$csn-srv.out"
+    expect_in "$csn: gss-server got it" "$tmp/$csn-srv.out" \
+        "Received message: \"$csm\""
 }
 
 cs_service=gssdemo
@@ -352,16 +364,16 @@ fi
 # sc NAME MSG [gss-client options]: gss-client against sspigss server
 # --once; checks both exit statuses and that our server printed MSG.
 sc() {
-    name=$1 msg=$2
+    scn=$1 scm=$2
     shift 2
-    our_server "$name-srv" --once || return 1
-    mit_client "$name" "$@" "$msg"
-    expect_rc "$name: gss-client" "$rc" 0 "$tmp/$name.out" \
-        "$tmp/$name-srv.out"
-    bg_wait "$name-srv" "$tmo"
-    expect_rc "$name: sspigss server" "$bg_rc" 0 "$tmp/$name-srv.out"
-    expect_in "$name: server got it" "$tmp/$name-srv.out" \
-        "Received message: \"$msg\""
+    our_server "$scn-srv" --once || return 1
+    mit_client "$scn" "$@" "$scm"
+    expect_rc "$scn: gss-client" "$rc" 0 "$tmp/$scn.out" \
+        "$tmp/$scn-srv.out"
+    bg_wait "$scn-srv" "$tmo"
+    expect_rc "$scn: sspigss server" "$bg_rc" 0 "$tmp/$scn-srv.out"
+    expect_in "$scn: server got it" "$tmp/$scn-srv.out" \
+        "Received message: \"$scm\""
 }
 
 sc s-default "hello from MIT"
@@ -449,6 +461,27 @@ if our_server o-loop-srv; then
         'Received message: "again"'
 fi
 
+# Wrong names. A server for gssdemo/sspigss.test only (SERVICE in the
+# "svc@host" form) meets a client that wants host/sspigss.test, whose
+# key it lacks: SEC_E_WRONG_PRINCIPAL. A client naming an SPN the KDC
+# does not know: SEC_E_TARGET_UNKNOWN.
+on_service=gssdemo@sspigss.test
+if our_server n-wrong-srv --once; then
+    client n-wrong sspigss.test host "not for you"
+    expect_rc "n-wrong: client" "$rc" 1 "$tmp/n-wrong.out"
+    bg_wait n-wrong-srv "$tmo"
+    expect_rc "n-wrong: server" "$bg_rc" 1 "$tmp/n-wrong-srv.out"
+    expect_in "n-wrong: code" "$tmp/n-wrong-srv.out" \
+        "SEC_E_WRONG_PRINCIPAL"
+fi
+on_service=gssdemo
+if our_server n-unknown-srv --once; then
+    client n-unknown sspigss.test nosuch "nobody"
+    expect_rc "n-unknown: client" "$rc" 1 "$tmp/n-unknown.out"
+    expect_in "n-unknown: code" "$tmp/n-unknown.out" "SEC_E_TARGET_UNKNOWN"
+    bg_wait n-unknown-srv "$tmo"
+fi
+
 # ---------------------------------------- 4. hostile peers
 
 cat > "$tmp/peer.pl" <<'PERL'
@@ -483,8 +516,8 @@ if ($mode =~ /^srv-/) {     # a fake server: port into the file $arg
     rename "$arg.tmp", $arg or die $!;
     my $c = $l->accept or die $!;
     rd($c);                                 # NOOP|CONTEXT_NEXT
-    if ($mode eq 'srv-hangup') { close $c; exit 0; }
     rd($c);                                 # the first context token
+    if ($mode eq 'srv-hangup') { close $c; exit 0; }
     if ($mode eq 'srv-garbage') { syswrite $c, tok(2, $junk); }
     if ($mode eq 'srv-huge') { syswrite $c, pack("CN", 2, 0xFFFFFFFF); }
     1 while defined rd($c);

@@ -20,11 +20,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -203,6 +203,45 @@ describe(const struct tokenloop *t)
 #define assert_loop(st, t)                                               \
     ck_assert_msg((st) == SEC_E_OK, "handshake: %s: %s",                 \
                   sspigss_status_name(st), describe(t))
+
+/* Failures collected across a loop and reported together, so that one
+ * run shows every case that is wrong, not only the first. */
+struct soft {
+    char buf[2048];
+    size_t len;
+    int count;
+};
+
+static void
+soft_fail(struct soft *sf, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+soft_fail(struct soft *sf, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    sf->count++;
+    if (sf->len + 4 >= sizeof(sf->buf))
+        return;
+    if (sf->len > 0)
+        sf->len += (size_t)snprintf(sf->buf + sf->len,
+                                    sizeof(sf->buf) - sf->len, "; ");
+    va_start(ap, fmt);
+    n = vsnprintf(sf->buf + sf->len, sizeof(sf->buf) - sf->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        sf->len += (size_t)n;
+    if (sf->len >= sizeof(sf->buf))
+        sf->len = sizeof(sf->buf) - 1;
+}
+
+static void
+soft_done(const struct soft *sf)
+{
+    ck_assert_msg(sf->count == 0, "%d failure(s): %s", sf->count, sf->buf);
+}
 
 static void
 acquire_default(CredHandle *c, ULONG use)
@@ -538,17 +577,18 @@ START_TEST(handshake_default)
     }
     ck_assert(t.client_done && t.server_done);
     assert_expiry(t.isc_expiry, "ISC");
-    assert_expiry(t.asc_expiry, "ASC");
     roundtrip(&t.client, &t.server, 100, 1);
     roundtrip(&t.server, &t.client, 100, 2);
     tokenloop_free(&t);
     free_cred(&c);
     free_cred(&s);
+    /* Only "in the future" here; acceptor_expiry checks its value. */
+    ck_assert_int_gt(t.asc_expiry.QuadPart, ft_local(time(NULL)));
 }
 END_TEST
 
-/* Explicit credentials: the four structure forms, the user written four
- * ways. Every one names alice@SSPIGSS.TEST. */
+/* Explicit credentials: the four structure forms, the user written in
+ * every way docs/kerberos.md lists. Every one names alice@SSPIGSS.TEST. */
 static const struct {
     enum id_form form;
     const char *user;
@@ -559,6 +599,9 @@ static const struct {
     { ID_A, "SSPIGSS\\alice", NULL },
     { ID_A, "alice", "sspigss.test" },
     { ID_A, "alice", NULL },
+    { ID_A, "alice@sspigss.test", NULL },
+    { ID_A, "SSPIGSS.TEST\\alice", NULL },
+    { ID_A, "alice", "SSPIGSS" },
     { ID_W, "alice", REALM },
     { ID_W, "alice@" REALM, NULL },
     { ID_W, "SSPIGSS\\alice", NULL },
@@ -571,6 +614,9 @@ static const struct {
     { ID_EXW, "alice@" REALM, NULL },
     { ID_EXW, "SSPIGSS\\alice", NULL },
     { ID_EXW, "alice", "sspigss.test" },
+    { ID_EXW, "alice@sspigss.test", NULL },
+    { ID_EXW, "SSPIGSS.TEST\\alice", NULL },
+    { ID_EXW, "alice", "SSPIGSS" },
 };
 #define N_ID_CASES ((int)(sizeof(id_cases) / sizeof(id_cases[0])))
 
@@ -624,6 +670,113 @@ START_TEST(handshake_identity)
     ck_assert_sec(FreeContextBuffer(sn.sUserName), SEC_E_OK);
     roundtrip(&t.client, &t.server, 33, 3);
     roundtrip(&t.server, &t.client, 33, 4);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/* An identity without a password names whose tickets to use: alice's
+ * come from the ccache; bob has none there, so there are no
+ * credentials. */
+START_TEST(identity_without_password)
+{
+    SEC_WINNT_AUTH_IDENTITY_A id;
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    SecPkgContext_NativeNamesA nn;
+    struct tokenloop t;
+    CredHandle c, s;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    memset(&id, 0, sizeof(id));
+    id.User = (unsigned char *)"alice";
+    id.UserLength = 5;
+    id.Domain = (unsigned char *)REALM;
+    id.DomainLength = (ULONG)strlen(REALM);
+    id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_OUTBOUND, NULL, &id,
+                                            NULL, NULL, &c, &ts), SEC_E_OK);
+    assert_expiry(ts, "ACH");
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    assert_loop(st, &t);
+    ck_assert_sec(QueryContextAttributesA(&t.server,
+                                          SECPKG_ATTR_NATIVE_NAMES, &nn),
+                  SEC_E_OK);
+    ck_assert_str_eq(nn.sClientName, ALICE);
+    ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+
+    id.User = (unsigned char *)"bob";
+    id.UserLength = 3;
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_OUTBOUND, NULL, &id,
+                                            NULL, NULL, &c, &ts),
+                  SEC_E_NO_CREDENTIALS);
+}
+END_TEST
+
+/*
+ * An acceptor named by pszPrincipal takes tickets for that principal
+ * only: host/ works (through A and W); a ticket for gssdemo/ is for
+ * another principal: SEC_E_WRONG_PRINCIPAL, no handle. (gssdemo/ is
+ * reached with an explicit identity, whose tickets stay in its private
+ * cache: kdc_down needs gssdemo/ never cached in the default one.)
+ */
+START_TEST(acceptor_principal)
+{
+    static const WCHAR host_w[] = { 'h', 'o', 's', 't', '/', 's', 's', 'p',
+                                    'i', 'g', 's', 's', '.', 't', 'e', 's',
+                                    't', '@', 'S', 'S', 'P', 'I', 'G', 'S',
+                                    'S', '.', 'T', 'E', 'S', 'T', 0 };
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    SecPkgCredentials_NamesA names;
+    struct tokenloop t;
+    CredHandle c, s;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (i == 0)
+            st = AcquireCredentialsHandleA((LPSTR)TARGET_PRINC, (LPSTR)PKG,
+                                           SECPKG_CRED_INBOUND, NULL, NULL,
+                                           NULL, NULL, &s, &ts);
+        else
+            st = AcquireCredentialsHandleW((LPWSTR)host_w,
+                                           (LPWSTR)kerberos_w,
+                                           SECPKG_CRED_INBOUND, NULL, NULL,
+                                           NULL, NULL, &s, &ts);
+        ck_assert_msg(st == SEC_E_OK, "acceptor for " TARGET_PRINC ": %s "
+                      "(%s)", sspigss_status_name(st), sspigss_last_error());
+        ck_assert_sec(QueryCredentialsAttributesA(&s, SECPKG_CRED_ATTR_NAMES,
+                                                  &names), SEC_E_OK);
+        ck_assert_str_eq(names.sUserName, TARGET_PRINC);
+        ck_assert_sec(FreeContextBuffer(names.sUserName), SEC_E_OK);
+        acquire_default(&c, SECPKG_CRED_OUTBOUND);
+        st = tokenloop_run(&c, &s, &o, &t);
+        assert_loop(st, &t);
+        tokenloop_free(&t);
+        free_cred(&c);
+        if (i == 1)
+            break;
+        free_cred(&s);
+    }
+    ck_assert_sec(acquire_identity(ID_A, "alice", REALM, ALICE_PW, &c, &ts),
+                  SEC_E_OK);
+    o.target = "gssdemo/sspigss.test";
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_msg(st == SEC_E_WRONG_PRINCIPAL, "ticket for gssdemo/ to a "
+                  "host/ acceptor: %s", describe(&t));
+    ck_assert_int_eq(t.nlegs, 2);
+    ck_assert(!t.have_server);
     tokenloop_free(&t);
     free_cred(&c);
     free_cred(&s);
@@ -710,6 +863,99 @@ START_TEST(handshake_channel_bindings)
 }
 END_TEST
 
+/*
+ * Both ends of a context live by one service ticket: the acceptor's
+ * ptsExpiry and LIFESPAN tsExpiry are the ticket's end, as the
+ * initiator's are (Microsoft, AcceptSecurityContext (Kerberos):
+ * ptsExpiry "receives the expiration time of the context"), not that
+ * end plus the clock-skew allowance the acceptor tolerates.
+ */
+START_TEST(acceptor_expiry)
+{
+    SecPkgContext_Lifespan cl, sl;
+    struct soft sf = { .len = 0 };
+    struct pair p;
+    LONGLONG d;
+
+    pair_open(&p, REQ_ALL);
+    assert_expiry(p.t.isc_expiry, "ISC");
+    ck_assert_sec(QueryContextAttributesA(CLI(&p), SECPKG_ATTR_LIFESPAN,
+                                          &cl), SEC_E_OK);
+    ck_assert_sec(QueryContextAttributesA(SRV(&p), SECPKG_ATTR_LIFESPAN,
+                                          &sl), SEC_E_OK);
+    pair_close(&p);
+    d = (p.t.asc_expiry.QuadPart - p.t.isc_expiry.QuadPart) / FT_SEC;
+    if (d < -2 || d > 2)
+        soft_fail(&sf, "ASC ptsExpiry is %+lld s from ISC's", (long long)d);
+    d = (sl.tsExpiry.QuadPart - cl.tsExpiry.QuadPart) / FT_SEC;
+    if (d < -2 || d > 2)
+        soft_fail(&sf, "server LIFESPAN tsExpiry is %+lld s from the "
+                  "client's", (long long)d);
+    soft_done(&sf);
+    assert_expiry(p.t.asc_expiry, "ASC");
+}
+END_TEST
+
+/* A channel-bindings buffer whose structure points outside itself:
+ * SEC_E_BAD_BINDINGS before anything is made. */
+START_TEST(handshake_malformed_bindings)
+{
+    unsigned char cb[64], tok[MAX_TOKEN];
+    SEC_CHANNEL_BINDINGS *b = (SEC_CHANNEL_BINDINGS *)(void *)cb;
+    SecBuffer ib = { 0, SECBUFFER_CHANNEL_BINDINGS, cb };
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    ib.cbBuffer = tokenloop_bindings(cb, "abcd", 4);
+    b->dwApplicationDataOffset = 60;            /* 60 + 4 > 36 */
+    memset(&h, 0xAB, sizeof(h));
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, &id, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_BAD_BINDINGS);
+    ib.cbBuffer = sizeof(SEC_CHANNEL_BINDINGS) - 1;   /* truncated */
+    ck_assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, &id, 0,
+                                             &h, &od, &attrs, &ts),
+                  SEC_E_BAD_BINDINGS);
+    ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    free_cred(&c);
+}
+END_TEST
+
+/* ISC_REQ_DELEGATE with a forwardable TGT: both sides report the
+ * delegation, and the contexts work. */
+START_TEST(handshake_delegate)
+{
+    struct tokenloop_opts o = { .target = TARGET,
+                                .isc_req = REQ_ALL | ISC_REQ_DELEGATE,
+                                .asc_req = ASC_REQ_ALL };
+    CredHandle c, s;
+    struct tokenloop t;
+    SECURITY_STATUS st;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    assert_loop(st, &t);
+    ck_assert_uint_eq(t.isc_attrs, RET_ALL | ISC_RET_DELEGATE);
+    ck_assert_uint_eq(t.asc_attrs, ASC_RET_ALL | ASC_RET_DELEGATE);
+    roundtrip(&t.client, &t.server, 10, 1);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
 /* TimeStamps are local time: with the clock 14 hours east of UTC every
  * expiry is more than 14 hours after UTC now. */
 START_TEST(expiry_is_local_time)
@@ -746,12 +992,12 @@ END_TEST
 
 static void
 check_attributes_a(CtxtHandle *h, bool server, ULONG flags,
-                   SecPkgContext_SessionKey *key)
+                   SecPkgContext_SessionKey *key,
+                   SecPkgContext_Lifespan *life)
 {
     SecPkgContext_Sizes sz;
     SecPkgContext_NamesA names;
     SecPkgContext_NativeNamesA nn;
-    SecPkgContext_Lifespan life;
     SecPkgContext_KeyInfoA ki;
     SecPkgContext_PackageInfoA pi;
     SecPkgContext_NegotiationInfoA ni;
@@ -779,11 +1025,10 @@ check_attributes_a(CtxtHandle *h, bool server, ULONG flags,
     ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
     ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
 
-    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_LIFESPAN, &life),
+    ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_LIFESPAN, life),
                   SEC_E_OK);
-    ck_assert_int_le(life.tsStart.QuadPart, ft_local(now + 1));
-    ck_assert_int_gt(life.tsStart.QuadPart, ft_local(now - 120));
-    assert_expiry(life.tsExpiry, "LIFESPAN");
+    ck_assert_int_le(life->tsStart.QuadPart, ft_local(now + 1));
+    ck_assert_int_gt(life->tsStart.QuadPart, ft_local(now - 120));
 
     ck_assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_SESSION_KEY, key),
                   SEC_E_OK);
@@ -826,26 +1071,30 @@ check_attributes_a(CtxtHandle *h, bool server, ULONG flags,
 START_TEST(attributes_a)
 {
     SecPkgContext_SessionKey ck, sk;
+    SecPkgContext_Lifespan cl, sl;
     struct pair p;
 
     pair_open(&p, REQ_ALL);
-    check_attributes_a(CLI(&p), false, RET_ALL, &ck);
-    check_attributes_a(SRV(&p), true, ASC_RET_ALL, &sk);
+    check_attributes_a(CLI(&p), false, RET_ALL, &ck, &cl);
+    check_attributes_a(SRV(&p), true, ASC_RET_ALL, &sk, &sl);
     ck_assert_mem_eq(ck.SessionKey, sk.SessionKey, 32);
     ck_assert_sec(FreeContextBuffer(ck.SessionKey), SEC_E_OK);
     ck_assert_sec(FreeContextBuffer(sk.SessionKey), SEC_E_OK);
     pair_close(&p);
+    assert_expiry(cl.tsExpiry, "client LIFESPAN");
+    /* Only "in the future" here; acceptor_expiry checks its value. */
+    ck_assert_int_gt(sl.tsExpiry.QuadPart, ft_local(time(NULL)));
 }
 END_TEST
 
 static void
 check_attributes_w(CtxtHandle *h, bool server, ULONG flags,
-                   SecPkgContext_SessionKey *key)
+                   SecPkgContext_SessionKey *key,
+                   SecPkgContext_Lifespan *life)
 {
     SecPkgContext_Sizes sz;
     SecPkgContext_NamesW names;
     SecPkgContext_NativeNamesW nn;
-    SecPkgContext_Lifespan life;
     SecPkgContext_KeyInfoW ki;
     SecPkgContext_PackageInfoW pi;
     SecPkgContext_NegotiationInfoW ni;
@@ -874,9 +1123,8 @@ check_attributes_w(CtxtHandle *h, bool server, ULONG flags,
     ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
     ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
 
-    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_LIFESPAN, &life),
+    ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_LIFESPAN, life),
                   SEC_E_OK);
-    assert_expiry(life.tsExpiry, "LIFESPAN");
 
     ck_assert_sec(QueryContextAttributesW(h, SECPKG_ATTR_SESSION_KEY, key),
                   SEC_E_OK);
@@ -919,15 +1167,19 @@ check_attributes_w(CtxtHandle *h, bool server, ULONG flags,
 START_TEST(attributes_w)
 {
     SecPkgContext_SessionKey ck, sk;
+    SecPkgContext_Lifespan cl, sl;
     struct pair p;
 
     pair_open(&p, REQ_ALL);
-    check_attributes_w(CLI(&p), false, RET_ALL, &ck);
-    check_attributes_w(SRV(&p), true, ASC_RET_ALL, &sk);
+    check_attributes_w(CLI(&p), false, RET_ALL, &ck, &cl);
+    check_attributes_w(SRV(&p), true, ASC_RET_ALL, &sk, &sl);
     ck_assert_mem_eq(ck.SessionKey, sk.SessionKey, 32);
     ck_assert_sec(FreeContextBuffer(ck.SessionKey), SEC_E_OK);
     ck_assert_sec(FreeContextBuffer(sk.SessionKey), SEC_E_OK);
     pair_close(&p);
+    assert_expiry(cl.tsExpiry, "client LIFESPAN");
+    /* Only "in the future" here; acceptor_expiry checks its value. */
+    ck_assert_int_gt(sl.tsExpiry.QuadPart, ft_local(time(NULL)));
 }
 END_TEST
 
@@ -1055,6 +1307,9 @@ START_TEST(seal_sizes)
         ck_assert_sec(seal(from, 0, tok, &tok_len, data, len), SEC_E_OK);
         ck_assert_uint_gt(tok_len, 0);
         if (len >= 16)
+            ck_assert_msg(memcmp(data, plain, len) != 0,
+                          "EncryptMessage left plaintext in DATA");
+        if (len >= 1000)
             ck_assert_msg(same_bytes(data, plain, len) < len / 8,
                           "EncryptMessage left plaintext in DATA");
         ck_assert_sec(unseal(to, tok, tok_len, data, len, &qop), SEC_E_OK);
@@ -1082,6 +1337,92 @@ START_TEST(seal_sizes)
     free(plain);
     free(data);
     free(stream);
+}
+END_TEST
+
+/* EncryptMessage with [TOKEN, DATA] only (no PADDING buffer, as most
+ * Kerberos callers write it), both ways. */
+START_TEST(seal_without_padding)
+{
+    unsigned char plain[500], data[500], tok[SECURITY_TRAILER];
+    SecBuffer b[2];
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    ULONG qop;
+    struct pair p;
+    int dir;
+
+    pair_open(&p, REQ_ALL);
+    for (dir = 0; dir < 2; dir++) {
+        CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+        fill(plain, sizeof(plain), 6);
+        memcpy(data, plain, sizeof(data));
+        b[0].BufferType = SECBUFFER_TOKEN;
+        b[0].cbBuffer = sizeof(tok);
+        b[0].pvBuffer = tok;
+        b[1].BufferType = SECBUFFER_DATA;
+        b[1].cbBuffer = sizeof(data);
+        b[1].pvBuffer = data;
+        ck_assert_sec(EncryptMessage(from, 0, &d, 0), SEC_E_OK);
+        ck_assert_uint_le(b[0].cbBuffer, SECURITY_TRAILER);
+        ck_assert_sec(unseal(to, tok, b[0].cbBuffer, data, sizeof(data),
+                             &qop), SEC_E_OK);
+        ck_assert_mem_eq(data, plain, sizeof(data));
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/*
+ * A DATA buffer marked SECBUFFER_READONLY_WITH_CHECKSUM (DCE/RPC
+ * headers) is signed but neither encrypted nor changed; changing it
+ * breaks the message.
+ */
+START_TEST(seal_sign_only_buffer)
+{
+    unsigned char hdr[40], hplain[40], data[100], plain[100];
+    unsigned char tok[SECURITY_TRAILER], pad[BLOCK_SIZE];
+    SecBuffer b[4];
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    ULONG qop;
+    struct pair p;
+    int round;
+
+    pair_open(&p, REQ_ALL);
+    for (round = 0; round < 2; round++) {
+        fill(hplain, sizeof(hplain), 1);
+        fill(plain, sizeof(plain), 2);
+        memcpy(hdr, hplain, sizeof(hdr));
+        memcpy(data, plain, sizeof(data));
+        b[0].BufferType = SECBUFFER_TOKEN;
+        b[0].cbBuffer = sizeof(tok);
+        b[0].pvBuffer = tok;
+        b[1].BufferType = SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM;
+        b[1].cbBuffer = sizeof(hdr);
+        b[1].pvBuffer = hdr;
+        b[2].BufferType = SECBUFFER_DATA;
+        b[2].cbBuffer = sizeof(data);
+        b[2].pvBuffer = data;
+        b[3].BufferType = SECBUFFER_PADDING;
+        b[3].cbBuffer = sizeof(pad);
+        b[3].pvBuffer = pad;
+        ck_assert_sec(EncryptMessage(CLI(&p), 0, &d, 0), SEC_E_OK);
+        ck_assert_mem_eq(hdr, hplain, sizeof(hdr));
+        ck_assert_uint_lt(same_bytes(data, plain, sizeof(data)),
+                          sizeof(data) / 8);
+        if (round == 1)
+            hdr[7] ^= 1;
+        d.cBuffers = 3;                 /* [TOKEN, DATA(ro), DATA] */
+        ck_assert_sec(DecryptMessage(SRV(&p), &d, 0, &qop),
+                      round == 0 ? SEC_E_OK : SEC_E_MESSAGE_ALTERED);
+        if (round == 0) {
+            ck_assert_mem_eq(data, plain, sizeof(data));
+            ck_assert_mem_eq(hdr, hplain, sizeof(hdr));
+        }
+        d.cBuffers = 4;
+    }
+    pair_close(&p);
 }
 END_TEST
 
@@ -1219,6 +1560,7 @@ START_TEST(replay)
 {
     enum { LEN = 200 };
     unsigned char plain[LEN], data[LEN], wire[LEN], tok[SECURITY_TRAILER];
+    unsigned char wtok[SECURITY_TRAILER];
     ULONG tok_len, qop;
     struct pair p;
     int dir;
@@ -1232,9 +1574,14 @@ START_TEST(replay)
         memcpy(data, plain, LEN);
         tok_len = sizeof(tok);
         ck_assert_sec(seal(from, 0, tok, &tok_len, data, LEN), SEC_E_OK);
+        /* DecryptMessage works in place (TOKEN too): replay a copy of
+         * what went over the wire. */
         memcpy(wire, data, LEN);
+        memcpy(wtok, tok, tok_len);
         ck_assert_sec(unseal(to, tok, tok_len, data, LEN, &qop), SEC_E_OK);
+        ck_assert_mem_eq(data, plain, LEN);
         memcpy(data, wire, LEN);
+        memcpy(tok, wtok, tok_len);
         ck_assert_sec(unseal(to, tok, tok_len, data, LEN, &qop),
                       SEC_E_OUT_OF_SEQUENCE);
         ck_assert_msg(same_bytes(data, plain, LEN) < LEN / 16,
@@ -1601,7 +1948,7 @@ END_TEST
 START_TEST(no_credentials)
 {
     const char *dir = env_or_die("SSPIGSS_KDC_DIR");
-    char name[512], path[512];
+    char name[1024], path[512];
     CredHandle c;
     TimeStamp ts;
     FILE *f;
@@ -1712,6 +2059,7 @@ START_TEST(accept_bad_tokens)
         bool no_desc;
     } bad[8];
     size_t nbad = 0;
+    struct soft sf = { .len = 0 };
 
     acquire_default(&c, SECPKG_CRED_OUTBOUND);
     acquire_default(&s, SECPKG_CRED_INBOUND);
@@ -1763,12 +2111,18 @@ START_TEST(accept_bad_tokens)
 
         memset(&sh, 0xAB, sizeof(sh));
         st = asc_once(&s, bad[i].tok, bad[i].len, bad[i].no_desc, &sh);
-        ck_assert_msg(st == SEC_E_INVALID_TOKEN, "%s: got %s (%s)",
-                      bad[i].what, sspigss_status_name(st),
-                      sspigss_last_error());
-        ck_assert_uint_eq(sh.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
-        ck_assert_uint_eq(handle_count(HANDLE_CTX), 1);     /* client's */
+        if (st != SEC_E_INVALID_TOKEN)
+            soft_fail(&sf, "%s: got %s (%s)", bad[i].what,
+                      sspigss_status_name(st), sspigss_last_error());
+        if (SEC_SUCCESS(st))
+            ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+        else if (sh.dwLower != (ULONG_PTR)0xABABABABABABABABULL)
+            soft_fail(&sf, "%s: phNewContext written", bad[i].what);
+        if (handle_count(HANDLE_CTX) != 1)                  /* client's */
+            soft_fail(&sf, "%s: %zu context handles", bad[i].what,
+                      handle_count(HANDLE_CTX));
     }
+    soft_done(&sf);
     ck_assert_sec(asc_once(&s, apreq, len, false, &sh), SEC_E_OK);
     ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
     ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
@@ -1782,7 +2136,10 @@ END_TEST
  * A bad AP-REP for the client's second ISC: SEC_E_INVALID_TOKEN, and the
  * context stays as it was: the genuine AP-REP then completes it (nothing
  * in Kerberos forbids that: the AP-REP is checked against the context's
- * keys, which a rejected token does not change).
+ * keys, which a rejected token does not change). A flipped byte in the
+ * sealed part is a corrupt token like the others; Windows' own code for
+ * it is not recorded anywhere we found, but it is not a logon failure
+ * (the user's credentials were fine).
  */
 static const char *const bad_cont[] = {
     "no TOKEN buffer", "empty token", "garbage", "AP-REP cut in half",
@@ -1801,6 +2158,7 @@ START_TEST(initiate_bad_continuation)
     CtxtHandle ch, sh;
     TimeStamp ts;
     SECURITY_STATUS st;
+    struct soft sf = { .len = 0 };
     size_t i;
 
     acquire_default(&c, SECPKG_CRED_OUTBOUND);
@@ -1853,19 +2211,37 @@ START_TEST(initiate_bad_continuation)
     st = InitializeSecurityContextA(&c, &ch, (SEC_CHAR *)TARGET, REQ_ALL, 0,
                                     SECURITY_NATIVE_DREP, &id, 0, &ch, &od,
                                     &attrs, &ts);
-    ck_assert_msg(st == SEC_E_INVALID_TOKEN, "%s: got %s (%s)",
-                  bad_cont[_i], sspigss_status_name(st),
-                  sspigss_last_error());
-    ck_assert_uint_eq(attrs, 0x1234);
-    /* The genuine AP-REP completes the context. */
+    if (st != SEC_E_INVALID_TOKEN)
+        soft_fail(&sf, "%s: got %s (%s)", bad_cont[_i],
+                  sspigss_status_name(st), sspigss_last_error());
+    if (attrs != 0x1234)
+        soft_fail(&sf, "%s: attributes written", bad_cont[_i]);
+    /* The genuine AP-REP completes the context: tokens refused before
+     * GSS sees them (empty, garbage, truncated) change nothing. An AP-REP
+     * that is well formed but fails its integrity check makes MIT drop
+     * its partial context, which cannot be rebuilt (docs/kerberos.md):
+     * the handle then names no usable context. */
     ib.BufferType = SECBUFFER_TOKEN, ib.cbBuffer = rep_len;
     ib.pvBuffer = rep;
     st = InitializeSecurityContextA(&c, &ch, (SEC_CHAR *)TARGET, REQ_ALL, 0,
                                     SECURITY_NATIVE_DREP, &id, 0, &ch, &od,
                                     &attrs, &ts);
-    ck_assert_msg(st == SEC_E_OK, "%s, then the genuine AP-REP: got %s "
-                  "(%s)", bad_cont[_i], sspigss_status_name(st),
+    if (_i == 4) {
+        if (st != SEC_E_INVALID_HANDLE)
+            soft_fail(&sf, "%s, then the genuine AP-REP: got %s",
+                      bad_cont[_i], sspigss_status_name(st));
+        soft_done(&sf);
+        ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+        ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+        free_cred(&c);
+        free_cred(&s);
+        return;
+    }
+    if (st != SEC_E_OK)
+        soft_fail(&sf, "%s, then the genuine AP-REP: got %s (%s)",
+                  bad_cont[_i], sspigss_status_name(st),
                   sspigss_last_error());
+    soft_done(&sf);
     ck_assert_uint_eq(attrs, RET_ALL);
     roundtrip(&ch, &sh, 20, 1);
     roundtrip(&sh, &ch, 20, 2);
@@ -2048,22 +2424,67 @@ START_TEST(initiate_output_too_small)
 }
 END_TEST
 
-/* The acceptor's output buffer too small for the AP-REP:
- * SEC_E_BUFFER_TOO_SMALL and no handle; the same AP-REQ with a big
- * buffer then completes (the refused call changed nothing, so the
- * authenticator was not used up). */
+/*
+ * ISC_REQ_ALLOCATE_MEMORY with nowhere to put the token (no output
+ * descriptor, or one without a TOKEN buffer): the AP-REQ cannot reach
+ * the caller, so the call must fail and make nothing.
+ */
+START_TEST(initiate_allocate_without_token_buffer)
+{
+    SecBuffer none = { 0, SECBUFFER_EMPTY, NULL };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &none };
+    struct soft sf = { .len = 0 };
+    ULONG attrs;
+    CredHandle c;
+    CtxtHandle h;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    int i;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    for (i = 0; i < 2; i++) {
+        memset(&h, 0xAB, sizeof(h));
+        st = InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)TARGET,
+                                        REQ_ALL | ISC_REQ_ALLOCATE_MEMORY,
+                                        0, SECURITY_NATIVE_DREP, NULL, 0,
+                                        &h, i == 0 ? NULL : &od, &attrs,
+                                        &ts);
+        /* Nowhere to put the token: "too small", as Windows answers a
+         * missing output buffer (Wine dlls/secur32/tests/ntlm.c,
+         * runClient), allocation requested or not. */
+        if (st != SEC_E_BUFFER_TOO_SMALL)
+            soft_fail(&sf, "%s: got %s", i == 0 ? "no output descriptor"
+                      : "no TOKEN buffer", sspigss_status_name(st));
+        if (SEC_SUCCESS(st))
+            ck_assert_sec(DeleteSecurityContext(&h), SEC_E_OK);
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    }
+    free_cred(&c);
+    soft_done(&sf);
+}
+END_TEST
+
+/*
+ * The acceptor's output buffer too small for the AP-REP:
+ * SEC_E_BUFFER_TOO_SMALL and no handle. The AP-REQ has been used up by
+ * then (docs/kerberos.md: the replay cache would refuse it again), so
+ * the client starts over, and that handshake completes.
+ */
 START_TEST(accept_output_too_small)
 {
-    unsigned char tok[MAX_TOKEN], rep[MAX_TOKEN], small[16];
+    unsigned char tok[MAX_TOKEN], small[16];
     SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
     SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
     SecBuffer aib, aob = { sizeof(small), SECBUFFER_TOKEN, small };
     SecBufferDesc aid = { SECBUFFER_VERSION, 1, &aib };
     SecBufferDesc aod = { SECBUFFER_VERSION, 1, &aob };
-    ULONG attrs;
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    struct tokenloop t;
+    ULONG attrs = 0x1234;
     CredHandle c, s;
     CtxtHandle ch, sh;
-    TimeStamp ts;
+    TimeStamp ts = { .QuadPart = 42 };
     SECURITY_STATUS st;
 
     acquire_default(&c, SECPKG_CRED_OUTBOUND);
@@ -2077,20 +2498,21 @@ START_TEST(accept_output_too_small)
     aib.cbBuffer = ob.cbBuffer;
     aib.pvBuffer = tok;
     memset(&sh, 0xAB, sizeof(sh));
+    attrs = 0x1234;
+    ts.QuadPart = 42;
     ck_assert_sec(AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
                                         SECURITY_NATIVE_DREP, &sh, &aod,
                                         &attrs, &ts),
                   SEC_E_BUFFER_TOO_SMALL);
     ck_assert_uint_eq(sh.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
-    ck_assert_uint_eq(handle_count(HANDLE_CTX), 1);
-    aob.cbBuffer = sizeof(rep);
-    aob.pvBuffer = rep;
-    st = AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
-                               SECURITY_NATIVE_DREP, &sh, &aod, &attrs, &ts);
-    ck_assert_msg(st == SEC_E_OK, "retry after SEC_E_BUFFER_TOO_SMALL: %s "
-                  "(%s)", sspigss_status_name(st), sspigss_last_error());
-    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_uint_eq(attrs, 0x1234);
+    ck_assert_int_eq(ts.QuadPart, 42);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 1);     /* the client's */
     ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    st = tokenloop_run(&c, &s, &o, &t);
+    assert_loop(st, &t);
+    roundtrip(&t.server, &t.client, 10, 1);
+    tokenloop_free(&t);
     free_cred(&c);
     free_cred(&s);
 }
@@ -2333,8 +2755,13 @@ kerberos_suite(void)
     tc = tcase(s, "handshake");
     tcase_add_loop_test(tc, handshake_default, 0, 8);
     tcase_add_loop_test(tc, handshake_identity, 0, N_ID_CASES);
+    tcase_add_test(tc, identity_without_password);
     tcase_add_loop_test(tc, handshake_targets, 0, 6);
+    tcase_add_test(tc, acceptor_principal);
     tcase_add_test(tc, handshake_channel_bindings);
+    tcase_add_test(tc, handshake_malformed_bindings);
+    tcase_add_test(tc, handshake_delegate);
+    tcase_add_test(tc, acceptor_expiry);
     tcase_add_test(tc, expiry_is_local_time);
 
     tc = tcase(s, "attributes");
@@ -2347,6 +2774,8 @@ kerberos_suite(void)
     tc = tcase(s, "messages");
     tcase_add_loop_test(tc, seal_sizes, 0,
                         (int)(sizeof(msg_sizes) / sizeof(msg_sizes[0])));
+    tcase_add_test(tc, seal_without_padding);
+    tcase_add_test(tc, seal_sign_only_buffer);
     tcase_add_test(tc, seal_no_encrypt);
     tcase_add_test(tc, sign_verify);
     tcase_add_test(tc, seal_tamper);
@@ -2372,6 +2801,7 @@ kerberos_suite(void)
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, free_credentials_while_context_lives);
     tcase_add_test(tc, initiate_output_too_small);
+    tcase_add_test(tc, initiate_allocate_without_token_buffer);
     tcase_add_test(tc, accept_output_too_small);
     tcase_add_loop_test(tc, export_import, 0, 4);
     tcase_add_test(tc, export_unfinished);
