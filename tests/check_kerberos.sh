@@ -53,7 +53,8 @@ if ! kdc_kinit "$dir" alice; then
 fi
 . "$dir/env"
 
-"$suite"
+# SSPIGSS_TEST_RUNNER: e.g. "valgrind --error-exitcode=9" (hardening runs).
+${SSPIGSS_TEST_RUNNER:-} "$suite"
 rc=$?
 if [ $rc -ne 0 ] && [ -f "$dir/kdc.log" ]; then
     echo "check_kerberos: failed ($rc); the KDC's log:" >&2
