@@ -61,68 +61,188 @@ static const struct routine_rule routine_rules[] = {
 /* -------------------------------------------------------------- minor */
 
 /*
- * Minor codes, by operation. The first matching row wins, so rows for
- * one operation come before broader rows for the same code.
+ * Error tables MIT does not install headers for; values from their .et
+ * sources (com_err bases: "k5g" 39756032, "ggss" -2045022976) and
+ * src/lib/gssapi/spnego/gssapiP_spnego.h, checked against the library's
+ * own messages by tests/check_map_gss.c.
+ */
+#define KG_BASE 39756032
+#define KG_CCACHE_NOMATCH (KG_BASE + 0)
+#define KG_KEYTAB_NOMATCH (KG_BASE + 1)
+#define KG_TGT_MISSING (KG_BASE + 2)
+#define KG_NO_SUBKEY (KG_BASE + 3)
+#define KG_CONTEXT_ESTABLISHED (KG_BASE + 4)
+#define KG_BAD_SIGN_TYPE (KG_BASE + 5)
+#define KG_BAD_LENGTH (KG_BASE + 6)
+#define KG_CTX_INCOMPLETE (KG_BASE + 7)
+#define KG_BAD_SEQ (KG_BASE + 11)
+#define KG_EMPTY_CCACHE (KG_BASE + 12)
+#define KG_NO_CTYPES (KG_BASE + 13)
+#define GG_BASE (-2045022976)
+#define G_BAD_SERVICE_NAME (GG_BASE + 0)
+#define G_BUFFER_ALLOC (GG_BASE + 4)
+#define G_UNKNOWN_QOP (GG_BASE + 8)
+#define G_BAD_HOSTNAME (GG_BASE + 10)
+#define G_WRONG_MECH (GG_BASE + 11)
+#define G_BAD_TOK_HEADER (GG_BASE + 12)
+#define G_BAD_DIRECTION (GG_BASE + 13)
+#define G_TOK_TRUNC (GG_BASE + 14)
+#define G_REFLECT (GG_BASE + 15)
+#define G_WRONG_TOKID (GG_BASE + 16)
+#define G_CRED_USAGE_MISMATCH (GG_BASE + 17)
+#define SPNEGO_NO_MECHS_AVAILABLE 0x20000001
+#define SPNEGO_NO_CREDS_ACQUIRED 0x20000002
+#define SPNEGO_NO_MECH_FROM_ACCEPTOR 0x20000003
+#define SPNEGO_NEGOTIATION_FAILED 0x20000004
+#define SPNEGO_NO_TOKEN_FROM_ACCEPTOR 0x20000005
+
+#define KRB5 MECH_KRB5
+#define ANY_MECH MECH_ANY
+#define ACQ MAP_ACQUIRE
+#define INI MAP_INIT
+#define ACC MAP_ACCEPT
+#define MSG_IN (MAP_UNWRAP | MAP_VERIFY)
+
+/*
+ * Minor codes, by mechanism and operation. The first matching row wins,
+ * so rows for one operation come before broader rows for the same code.
  */
 static const struct map_minor_rule minor_rules[] = {
-    /* Wrong password, unknown client, preauthentication refused: a logon
-     * failure ([nlmp]). The initial ticket of an explicit credential is
-     * requested (as MAP_ACQUIRE) by the first InitializeSecurityContext,
-     * where Windows reports it. Without preauthentication a wrong
-     * password shows as an AS-REP the client cannot decrypt. */
-    { KRB5KDC_ERR_PREAUTH_FAILED, MAP_ACQUIRE | MAP_INIT,
+    /* Wrong password, unknown client, preauthentication refused, account
+     * disabled or expired: a logon failure ([nlmp]). The initial ticket
+     * of an explicit credential is requested (as ACQ) by the first
+     * InitializeSecurityContext, where Windows reports it. Without
+     * preauthentication a wrong password shows as an AS-REP the client
+     * cannot decrypt (BAD_INTEGRITY). */
+    { KRB5, KRB5KDC_ERR_PREAUTH_FAILED, ACQ | INI, SEC_E_LOGON_DENIED },
+    { KRB5, KRB5KRB_AP_ERR_BAD_INTEGRITY, ACQ, SEC_E_LOGON_DENIED },
+    { KRB5, KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, ACQ | INI,
       SEC_E_LOGON_DENIED },
-    { KRB5KRB_AP_ERR_BAD_INTEGRITY, MAP_ACQUIRE, SEC_E_LOGON_DENIED },
-    /* During the handshake itself the same code means the peer's token
-     * (an AP-REP) fails its integrity check: a bad token. */
-    { KRB5KRB_AP_ERR_BAD_INTEGRITY, MAP_INIT | MAP_ACCEPT,
-      SEC_E_INVALID_TOKEN },
+    { KRB5, KRB5_PREAUTH_FAILED, ACQ | INI, SEC_E_LOGON_DENIED },
+    { KRB5, KRB5KDC_ERR_CLIENT_REVOKED, ACQ | INI, SEC_E_LOGON_DENIED },
+    { KRB5, KRB5KDC_ERR_NAME_EXP, ACQ | INI, SEC_E_LOGON_DENIED },
+    { KRB5, KRB5KDC_ERR_KEY_EXP, ACQ | INI, SEC_E_LOGON_DENIED },
+    /* KDC_ERR_NULL_KEY is SEC_E_LOGON_DENIED ([entra]). */
+    { KRB5, KRB5KDC_ERR_NULL_KEY, MAP_ANY, SEC_E_LOGON_DENIED },
+    /* The KDC wants preauthentication the client cannot do, or was
+     * offered a kind it does not support: "an unsupported
+     * preauthentication mechanism" (the code's Windows meaning). */
+    { KRB5, KRB5KDC_ERR_PREAUTH_REQUIRED, ACQ | INI,
+      SEC_E_UNSUPPORTED_PREAUTH },
+    { KRB5, KRB5KDC_ERR_PADATA_TYPE_NOSUPP, MAP_ANY,
+      SEC_E_UNSUPPORTED_PREAUTH },
+    { KRB5, KRB5_PREAUTH_BAD_TYPE, MAP_ANY, SEC_E_UNSUPPORTED_PREAUTH },
+    { KRB5, KRB5_PREAUTH_NO_KEY, MAP_ANY, SEC_E_UNSUPPORTED_PREAUTH },
+
+    /* During the handshake the same integrity code means the peer's
+     * token (an AP-REP) fails its check: a bad token. */
+    { KRB5, KRB5KRB_AP_ERR_BAD_INTEGRITY, INI | ACC, SEC_E_INVALID_TOKEN },
     /* An AP-REQ seen before (replay cache): the token is not acceptable
      * again. Windows' code for this is not recorded; ours. */
-    { KRB5KRB_AP_ERR_REPEAT, MAP_ACCEPT, SEC_E_INVALID_TOKEN },
-    { KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, MAP_ACQUIRE | MAP_INIT,
-      SEC_E_LOGON_DENIED },
-    { KRB5_PREAUTH_FAILED, MAP_ACQUIRE | MAP_INIT, SEC_E_LOGON_DENIED },
-    { KRB5KDC_ERR_CLIENT_REVOKED, MAP_ACQUIRE | MAP_INIT,
-      SEC_E_LOGON_DENIED },
-    { KRB5KDC_ERR_NAME_EXP, MAP_ACQUIRE | MAP_INIT, SEC_E_LOGON_DENIED },
-    { KRB5KDC_ERR_KEY_EXP, MAP_ACQUIRE | MAP_INIT, SEC_E_LOGON_DENIED },
-    /* KDC_ERR_NULL_KEY is SEC_E_LOGON_DENIED ([entra]). */
-    { KRB5KDC_ERR_NULL_KEY, MAP_ANY, SEC_E_LOGON_DENIED },
+    { KRB5, KRB5KRB_AP_ERR_REPEAT, ACC, SEC_E_INVALID_TOKEN },
     /* Unknown service principal: SEC_E_TARGET_UNKNOWN ([entra]). */
-    { KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN, MAP_ANY, SEC_E_TARGET_UNKNOWN },
+    { KRB5, KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN, MAP_ANY, SEC_E_TARGET_UNKNOWN },
+    { KRB5, G_BAD_SERVICE_NAME, INI, SEC_E_TARGET_UNKNOWN },
+    { KRB5, G_BAD_HOSTNAME, INI, SEC_E_TARGET_UNKNOWN },
+    /* The service can only be reached user-to-user (it has no key) and
+     * the client has no TGT reply to offer: SEC_E_NO_TGT_REPLY. */
+    { KRB5, KRB5KDC_ERR_MUST_USE_USER2USER, MAP_ANY, SEC_E_NO_TGT_REPLY },
+    /* The KDC found several principals for one name. */
+    { KRB5, KRB5KDC_ERR_PRINCIPAL_NOT_UNIQUE, MAP_ANY,
+      SEC_E_TOO_MANY_PRINCIPALS },
+    /* Options or fields the KDC refuses: an invalid request. */
+    { KRB5, KRB5KDC_ERR_BADOPTION, MAP_ANY, SEC_E_KDC_INVALID_REQUEST },
+    { KRB5, KRB5KDC_ERR_BAD_PVNO, MAP_ANY, SEC_E_KDC_INVALID_REQUEST },
+    { KRB5, KRB5KRB_ERR_FIELD_TOOLONG, MAP_ANY, SEC_E_KDC_INVALID_REQUEST },
+
     /* No KDC answers, or none is known for the realm ([entra], [isc]). */
-    { KRB5_KDC_UNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    { KRB5_REALM_CANT_RESOLVE, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    { KRB5_REALM_UNKNOWN, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    { ECONNREFUSED, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    { ETIMEDOUT, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    { EHOSTUNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    { ENETUNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
-    /* Clocks apart ([kb278467]). */
-    { KRB5KRB_AP_ERR_SKEW, MAP_ANY, SEC_E_TIME_SKEW },
+    { KRB5, KRB5_KDC_UNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    { KRB5, KRB5_REALM_CANT_RESOLVE, MAP_ANY,
+      SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    { KRB5, KRB5_REALM_UNKNOWN, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    { ANY_MECH, ECONNREFUSED, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    { ANY_MECH, ETIMEDOUT, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    { ANY_MECH, EHOSTUNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    { ANY_MECH, ENETUNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    /* Clocks apart ([kb278467]); a ticket not yet valid is the same. */
+    { KRB5, KRB5KRB_AP_ERR_SKEW, MAP_ANY, SEC_E_TIME_SKEW },
+    { KRB5, KRB5KRB_AP_ERR_TKT_NYV, MAP_ANY, SEC_E_TIME_SKEW },
+    /* A ticket past its end at the acceptor: the context it would make
+     * is already expired. */
+    { KRB5, KRB5KRB_AP_ERR_TKT_EXPIRED, ACC, SEC_E_CONTEXT_EXPIRED },
     /* The KDC shares no enctype with the request. */
-    { KRB5KDC_ERR_ETYPE_NOSUPP, MAP_ANY, SEC_E_KDC_UNKNOWN_ETYPE },
-    /* No ticket cache, or one without tickets: no credentials. */
-    { KRB5_FCC_NOFILE, MAP_ANY, SEC_E_NO_CREDENTIALS },
-    { KRB5_CC_NOTFOUND, MAP_ANY, SEC_E_NO_CREDENTIALS },
-    { KRB5_CC_NOSUPP, MAP_ANY, SEC_E_NO_CREDENTIALS },
-    { KRB5_NO_TKT_SUPPLIED, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KRB5KDC_ERR_ETYPE_NOSUPP, MAP_ANY, SEC_E_KDC_UNKNOWN_ETYPE },
+    /* This side cannot do the enctype or checksum it was handed: the
+     * crypto system is invalid here ([isc] lists it). */
+    { KRB5, KRB5_BAD_ENCTYPE, MAP_ANY, SEC_E_CRYPTO_SYSTEM_INVALID },
+    { KRB5, KRB5_PROG_ETYPE_NOSUPP, MAP_ANY, SEC_E_CRYPTO_SYSTEM_INVALID },
+    { KRB5, KRB5_PROG_SUMTYPE_NOSUPP, MAP_ANY, SEC_E_CRYPTO_SYSTEM_INVALID },
+    { KRB5, KRB5KDC_ERR_SUMTYPE_NOSUPP, MAP_ANY,
+      SEC_E_CRYPTO_SYSTEM_INVALID },
+    /* The two sides share no checksum type. */
+    { KRB5, KG_NO_CTYPES, MAP_ANY, SEC_E_ALGORITHM_MISMATCH },
+
+    /* No ticket cache, one without tickets, or no TGT: no credentials. */
+    { KRB5, KRB5_FCC_NOFILE, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KRB5_CC_NOTFOUND, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KRB5_CC_NOSUPP, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KRB5_NO_TKT_SUPPLIED, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KG_EMPTY_CCACHE, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KG_TGT_MISSING, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, KG_CCACHE_NOMATCH, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { KRB5, G_CRED_USAGE_MISMATCH, MAP_ANY, SEC_E_NO_CREDENTIALS },
+
     /* Acceptor: the ticket is for another principal, or was sealed with
      * a key the service does not have ([kb2090913]). */
-    { KRB5KRB_AP_ERR_NOT_US, MAP_ACCEPT, SEC_E_WRONG_PRINCIPAL },
-    { KRB5KRB_AP_ERR_MODIFIED, MAP_ACCEPT | MAP_INIT,
-      SEC_E_WRONG_PRINCIPAL },
-    { KRB5_KT_NOTFOUND, MAP_ACCEPT, SEC_E_NO_KERB_KEY },
-    { KRB5_KT_KVNONOTFOUND, MAP_ACCEPT, SEC_E_NO_KERB_KEY },
-    { KRB5KRB_AP_ERR_BADKEYVER, MAP_ACCEPT, SEC_E_NO_KERB_KEY },
-    { KRB5_KT_NOTFOUND, MAP_ACQUIRE, SEC_E_NO_CREDENTIALS },
-    { ENOENT, MAP_ACQUIRE, SEC_E_NO_CREDENTIALS },
+    { KRB5, KRB5KRB_AP_ERR_NOT_US, ACC, SEC_E_WRONG_PRINCIPAL },
+    { KRB5, KG_KEYTAB_NOMATCH, ACC, SEC_E_WRONG_PRINCIPAL },
+    { KRB5, KRB5KRB_AP_ERR_MODIFIED, ACC | INI, SEC_E_WRONG_PRINCIPAL },
+    { KRB5, KRB5_KT_NOTFOUND, ACC, SEC_E_NO_KERB_KEY },
+    { KRB5, KRB5_KT_KVNONOTFOUND, ACC, SEC_E_NO_KERB_KEY },
+    { KRB5, KRB5KRB_AP_ERR_BADKEYVER, ACC, SEC_E_NO_KERB_KEY },
+    { KRB5, KRB5KRB_AP_ERR_NOKEY, ACC, SEC_E_NO_KERB_KEY },
+    { KRB5, KRB5_KT_NOTFOUND, ACQ, SEC_E_NO_CREDENTIALS },
+    { KRB5, KG_KEYTAB_NOMATCH, ACQ, SEC_E_NO_CREDENTIALS },
+    { ANY_MECH, ENOENT, ACQ, SEC_E_NO_CREDENTIALS },
+
+    /* Tokens that do not parse. */
+    { KRB5, G_BAD_TOK_HEADER, MAP_ANY, SEC_E_INVALID_TOKEN },
+    { KRB5, G_TOK_TRUNC, MAP_ANY, SEC_E_INVALID_TOKEN },
+    { KRB5, G_WRONG_TOKID, MAP_ANY, SEC_E_INVALID_TOKEN },
+    { KRB5, G_WRONG_MECH, MAP_ANY, SEC_E_INVALID_TOKEN },
+    { KRB5, KG_BAD_LENGTH, MAP_ANY, SEC_E_INVALID_TOKEN },
+    { KRB5, KG_BAD_SIGN_TYPE, MAP_ANY, SEC_E_INVALID_TOKEN },
+    { KRB5, KG_BAD_SEQ, MAP_ANY, SEC_E_INVALID_TOKEN },
+    /* Our own message coming back (reflection) or one sent the other
+     * way: not a message from the peer. */
+    { KRB5, G_REFLECT, MSG_IN, SEC_E_MESSAGE_ALTERED },
+    { KRB5, G_BAD_DIRECTION, MSG_IN, SEC_E_MESSAGE_ALTERED },
     /* Per-message integrity failures. */
-    { KRB5KRB_AP_ERR_BAD_INTEGRITY, MAP_UNWRAP | MAP_VERIFY,
-      SEC_E_MESSAGE_ALTERED },
-    { ENOMEM, MAP_ANY, SEC_E_INSUFFICIENT_MEMORY },
+    { KRB5, KRB5KRB_AP_ERR_BAD_INTEGRITY, MSG_IN, SEC_E_MESSAGE_ALTERED },
+    /* A context used before it is complete. */
+    { KRB5, KG_CTX_INCOMPLETE, MAP_ANY, SEC_E_INVALID_HANDLE },
+    { KRB5, G_UNKNOWN_QOP, MAP_ANY, SEC_E_QOP_NOT_SUPPORTED },
+
+    /* SPNEGO: nothing to negotiate with, or the peers share no
+     * mechanism ([isc]: no credentials; no common package). */
+    { MECH_SPNEGO, SPNEGO_NO_CREDS_ACQUIRED, MAP_ANY, SEC_E_NO_CREDENTIALS },
+    { MECH_SPNEGO, SPNEGO_NO_MECHS_AVAILABLE, ACQ, SEC_E_NO_CREDENTIALS },
+    { MECH_SPNEGO, SPNEGO_NO_MECHS_AVAILABLE, INI | ACC,
+      SEC_E_ALGORITHM_MISMATCH },
+    { MECH_SPNEGO, SPNEGO_NO_MECH_FROM_ACCEPTOR, INI, SEC_E_INVALID_TOKEN },
+    { MECH_SPNEGO, SPNEGO_NO_TOKEN_FROM_ACCEPTOR, INI, SEC_E_INVALID_TOKEN },
+    { MECH_SPNEGO, SPNEGO_NEGOTIATION_FAILED, MAP_ANY, SEC_E_LOGON_DENIED },
+
+    { ANY_MECH, ENOMEM, MAP_ANY, SEC_E_INSUFFICIENT_MEMORY },
+    { KRB5, G_BUFFER_ALLOC, MAP_ANY, SEC_E_INSUFFICIENT_MEMORY },
 };
+
+#undef KRB5
+#undef ANY_MECH
+#undef ACQ
+#undef INI
+#undef ACC
+#undef MSG_IN
 
 const struct map_minor_rule *
 map_minor_rules(size_t *count)
@@ -131,14 +251,46 @@ map_minor_rules(size_t *count)
     return minor_rules;
 }
 
+enum map_mech
+map_mech_of(gss_const_OID mech)
+{
+    /* 1.2.840.113554.1.2.2 (RFC 1964) and 1.2.840.48018.1.2.2 (the
+     * Microsoft variant of the Kerberos OID). */
+    static const unsigned char krb5[] = {
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+    static const unsigned char mskrb5[] = {
+        0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+    /* 1.3.6.1.5.5.2 (RFC 4178) */
+    static const unsigned char spnego[] = {
+        0x2b, 0x06, 0x01, 0x05, 0x05, 0x02 };
+    /* 1.3.6.1.4.1.311.2.2.10 (gss-ntlmssp) */
+    static const unsigned char ntlm[] = {
+        0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a };
+
+#define OID_IS(o, b) \
+    ((o)->length == sizeof(b) && memcmp((o)->elements, (b), sizeof(b)) == 0)
+    if (mech == GSS_C_NO_OID || OID_IS(mech, krb5) || OID_IS(mech, mskrb5))
+        return MECH_KRB5;
+    if (OID_IS(mech, spnego))
+        return MECH_SPNEGO;
+    if (OID_IS(mech, ntlm))
+        return MECH_NTLM;
+#undef OID_IS
+    return MECH_ANY;
+}
+
 static bool
-minor_lookup(int32_t code, enum map_op op, SECURITY_STATUS *out)
+minor_lookup(enum map_mech mech, int32_t code, enum map_op op,
+             SECURITY_STATUS *out)
 {
     size_t i;
 
     for (i = 0; i < sizeof(minor_rules) / sizeof(minor_rules[0]); i++) {
-        if (minor_rules[i].code == code && (minor_rules[i].ops & op)) {
-            *out = minor_rules[i].status;
+        const struct map_minor_rule *r = &minor_rules[i];
+
+        if (r->code == code && (r->ops & op)
+            && (r->mech == MECH_ANY || r->mech == mech)) {
+            *out = r->status;
             return true;
         }
     }
@@ -226,7 +378,8 @@ map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech, enum map_op op)
         if (minor != 0) {
             SECURITY_STATUS refined;
 
-            if (minor_lookup((int32_t)minor, op, &refined))
+            if (minor_lookup(map_mech_of(mech), (int32_t)minor, op,
+                             &refined))
                 st = refined;
         }
     }
@@ -269,7 +422,7 @@ map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
 
     if (code == 0)
         return SEC_E_OK;
-    minor_lookup(code, op, &st);
+    minor_lookup(MECH_KRB5, code, op, &st);
     /* Without a context krb5 has no error tables loaded. */
     if (ctx == NULL && krb5_init_context(&own) == 0)
         ctx = own;
@@ -280,4 +433,21 @@ map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
     if (own != NULL)
         krb5_free_context(own);
     return st;
+}
+
+SSPIGSS_EXPORT SECURITY_STATUS
+sspigss_status_from_gss(uint32_t major, uint32_t minor,
+                        const struct gss_OID_desc_struct *mech, int op)
+{
+    if (op == 0 || (op & ~MAP_ANY) != 0 || (op & (op - 1)) != 0)
+        op = MAP_INIT;  /* one operation; an unknown one reads as ISC */
+    return map_gss(major, minor, mech, (enum map_op)op);
+}
+
+SSPIGSS_EXPORT SECURITY_STATUS
+sspigss_status_from_krb5(int32_t code, int op)
+{
+    if (op == 0 || (op & ~MAP_ANY) != 0 || (op & (op - 1)) != 0)
+        op = MAP_INIT;
+    return map_krb5(NULL, code, (enum map_op)op);
 }

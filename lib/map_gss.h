@@ -26,19 +26,32 @@
 
 /* The operation a status came from: the same minor code can mean
  * different things when acquiring, initiating or accepting. */
+/* The same bits as the public enum sspigss_op. */
 enum map_op {
-    MAP_ACQUIRE = 1 << 0,
-    MAP_INIT = 1 << 1,
-    MAP_ACCEPT = 1 << 2,
-    MAP_WRAP = 1 << 3,
-    MAP_UNWRAP = 1 << 4,
-    MAP_MIC = 1 << 5,
-    MAP_VERIFY = 1 << 6,
-    MAP_EXPORT = 1 << 7,
-    MAP_IMPORT = 1 << 8,
-    MAP_QUERY = 1 << 9
+    MAP_ACQUIRE = SSPIGSS_OP_ACQUIRE,
+    MAP_INIT = SSPIGSS_OP_INITIATE,
+    MAP_ACCEPT = SSPIGSS_OP_ACCEPT,
+    MAP_WRAP = SSPIGSS_OP_WRAP,
+    MAP_UNWRAP = SSPIGSS_OP_UNWRAP,
+    MAP_MIC = SSPIGSS_OP_MIC,
+    MAP_VERIFY = SSPIGSS_OP_VERIFY,
+    MAP_EXPORT = SSPIGSS_OP_EXPORT,
+    MAP_IMPORT = SSPIGSS_OP_IMPORT,
+    MAP_QUERY = SSPIGSS_OP_QUERY
 };
 #define MAP_ANY 0x3ff
+
+/* Whose error table a minor code comes from. */
+enum map_mech {
+    MECH_ANY = 0,           /* errno values: any mechanism */
+    MECH_KRB5,              /* krb5, KG_ and generic GSS (ggss) tables */
+    MECH_SPNEGO,            /* MIT's SPNEGO (ERR_SPNEGO_*) */
+    MECH_NTLM               /* gss-ntlmssp */
+};
+
+/* The mechanism an OID names (NULL: Kerberos, as MIT's mechglue reports
+ * krb5 codes for calls without a mechanism). */
+enum map_mech map_mech_of(gss_const_OID mech);
 
 /*
  * Map a GSS-API result. mech may be GSS_C_NO_OID (minor then read as a
@@ -56,7 +69,8 @@ SECURITY_STATUS map_krb5(krb5_context ctx, krb5_error_code code,
 
 /* The rule tables, for the loop tests. */
 struct map_minor_rule {
-    int32_t code;           /* krb5 error code or errno value */
+    enum map_mech mech;
+    int32_t code;           /* the mechanism's error code, or errno */
     unsigned ops;           /* enum map_op mask the rule applies to */
     SECURITY_STATUS status;
 };

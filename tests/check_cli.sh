@@ -89,6 +89,26 @@ for name in $(printf '%s\n' "$out" | awk '$3 == "ref" { print $2 }'); do
     fi
 done
 
+# map-gss: GSS_S_FAILURE with KRB5KDC_ERR_PREAUTH_FAILED, by operation.
+check "map-gss preauth acquire" 0 "$tool" map-gss 0xd0000 -1765328360 --op acquire
+expect_in "map-gss LOGON_DENIED" "SEC_E_LOGON_DENIED"
+expect_in "map-gss shows krb5 text" "Preauthentication failed"
+check "map-gss bad integrity unwrap" 0 "$tool" map-gss 851968 -1765328353 --op unwrap
+expect_in "map-gss MESSAGE_ALTERED" "SEC_E_MESSAGE_ALTERED"
+check "map-gss sequence flag" 0 "$tool" map-gss 0x2 0 --op unwrap
+expect_in "map-gss duplicate token" "SEC_E_OUT_OF_SEQUENCE"
+check "map-gss spnego" 0 "$tool" map-gss 0xd0000 0x20000002 --mech spnego
+expect_in "map-gss spnego no creds" "SEC_E_NO_CREDENTIALS"
+check "map-gss krb5 code" 0 "$tool" map-gss --krb5 -1765328228
+expect_in "map-gss krb5 kdc unreachable" "SEC_E_NO_AUTHENTICATING_AUTHORITY"
+check "map-gss success" 0 "$tool" map-gss 0 0
+expect_in "map-gss success is OK" "SEC_E_OK"
+check "map-gss bad mech" 2 "$tool" map-gss 0 0 --mech foo
+check "map-gss bad op" 2 "$tool" map-gss 0 0 --op frob
+check "map-gss one value" 2 "$tool" map-gss 5
+check "map-gss garbage" 2 "$tool" map-gss 5 x
+check "map-gss help" 0 "$tool" map-gss --help
+
 check "packages" 0 "$tool" packages
 for p in Negotiate Kerberos NTLM Schannel \
          "Microsoft Unified Security Protocol Provider"; do

@@ -16,7 +16,7 @@ nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' \
     | sed 's/@.*//' | grep -v '^SSPIGSS_' | sort -u > "$tmp/exported"
 sed -n 's/^ *\([A-Za-z][A-Za-z0-9_]*\);$/\1/p' "$map" | sort -u \
     > "$tmp/windows"
-sed -n 's/^\(sspigss_[a-z0-9_]*\)(.*/\1/p; s/^[a-z].* \**\(sspigss_[a-z0-9_]*\)(.*/\1/p' "$hdr" \
+sed -n 's/^\(sspigss_[a-z0-9_]*\)(.*/\1/p; s/^[A-Za-z].* \**\(sspigss_[a-z0-9_]*\)(.*/\1/p' "$hdr" \
     | sort -u > "$tmp/ext"
 cat "$tmp/windows" "$tmp/ext" | sort -u > "$tmp/expected"
 

@@ -18,6 +18,22 @@
 static const gss_OID_desc krb5_oid = {
     9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"
 };
+static const gss_OID_desc spnego_oid = {
+    6, (void *)"\x2b\x06\x01\x05\x05\x02"
+};
+static const gss_OID_desc ntlm_oid = {
+    10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+};
+
+static gss_const_OID
+oid_of(enum map_mech m)
+{
+    switch (m) {
+    case MECH_SPNEGO: return &spnego_oid;
+    case MECH_NTLM: return &ntlm_oid;
+    default: return &krb5_oid;
+    }
+}
 
 START_TEST(every_minor_rule)
 {
@@ -33,23 +49,87 @@ START_TEST(every_minor_rule)
 
             if (!(r[i].ops & bit))
                 continue;
-            /* An earlier row for the same code and operation wins. */
+            /* An earlier row for the same code, mechanism and operation
+             * wins. */
             for (j = 0; j < i; j++)
-                if (r[j].code == r[i].code && (r[j].ops & bit))
+                if (r[j].code == r[i].code && (r[j].ops & bit)
+                    && (r[j].mech == r[i].mech || r[j].mech == MECH_ANY))
                     shadowed = true;
             if (shadowed)
                 continue;
             ck_assert_msg(map_gss(GSS_S_FAILURE, (OM_uint32)r[i].code,
-                                  &krb5_oid, (enum map_op)bit)
+                                  oid_of(r[i].mech), (enum map_op)bit)
                               == r[i].status,
                           "row %zu (code %d, op %u)", i, (int)r[i].code,
                           bit);
-            ck_assert_msg(map_krb5(NULL, r[i].code, (enum map_op)bit)
+            /* The public entry point gives the same answer. */
+            ck_assert_msg(sspigss_status_from_gss(GSS_S_FAILURE,
+                                                  (uint32_t)r[i].code,
+                                                  oid_of(r[i].mech),
+                                                  (int)bit)
                               == r[i].status,
-                          "krb5 row %zu (code %d, op %u)", i,
-                          (int)r[i].code, bit);
+                          "public row %zu", i);
+            if (r[i].mech == MECH_KRB5 || r[i].mech == MECH_ANY) {
+                ck_assert_msg(map_krb5(NULL, r[i].code, (enum map_op)bit)
+                                  == r[i].status,
+                              "krb5 row %zu (code %d, op %u)", i,
+                              (int)r[i].code, bit);
+                ck_assert_msg(sspigss_status_from_krb5(r[i].code, (int)bit)
+                                  == r[i].status,
+                              "public krb5 row %zu", i);
+            }
         }
     }
+}
+END_TEST
+
+/* The values of the error tables MIT installs no header for, checked
+ * against the messages libgssapi_krb5 itself has for them. */
+START_TEST(private_error_tables)
+{
+    static const struct {
+        int32_t code;
+        const char *text;
+    } known[] = {
+        { 39756032 + 12, "Credential cache is empty" },
+        { 39756032 + 2, "Credential cache has no TGT" },
+        { 39756032 + 13, "Acceptor and Initiator share no checksum types" },
+        { -2045022976 + 12, "Token header is malformed or corrupt" },
+        { -2045022976 + 14, "Token is missing data" },
+        { -2045022976 + 8, "Unknown quality of protection specified" },
+    };
+    OM_uint32 min;
+    gss_OID_set mechs = GSS_C_NO_OID_SET;
+    krb5_context k;
+    size_t i;
+
+    /* Loading the GSS library registers its error tables. */
+    gss_indicate_mechs(&min, &mechs);
+    gss_release_oid_set(&min, &mechs);
+    ck_assert_int_eq(krb5_init_context(&k), 0);
+    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        const char *m = krb5_get_error_message(k, known[i].code);
+
+        ck_assert_str_eq(m, known[i].text);
+        krb5_free_error_message(k, m);
+    }
+    krb5_free_context(k);
+}
+END_TEST
+
+START_TEST(mechanism_decides_the_table)
+{
+    /* The same number is a different error in another mechanism. */
+    ck_assert_sec(map_gss(GSS_S_FAILURE, 0x20000002, &spnego_oid, MAP_INIT),
+                  SEC_E_NO_CREDENTIALS);
+    ck_assert_sec(map_gss(GSS_S_FAILURE, 0x20000002, &krb5_oid, MAP_INIT),
+                  SEC_E_INTERNAL_ERROR);
+    /* errno values mean the same everywhere. */
+    ck_assert_sec(map_gss(GSS_S_FAILURE, ECONNREFUSED, &ntlm_oid, MAP_INIT),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    ck_assert_int_eq(map_mech_of(GSS_C_NO_OID), MECH_KRB5);
+    ck_assert_int_eq(map_mech_of(&spnego_oid), MECH_SPNEGO);
+    ck_assert_int_eq(map_mech_of(&ntlm_oid), MECH_NTLM);
 }
 END_TEST
 
@@ -172,6 +252,8 @@ map_suite(void)
     TCase *tc = tcase_create("rules");
 
     tcase_add_test(tc, every_minor_rule);
+    tcase_add_test(tc, private_error_tables);
+    tcase_add_test(tc, mechanism_decides_the_table);
     tcase_add_test(tc, routine_defaults);
     tcase_add_test(tc, supplementary_bits_are_flags);
     tcase_add_test(tc, minor_refines_by_operation);

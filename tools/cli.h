@@ -14,6 +14,7 @@ int cmd_status(int argc, char **argv);
 int cmd_packages(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_server(int argc, char **argv);
+int cmd_map_gss(int argc, char **argv);
 
 /* Print "sspigss: " + message to stderr; returns 2 for usage errors. */
 int cli_usage_error(const char *fmt, ...)

@@ -4,6 +4,7 @@
  *   sspigss status CODE...          name, value and messages of codes
  *   sspigss status --all [--markdown]
  *   sspigss packages                the security packages and their info
+ *   sspigss map-gss MAJOR MINOR     the SEC code for a GSS-API status
  *   sspigss client HOST SVC MSG     MIT gss-client's protocol over SSPI
  *   sspigss server SVC              MIT gss-server's protocol over SSPI
  */
@@ -22,6 +23,7 @@ static const struct command {
 } commands[] = {
     { "status", cmd_status, "decode SSPI status codes (SEC_E_*, SEC_I_*)" },
     { "packages", cmd_packages, "list the security packages" },
+    { "map-gss", cmd_map_gss, "the SEC code for a GSS-API or krb5 status" },
     { "client", cmd_client, "MIT gss-client over SSPI (gss-sample protocol)" },
     { "server", cmd_server, "MIT gss-server over SSPI (gss-sample protocol)" },
 };

@@ -12,6 +12,8 @@
 #ifndef SSPIGSS_SSPIGSS_H
 #define SSPIGSS_SSPIGSS_H
 
+#include <stdint.h>
+
 #include "wintypes.h"
 #include "secstatus.h"
 #include "sspi.h"
@@ -67,6 +69,48 @@ int sspigss_status_entry(size_t index, SECURITY_STATUS *status,
  */
 size_t sspigss_format_status(SECURITY_STATUS status, const char *lang,
                              char *buf, size_t size);
+
+/* -------------------------------------------------------------- mapping */
+
+/*
+ * The operation a GSS-API or krb5 status came from. The same minor code
+ * means different things in different calls (a failed integrity check is
+ * a wrong password while acquiring a ticket, a bad token during the
+ * handshake, a modified message when unwrapping).
+ */
+enum sspigss_op {
+    SSPIGSS_OP_ACQUIRE = 1 << 0,    /* gss_acquire_cred, krb5 init_creds */
+    SSPIGSS_OP_INITIATE = 1 << 1,   /* gss_init_sec_context */
+    SSPIGSS_OP_ACCEPT = 1 << 2,     /* gss_accept_sec_context */
+    SSPIGSS_OP_WRAP = 1 << 3,       /* gss_wrap, gss_wrap_iov */
+    SSPIGSS_OP_UNWRAP = 1 << 4,     /* gss_unwrap, gss_unwrap_iov */
+    SSPIGSS_OP_MIC = 1 << 5,        /* gss_get_mic */
+    SSPIGSS_OP_VERIFY = 1 << 6,     /* gss_verify_mic */
+    SSPIGSS_OP_EXPORT = 1 << 7,     /* gss_export_sec_context */
+    SSPIGSS_OP_IMPORT = 1 << 8,     /* gss_import_sec_context */
+    SSPIGSS_OP_QUERY = 1 << 9       /* gss_inquire_* */
+};
+
+/* MIT's gss_OID_desc, declared only by name so that this header does not
+ * need <gssapi/gssapi.h>; pass a gss_OID. */
+struct gss_OID_desc_struct;
+
+/*
+ * The SEC code Windows gives for a GSS-API result (major, minor) of
+ * mechanism mech (a gss_OID: Kerberos, SPNEGO or gss-ntlmssp's NTLM; NULL
+ * reads minor as a krb5 code) in operation op (enum sspigss_op), by the
+ * same rules the library's own packages use (docs/status-codes.md).
+ * GSS_S_COMPLETE and GSS_S_CONTINUE_NEEDED give SEC_E_OK; call
+ * sspigss_last_error() for the GSS text behind a failure.
+ */
+SECURITY_STATUS sspigss_status_from_gss(uint32_t major, uint32_t minor,
+                                        const struct gss_OID_desc_struct
+                                            *mech,
+                                        int op);
+
+/* The same for a krb5 library error code (krb5_get_init_creds_*,
+ * ccache, keytab). 0 gives SEC_E_OK. */
+SECURITY_STATUS sspigss_status_from_krb5(int32_t code, int op);
 
 /* ------------------------------------------------------------ diagnosis */
 
