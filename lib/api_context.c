@@ -81,6 +81,9 @@ initialize(PCredHandle cred_h, PCtxtHandle ctx_h, const char *target,
     TimeStamp ts = { 0 };
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     st = resolve_handles(cred_h, ctx_h, new_h, &cred, &ctx);
     if (st != SEC_E_OK)
         return st;
@@ -176,7 +179,10 @@ AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
     TimeStamp ts = { 0 };
     SECURITY_STATUS st;
 
-    st = resolve_handles(phCredential, phContext, phNewContext, &cred, &ctx);
+    st = lib_enter();
+    if (st == SEC_E_OK)
+        st = resolve_handles(phCredential, phContext, phNewContext, &cred,
+                             &ctx);
     if (st != SEC_E_OK)
         return trace_result("AcceptSecurityContext", st);
     if (pInput != NULL && (st = secbuf_check_desc(pInput)) != SEC_E_OK)
@@ -243,6 +249,9 @@ ctx_call(PCtxtHandle h, enum ctx_op op, PSecBufferDesc desc)
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     st = handle_lookup(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
@@ -311,6 +320,9 @@ query_context(PCtxtHandle h, ULONG attr, void *buffer, bool wide)
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     st = handle_lookup(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
@@ -348,8 +360,11 @@ static SECURITY_STATUS
 ctx_unsupported(PCtxtHandle h)
 {
     struct handle_obj *ctx;
-    SECURITY_STATUS st = handle_lookup(h, HANDLE_CTX, &ctx);
+    SECURITY_STATUS st = lib_enter();
 
+    if (st != SEC_E_OK)
+        return st;
+    st = handle_lookup(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
     handle_obj_unref(ctx);
@@ -380,6 +395,9 @@ set_context(PCtxtHandle h, ULONG attr, void *buffer, ULONG size, bool wide)
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     st = handle_lookup(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
@@ -432,7 +450,9 @@ ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
-    st = handle_lookup(phContext, HANDLE_CTX, &ctx);
+    st = lib_enter();
+    if (st == SEC_E_OK)
+        st = handle_lookup(phContext, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return trace_result("ExportSecurityContext", st);
     if (pPackedContext == NULL)
@@ -454,6 +474,9 @@ import_context(const char *package, PSecBuffer packed, void *token,
     struct handle_obj *ctx = NULL;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     if (pkg == NULL)
         return SEC_E_SECPKG_NOT_FOUND;
     if (out == NULL)

@@ -32,6 +32,9 @@ acquire(const char *principal, const char *package, ULONG use,
     TimeStamp ts = { 0 };
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     /* Package first: a NULL or unknown package fails as
      * SEC_E_SECPKG_NOT_FOUND whatever else is wrong (Wine
      * dlls/secur32/tests/schannel.c, testAcquireSecurityContext). */
@@ -126,6 +129,9 @@ query_cred(PCredHandle h, ULONG attr, void *buffer, bool wide)
     struct handle_obj *cred;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     st = handle_lookup(h, HANDLE_CRED, &cred);
     if (st != SEC_E_OK)
         return st;
@@ -166,8 +172,11 @@ static SECURITY_STATUS
 cred_unsupported(PCredHandle h)
 {
     struct handle_obj *cred;
-    SECURITY_STATUS st = handle_lookup(h, HANDLE_CRED, &cred);
+    SECURITY_STATUS st = lib_enter();
 
+    if (st != SEC_E_OK)
+        return st;
+    st = handle_lookup(h, HANDLE_CRED, &cred);
     if (st != SEC_E_OK)
         return st;
     handle_obj_unref(cred);

@@ -25,6 +25,9 @@ message(PCtxtHandle h, enum msg_op op, ULONG qop, PSecBufferDesc msg,
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     st = handle_lookup(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;

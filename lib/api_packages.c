@@ -103,6 +103,9 @@ enumerate(ULONG *pcPackages, void **ppPackageInfo, bool wide)
     size_t n = package_count(), i;
     SECURITY_STATUS st;
 
+    st = lib_enter();
+    if (st != SEC_E_OK)
+        return st;
     if (pcPackages == NULL || ppPackageInfo == NULL)
         return SEC_E_INVALID_PARAMETER;
     *pcPackages = 0;
@@ -134,7 +137,10 @@ static SECURITY_STATUS
 query_info(const char *name, void **ppPackageInfo, bool wide)
 {
     const struct package *p;
+    SECURITY_STATUS st = lib_enter();
 
+    if (st != SEC_E_OK)
+        return st;
     /* An unknown name leaves *ppPackageInfo untouched, as on Windows
      * (Wine dlls/secur32/tests/main.c, testQuerySecurityPackageInfo). */
     p = package_find(name);

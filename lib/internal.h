@@ -14,6 +14,18 @@
 
 #include <sspigss/sspigss.h>
 
+/* -------------------------------------------------------------- lifecycle */
+
+/*
+ * SEC_E_OK while the library runs; SEC_E_SHUTDOWN_IN_PROGRESS once its
+ * destructor has run (process exit, dlclose). Entry points that start new
+ * work call it first; releasing calls do not.
+ */
+SECURITY_STATUS lib_enter(void);
+
+/* Start refusing new work (the destructor; tests). */
+void lib_begin_shutdown(void);
+
 /* ----------------------------------------------------------------- memory */
 
 /*

@@ -418,6 +418,51 @@ START_TEST(credential_outlives_its_handle)
 }
 END_TEST
 
+/* Once the library's destructor has run (process exit, dlclose), new work
+ * is refused with SEC_E_SHUTDOWN_IN_PROGRESS while releases still work, so
+ * threads still running at exit neither crash nor leak. */
+START_TEST(shutdown_in_progress)
+{
+    SecHandle cred = make_handle(HANDLE_CRED), ctx = make_handle(HANDLE_CTX);
+    char data[16];
+    SecBuffer b = { sizeof(data), SECBUFFER_DATA, data };
+    SecBufferDesc d = { SECBUFFER_VERSION, 1, &b };
+    SecPkgContext_Sizes sizes;
+    PSecPkgInfoA info = NULL;
+    SecHandle newctx;
+    ULONG n, attrs;
+    TimeStamp ts;
+    void *keep = ctxbuf_alloc(8);
+
+    lib_begin_shutdown();
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)"Kerberos",
+                                            SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                            NULL, NULL, &newctx, &ts),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "shutting down"));
+    ck_assert_sec(InitializeSecurityContextA(&cred, NULL, (LPSTR)"host/x", 0,
+                                             0, 0, NULL, 0, &newctx, NULL,
+                                             &attrs, &ts),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_sec(AcceptSecurityContext(&cred, NULL, &d, 0, 0, &newctx, NULL,
+                                        &attrs, &ts),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_sec(EncryptMessage(&ctx, 0, &d, 0), SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_sec(QueryContextAttributesA(&ctx, SECPKG_ATTR_SIZES, &sizes),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_sec(EnumerateSecurityPackagesA(&n, &info),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_sec(QuerySecurityPackageInfoA((LPSTR)"NTLM", &info),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    /* Releasing still works. */
+    ck_assert_sec(FreeContextBuffer(keep), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ctx), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&cred), SEC_E_OK);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -433,6 +478,7 @@ api_suite(void)
     tcase_add_test(tc, context_calls_without_package_support);
     tcase_add_test(tc, import_and_password_change);
     tcase_add_test(tc, credential_outlives_its_handle);
+    tcase_add_test(tc, shutdown_in_progress);
     suite_add_tcase(s, tc);
     return s;
 }
