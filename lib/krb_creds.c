@@ -22,6 +22,7 @@
 
 #include "gss_int.h"
 #include "identity.h"
+#include "krb_edata.h"
 #include "internal.h"
 
 /* 100 ns intervals between 1601-01-01 and 1970-01-01. */
@@ -273,8 +274,23 @@ krb_creds_ready(struct gss_cred *c)
     if (code != 0)
         goto krb_fail;
     code = krb5_init_creds_get(c->kctx, ictx);
-    if (code != 0)
+    if (code != 0) {
+        /* An AD KDC says why in the KRB-ERROR's e-data (an NTSTATUS);
+         * GSS-API would have dropped it. */
+        krb5_error *kerr = NULL;
+        uint32_t nt;
+
+        if (krb5_init_creds_get_error(c->kctx, ictx, &kerr) == 0
+            && kerr != NULL
+            && krb_edata_ntstatus(kerr->e_data.data, kerr->e_data.length,
+                                  &nt)) {
+            st = map_krb5_ntstatus(c->kctx, code, nt, MAP_ACQUIRE);
+            krb5_free_error(c->kctx, kerr);
+            goto out;
+        }
+        krb5_free_error(c->kctx, kerr);
         goto krb_fail;
+    }
     code = krb5_init_creds_get_creds(c->kctx, ictx, &creds);
     if (code != 0)
         goto krb_fail;

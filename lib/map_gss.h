@@ -67,6 +67,22 @@ SECURITY_STATUS map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech,
 SECURITY_STATUS map_krb5(krb5_context ctx, krb5_error_code code,
                          enum map_op op);
 
+/*
+ * Map a krb5 error that came with an NTSTATUS in its e-data (an Active
+ * Directory KDC's reason: account disabled, expired, locked, password
+ * expired, ...; lib/krb_edata.c). The NTSTATUS decides where it is
+ * specific; otherwise the krb5 code does, as map_krb5(). Both appear in
+ * the recorded cause. (lib/map_ntstatus.c)
+ */
+SECURITY_STATUS map_krb5_ntstatus(krb5_context ctx, krb5_error_code code,
+                                  uint32_t ntstatus, enum map_op op);
+
+struct map_ntstatus_rule {
+    uint32_t ntstatus;
+    SECURITY_STATUS status;
+};
+const struct map_ntstatus_rule *map_ntstatus_rules(size_t *count);
+
 /* The rule tables, for the loop tests. */
 struct map_minor_rule {
     enum map_mech mech;

@@ -1,0 +1,150 @@
+/*
+ * krb_edata.c - NTSTATUS from a KRB-ERROR's e-data (MS-KILE 2.2.1-2.2.2).
+ *
+ * A minimal DER reader for exactly the two shapes described in
+ * krb_edata.h: definite lengths only, every length checked against what
+ * is left, nothing allocated. The input comes from the network.
+ */
+#include "setup.h"
+
+#include <string.h>
+
+#include "krb_edata.h"
+
+/* KERB_ERR_TYPE_EXTENDED (MS-KILE 2.2.1); also the PA-DATA type AD uses
+ * for the same octets in METHOD-DATA. */
+#define EXT_ERROR_TYPE 3
+
+struct der {
+    const unsigned char *p, *end;
+};
+
+/*
+ * Read one TLV with the given tag. On success val describes its
+ * contents and d advances past it. Rejects indefinite lengths, lengths
+ * over 4 octets and anything running past the end.
+ */
+static bool
+der_take(struct der *d, unsigned char tag, struct der *val)
+{
+    size_t len = 0, n, i;
+
+    if (d->end - d->p < 2 || d->p[0] != tag)
+        return false;
+    d->p++;
+    if (*d->p < 0x80) {
+        len = *d->p++;
+    } else {
+        n = *d->p++ & 0x7f;
+        if (n == 0 || n > 4 || (size_t)(d->end - d->p) < n)
+            return false;
+        for (i = 0; i < n; i++)
+            len = (len << 8) | *d->p++;
+    }
+    if ((size_t)(d->end - d->p) < len)
+        return false;
+    val->p = d->p;
+    val->end = d->p + len;
+    d->p += len;
+    return true;
+}
+
+/* A small non-negative INTEGER. */
+static bool
+der_int(struct der *d, long *out)
+{
+    struct der v;
+    long x = 0;
+
+    if (!der_take(d, 0x02, &v) || v.p == v.end || v.end - v.p > 4
+        || (v.p[0] & 0x80))
+        return false;
+    for (; v.p < v.end; v.p++)
+        x = (x << 8) | *v.p;
+    *out = x;
+    return true;
+}
+
+/* The body of a KERB-ERROR-DATA or a PA-DATA: [1] INTEGER, [2] OCTET
+ * STRING. Returns true with the octets when the type is 3. */
+static bool
+typed_value(struct der body, struct der *octets)
+{
+    struct der t, v;
+    long type;
+
+    if (!der_take(&body, 0xA1, &t) || !der_int(&t, &type) || t.p != t.end)
+        return false;
+    if (!der_take(&body, 0xA2, &v) || !der_take(&v, 0x04, octets)
+        || v.p != v.end)
+        return false;
+    return type == EXT_ERROR_TYPE;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+           | (uint32_t)p[3] << 24;
+}
+
+/* KERB-EXT-ERROR: status, reserved, flags. Only error statuses (the two
+ * severity bits set) count: a 12-byte salt is not an NTSTATUS. */
+static bool
+ext_error(struct der octets, uint32_t *status)
+{
+    uint32_t s;
+
+    if (octets.end - octets.p != 12)
+        return false;
+    s = le32(octets.p);
+    if ((s & 0xC0000000u) != 0xC0000000u)
+        return false;
+    *status = s;
+    return true;
+}
+
+bool
+krb_edata_ntstatus(const void *edata, size_t len, uint32_t *ntstatus)
+{
+    struct der all = { edata, (const unsigned char *)edata + len };
+    struct der outer, elem, octets;
+
+    if (edata == NULL || !der_take(&all, 0x30, &outer))
+        return false;
+    if (outer.p < outer.end && outer.p[0] == 0xA1) {
+        /* KERB-ERROR-DATA */
+        return typed_value(outer, &octets) && ext_error(octets, ntstatus);
+    }
+    /* METHOD-DATA: the first PA-DATA of type 3 that is a KERB-EXT-ERROR */
+    while (outer.p < outer.end) {
+        if (!der_take(&outer, 0x30, &elem))
+            return false;
+        if (typed_value(elem, &octets) && ext_error(octets, ntstatus))
+            return true;
+    }
+    return false;
+}
+
+const char *
+krb_ntstatus_name(uint32_t s)
+{
+    /* NTSTATUS values from [MS-ERREF] 2.3.1. */
+    switch (s) {
+    case 0xC000006AU: return "STATUS_WRONG_PASSWORD";
+    case 0xC000006DU: return "STATUS_LOGON_FAILURE";
+    case 0xC000006EU: return "STATUS_ACCOUNT_RESTRICTION";
+    case 0xC000006FU: return "STATUS_INVALID_LOGON_HOURS";
+    case 0xC0000070U: return "STATUS_INVALID_WORKSTATION";
+    case 0xC0000071U: return "STATUS_PASSWORD_EXPIRED";
+    case 0xC0000072U: return "STATUS_ACCOUNT_DISABLED";
+    case 0xC0000064U: return "STATUS_NO_SUCH_USER";
+    case 0xC0000193U: return "STATUS_ACCOUNT_EXPIRED";
+    case 0xC0000224U: return "STATUS_PASSWORD_MUST_CHANGE";
+    case 0xC0000234U: return "STATUS_ACCOUNT_LOCKED_OUT";
+    case 0xC00002FAU: return "STATUS_SMARTCARD_LOGON_REQUIRED";
+    case 0xC0000133U: return "STATUS_TIME_DIFFERENCE_AT_DC";
+    case 0xC000015BU: return "STATUS_LOGON_TYPE_NOT_GRANTED";
+    default: return NULL;
+    }
+}
