@@ -1,0 +1,45 @@
+#!/bin/sh
+# fuzz/run.sh - build the libFuzzer targets with clang (ASan + UBSan) and
+# run each for a bounded time.
+#
+#   fuzz/run.sh [SECONDS]      default 10 per target
+#
+# Seeds come from fuzz/corpus/<target>/; new findings are kept in a work
+# directory and a crash stops the run with its reproducer.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-10}
+work=${SSPIGSS_FUZZ_DIR:-$(mktemp -d)}
+CC=${FUZZ_CC:-clang}
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+inc="-I$here/lib -I$here/include -I$work"
+echo '#define PACKAGE_VERSION "fuzz"' > "$work/config.h"
+echo '#define HAVE_EXPLICIT_BZERO 1' >> "$work/config.h"
+
+build() {  # build NAME SOURCES...
+    name=$1
+    shift
+    # shellcheck disable=SC2086
+    $CC $flags $inc -o "$work/$name" "$here/fuzz/$name.c" "$@"
+}
+
+build fuzz_edata "$here/lib/krb_edata.c"
+build fuzz_unicode "$here/lib/unicode.c"
+
+for t in fuzz_edata fuzz_unicode; do
+    mkdir -p "$work/corpus-$t"
+    seeds="$here/fuzz/corpus/${t#fuzz_}"
+    [ -d "$seeds" ] || seeds=
+    echo "fuzz: $t for ${secs}s"
+    # shellcheck disable=SC2086
+    "$work/$t" -max_total_time="$secs" -print_final_stats=0 \
+        -artifact_prefix="$work/$t-" "$work/corpus-$t" $seeds \
+        > "$work/$t.log" 2>&1 || {
+        echo "fuzz: $t FAILED; see $work/$t.log and $work/$t-crash-*" >&2
+        tail -n 30 "$work/$t.log" >&2
+        exit 1
+    }
+    grep -E '^(#[0-9]+|Done)' "$work/$t.log" | tail -n 1
+done
+[ -n "${SSPIGSS_FUZZ_DIR:-}" ] || rm -rf "$work"
+echo "fuzz: all targets ran ${secs}s without a finding"
