@@ -88,17 +88,23 @@ le32(const unsigned char *p)
            | (uint32_t)p[3] << 24;
 }
 
-/* KERB-EXT-ERROR: status, reserved, flags. Only error statuses (the two
- * severity bits set) count: a 12-byte salt is not an NTSTATUS. */
+/*
+ * KERB-EXT-ERROR: status, reserved, flags. MS-KILE 2.2.1 sets flags to 1
+ * (Windows and Samba send 1 in AS replies, 3 in TGS replies: Samba
+ * python/samba/tests/krb5/raw_testcase.py); only error statuses (both
+ * severity bits set) count. Type 3 is also PA-PW-SALT, so a 12-byte salt
+ * must not pass for a status: the flags and severity checks see to it.
+ */
 static bool
 ext_error(struct der octets, uint32_t *status)
 {
-    uint32_t s;
+    uint32_t s, flags;
 
     if (octets.end - octets.p != 12)
         return false;
     s = le32(octets.p);
-    if ((s & 0xC0000000u) != 0xC0000000u)
+    flags = le32(octets.p + 8);
+    if ((s & 0xC0000000u) != 0xC0000000u || (flags != 1 && flags != 3))
         return false;
     *status = s;
     return true;

@@ -95,6 +95,12 @@ START_TEST(not_a_status)
         0x30, 0x15, 0xA1, 0x03, 0x02, 0x01, 0x02,
         0xA2, 0x0E, 0x04, 0x0C, EXT_DISABLED,
     };
+    /* Flags other than 1 (AS) or 3 (TGS). */
+    static const unsigned char bad_flags[] = {
+        0x30, 0x15, 0xA1, 0x03, 0x02, 0x01, 0x03,
+        0xA2, 0x0E, 0x04, 0x0C, 0x72, 0x00, 0x00, 0xC0, 0, 0, 0, 0,
+        2, 0, 0, 0,
+    };
     /* Indefinite length, oversized length, negative type. */
     static const unsigned char indefinite[] = { 0x30, 0x80, 0x00, 0x00 };
     static const unsigned char huge[] = { 0x30, 0x84, 0x7f, 0xff, 0xff,
@@ -107,6 +113,7 @@ START_TEST(not_a_status)
 
     ck_assert(!krb_edata_ntstatus(salt, sizeof(salt), &st));
     ck_assert(!krb_edata_ntstatus(wrong_type, sizeof(wrong_type), &st));
+    ck_assert(!krb_edata_ntstatus(bad_flags, sizeof(bad_flags), &st));
     ck_assert(!krb_edata_ntstatus(indefinite, sizeof(indefinite), &st));
     ck_assert(!krb_edata_ntstatus(huge, sizeof(huge), &st));
     ck_assert(!krb_edata_ntstatus(negative, sizeof(negative), &st));
