@@ -507,10 +507,9 @@ ImportSecurityContextW(LPWSTR pszPackage, PSecBuffer pPackedContext,
                        VOID *Token, PCtxtHandle phContext)
 {
     char *package = NULL;
-    SECURITY_STATUS st = SEC_E_SECPKG_NOT_FOUND;
+    SECURITY_STATUS st = package_name_from_w(pszPackage, &package);
 
-    if (pszPackage == NULL
-        || utf16_to_utf8(pszPackage, (size_t)-1, &package, NULL) == SEC_E_OK)
+    if (st == SEC_E_OK)
         st = import_context(package, pPackedContext, Token, phContext);
     free(package);
     return trace_result("ImportSecurityContextW", st);
@@ -544,14 +543,12 @@ ChangeAccountPasswordW(SEC_WCHAR *pszPackageName, SEC_WCHAR *pszDomainName,
                        ULONG dwReserved, PSecBufferDesc pOutput)
 {
     char *package = NULL;
-    SECURITY_STATUS st = SEC_E_SECPKG_NOT_FOUND;
+    SECURITY_STATUS st = package_name_from_w(pszPackageName, &package);
 
     (void)pszDomainName, (void)pszAccountName, (void)pszOldPassword;
     (void)pszNewPassword, (void)bImpersonating, (void)dwReserved;
     (void)pOutput;
-    if (pszPackageName != NULL
-        && utf16_to_utf8(pszPackageName, (size_t)-1, &package, NULL)
-               == SEC_E_OK)
+    if (st == SEC_E_OK)
         st = change_password(package);
     free(package);
     return trace_result("ChangeAccountPasswordW", st);

@@ -98,11 +98,7 @@ AcquireCredentialsHandleW(LPWSTR pszPrincipal, LPWSTR pszPackage,
 
     (void)pGetKeyFn;
     (void)pvGetKeyArgument;
-    /* An undecodable package name names no package. */
-    if (pszPackage != NULL
-        && utf16_to_utf8(pszPackage, (size_t)-1, &package, NULL)
-               != SEC_E_OK)
-        st = SEC_E_SECPKG_NOT_FOUND;
+    st = package_name_from_w(pszPackage, &package);
     if (st == SEC_E_OK && pszPrincipal != NULL)
         st = utf16_to_utf8(pszPrincipal, (size_t)-1, &principal, NULL);
     if (st == SEC_E_OK)

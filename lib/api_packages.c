@@ -170,14 +170,9 @@ QuerySecurityPackageInfoW(LPWSTR pszPackageName, PSecPkgInfoW *ppPackageInfo)
     SECURITY_STATUS st;
     char *name = NULL;
 
-    if (pszPackageName != NULL
-        && utf16_to_utf8(pszPackageName, (size_t)-1, &name, NULL)
-               != SEC_E_OK) {
-        /* A name we cannot even decode names no package. */
-        st = SEC_E_SECPKG_NOT_FOUND;
-    } else {
+    st = package_name_from_w(pszPackageName, &name);
+    if (st == SEC_E_OK)
         st = query_info(name, (void **)ppPackageInfo, true);
-    }
     free(name);
     return trace_result("QuerySecurityPackageInfoW", st);
 }

@@ -114,6 +114,13 @@ struct package {
  */
 const struct package *package_find(const char *name);
 
+/*
+ * A package name from a W entry point, as UTF-8 in *out (free()). NULL
+ * stays NULL. A name that is not valid UTF-16 names no package:
+ * SEC_E_SECPKG_NOT_FOUND; SEC_E_INSUFFICIENT_MEMORY when memory runs out.
+ */
+SECURITY_STATUS package_name_from_w(const WCHAR *name, char **out);
+
 /* Number of packages and the i-th one, in EnumerateSecurityPackages
  * order. */
 size_t package_count(void);

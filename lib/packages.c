@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "gss_int.h"
+#include "internal.h"
 #include "package.h"
 
 /* The operations arrive with the issues that implement each package;
@@ -103,6 +104,18 @@ package_find(const char *name)
         if (strcasecmp(packages[i].name, name) == 0)
             return &packages[i];
     return NULL;
+}
+
+SECURITY_STATUS
+package_name_from_w(const WCHAR *name, char **out)
+{
+    SECURITY_STATUS st;
+
+    *out = NULL;
+    if (name == NULL)
+        return SEC_E_OK;
+    st = utf16_to_utf8(name, (size_t)-1, out, NULL);
+    return st == SEC_E_INVALID_PARAMETER ? SEC_E_SECPKG_NOT_FOUND : st;
 }
 
 size_t
