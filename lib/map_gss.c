@@ -18,6 +18,9 @@
  *   [nlmp]  MS-NLMP / MS-KILE: a logon failure (bad password, unknown
  *           user) is STATUS_LOGON_FAILURE, which SSPI returns as
  *           SEC_E_LOGON_DENIED
+ *   [tktbridge] PADL/TktBridgeAP errors.cpp, KrbErrorToNtStatus: a
+ *           Windows LSA authentication package's krb5 error -> NTSTATUS
+ *           table (Heimdal codes)
  */
 #include "setup.h"
 
@@ -118,7 +121,6 @@ static const struct map_minor_rule minor_rules[] = {
     { KRB5, KRB5KRB_AP_ERR_BAD_INTEGRITY, ACQ, SEC_E_LOGON_DENIED },
     { KRB5, KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, ACQ | INI,
       SEC_E_LOGON_DENIED },
-    { KRB5, KRB5_PREAUTH_FAILED, ACQ | INI, SEC_E_LOGON_DENIED },
     { KRB5, KRB5KDC_ERR_CLIENT_REVOKED, ACQ | INI, SEC_E_LOGON_DENIED },
     { KRB5, KRB5KDC_ERR_NAME_EXP, ACQ | INI, SEC_E_LOGON_DENIED },
     { KRB5, KRB5KDC_ERR_KEY_EXP, ACQ | INI, SEC_E_LOGON_DENIED },
@@ -126,7 +128,13 @@ static const struct map_minor_rule minor_rules[] = {
     { KRB5, KRB5KDC_ERR_NULL_KEY, MAP_ANY, SEC_E_LOGON_DENIED },
     /* The KDC wants preauthentication the client cannot do, or was
      * offered a kind it does not support: "an unsupported
-     * preauthentication mechanism" (the code's Windows meaning). */
+     * preauthentication mechanism" (the code's Windows meaning). MIT's
+     * client says KRB5_PREAUTH_FAILED when none of the mechanisms the
+     * KDC asks for can run here (preauth2.c process_pa_data; a password
+     * the KDC rejects is KDC_ERR_PREAUTH_FAILED, get_in_tkt.c), as
+     * Heimdal says HEIM_ERR_NO_MORE_PA_MECHS ([tktbridge]:
+     * STATUS_UNSUPPORTED_PREAUTH). */
+    { KRB5, KRB5_PREAUTH_FAILED, ACQ | INI, SEC_E_UNSUPPORTED_PREAUTH },
     { KRB5, KRB5KDC_ERR_PREAUTH_REQUIRED, ACQ | INI,
       SEC_E_UNSUPPORTED_PREAUTH },
     { KRB5, KRB5KDC_ERR_PADATA_TYPE_NOSUPP, MAP_ANY,
@@ -179,6 +187,12 @@ static const struct map_minor_rule minor_rules[] = {
     { KRB5, KRB5_PROG_SUMTYPE_NOSUPP, MAP_ANY, SEC_E_CRYPTO_SYSTEM_INVALID },
     { KRB5, KRB5KDC_ERR_SUMTYPE_NOSUPP, MAP_ANY,
       SEC_E_CRYPTO_SYSTEM_INVALID },
+    /* An enctype this side's policy (permitted_enctypes) forbids: a
+     * ticket the acceptor may not decrypt (MIT decrypt_tkt.c), or an
+     * initiator whose cached tickets are all of such enctypes
+     * (get_creds.c): the function needed is unavailable here. */
+    { KRB5, KRB5_NOPERM_ETYPE, MAP_ANY, SEC_E_CRYPTO_SYSTEM_INVALID },
+    { KRB5, KRB5_CC_NOT_KTYPE, ACQ | INI, SEC_E_CRYPTO_SYSTEM_INVALID },
     /* The two sides share no checksum type. */
     { KRB5, KG_NO_CTYPES, MAP_ANY, SEC_E_ALGORITHM_MISMATCH },
 

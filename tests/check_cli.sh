@@ -45,6 +45,18 @@ check "several codes" 0 "$tool" status SEC_I_CONTINUE_NEEDED 0x8009030C
 expect_in "several: first" "SEC_I_CONTINUE_NEEDED"
 expect_in "several: second" "SEC_E_LOGON_DENIED"
 
+# Where each code comes from on Linux (lib/status_docs.h).
+check "produced code" 0 "$tool" status SEC_E_LOGON_DENIED
+expect_in "produced: returned by" "returned by: InitializeSecurityContext"
+expect_in "produced: package" "[Kerberos]"
+check "never code" 0 "$tool" status SEC_E_MUST_BE_KDC
+expect_in "never: reason" "never on Linux: "
+check "later code" 0 "$tool" status SEC_I_RENEGOTIATE
+expect_in "later: package and issue" \
+    "not yet: arrives with Schannel (issue #7)"
+check "alias code" 0 "$tool" status SEC_E_NOT_SUPPORTED
+expect_in "alias: primary's origin" "returned by: "
+
 check "unknown value" 1 "$tool" status 0x80090319
 expect_in "unknown value message" "not an SSPI status code"
 check "unknown name" 2 "$tool" status SEC_E_NO_SUCH_THING

@@ -133,9 +133,13 @@ bg_start() {
     rm -f "$tmp/$bn.pid" "$tmp/$bn.rc" "$tmp/$bn.out"
     (
         "$@" > "$tmp/$bn.out" 2>&1 &
-        echo $! > "$tmp/$bn.pid"
+        echo $! > "$tmp/$bn.pid.new"
+        mv "$tmp/$bn.pid.new" "$tmp/$bn.pid"
         wait $!
-        echo $? > "$tmp/$bn.rc"
+        # Written whole, then renamed: readers test for the file and
+        # must never see it empty.
+        echo $? > "$tmp/$bn.rc.new"
+        mv "$tmp/$bn.rc.new" "$tmp/$bn.rc"
     ) 2>/dev/null &
     bgnames="$bgnames $bn"
     i=0

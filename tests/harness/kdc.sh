@@ -21,10 +21,12 @@ KDC_REALM=SSPIGSS.TEST
 KDC_HOST=sspigss.test
 
 kdc_free_port() {
-    # A port nothing listens on, from the dynamic range.
+    # A port no socket uses, below Linux's ephemeral range (32768 up), so
+    # that the clients' own sockets of parallel tests cannot take it
+    # between this check and the bind.
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-        p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 30000 ))
-        if ! (ss -Hltnu 2>/dev/null | awk '{print $5}' | grep -q ":$p\$"); then
+        p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 12000 ) + 20000 ))
+        if ! (ss -Hantu 2>/dev/null | awk '{print $5}' | grep -q ":$p\$"); then
             echo "$p"
             return 0
         fi
@@ -110,27 +112,19 @@ ENV
             >/dev/null 2>&1 \
             || { echo "kdc: kadmin.local failed" >&2; exit 1; }
     ) || return 1
-    (
-        . "$dir/env"
-        unset KRB5_TRACE
-        exec krb5kdc -n -P "$dir/kdc.pid" > "$dir/kdc.out" 2>&1
-    ) &
-    echo $! > "$dir/kdc.pid.shell"
-    # Ready when it answers: a kinit that gets an answer (any answer).
-    i=0
-    while [ $i -lt 100 ]; do
-        if grep -q "commencing operation" "$dir/kdc.log" 2>/dev/null; then
-            return 0
-        fi
-        if ! kill -0 "$(cat "$dir/kdc.pid.shell")" 2>/dev/null; then
-            echo "kdc: krb5kdc exited:" >&2
-            cat "$dir/kdc.out" "$dir/kdc.log" >&2 2>/dev/null
-            return 1
-        fi
-        sleep 0.1
-        i=$((i + 1))
+    # Another process may still take the port first: then move to a new
+    # one and try again.
+    for _try in 1 2 3; do
+        kdc_launch "$dir" && return 0
+        grep -qi "in use" "$dir/kdc.out" "$dir/kdc.log" 2>/dev/null \
+            || return 1
+        newport=$(kdc_free_port) || return 1
+        sed -i "s/:$port\$/:$newport/; s/:$port\([^0-9]\)/:$newport\1/g" \
+            "$dir/krb5.conf" "$dir/kdc.conf"
+        sed -i "s/^SSPIGSS_KDC_PORT='$port'/SSPIGSS_KDC_PORT='$newport'/" \
+            "$dir/env"
+        port=$newport
     done
-    echo "kdc: krb5kdc did not start in 10 s" >&2
     return 1
 }
 
@@ -160,4 +154,158 @@ kdc_stop() {
     done
     kill -9 "$pid" 2>/dev/null || true
     rm -f "$dir/kdc.pid.shell"
+}
+
+# ------------------------------------------------------------------------
+# More realms and changes to a running one (tests/check_mapping.sh). None
+# of these is needed for the realm above; kdc_start is unchanged by them.
+#
+#   kdc_admin DIR QUERY...          kadmin.local in the realm of DIR
+#   kdc_launch DIR [KRB5_CONFIG]    (re)start DIR's krb5kdc; the optional
+#                                   file is the profile the KDC reads
+#                                   (e.g. with its own [domain_realm] for
+#                                   referrals), else DIR/krb5.conf
+#   kdc_restart DIR [KRB5_CONFIG]   kdc_stop then kdc_launch
+#   kdc_start_realm DIR REALM       a second, empty realm (no principals
+#                                   but its own krbtgt) in DIR, started;
+#                                   DIR/env as kdc_start writes it
+#   kdc_cross DIR1 DIR2             krbtgt/REALM2@REALM1 with one key in
+#                                   both databases: REALM1 trusts REALM2
+#   kdc_add_realm DIR REALM PORT    name REALM's KDC (127.0.0.1:PORT) in
+#                                   DIR/krb5.conf, for the clients of DIR
+
+kdc_admin() {  # kdc_admin DIR QUERY: kadmin.local -q QUERY in DIR's realm
+    (
+        . "$1/env"
+        unset KRB5_TRACE
+        kadmin.local -r "$SSPIGSS_REALM" -q "$2" > "$1/kadmin.out" 2>&1 &&
+            ! grep -q -i "error\|failed\|not found\|usage:" "$1/kadmin.out"
+    ) || {
+        echo "kdc: kadmin.local '$2' failed:" >&2
+        cat "$1/kadmin.out" >&2
+        return 1
+    }
+}
+
+kdc_launch() {  # kdc_launch DIR [KRB5_CONFIG]: start krb5kdc, wait for it
+    _kl_dir=$1
+    _kl_conf=${2:-}
+    if [ -f "$_kl_dir/kdc.pid.shell" ] &&
+       kill -0 "$(cat "$_kl_dir/kdc.pid.shell")" 2>/dev/null; then
+        echo "kdc: $_kl_dir: a KDC is running; kdc_restart it" >&2
+        return 1
+    fi
+    # Ready when a new "commencing operation" line is in the log.
+    _kl_before=$(grep -c "commencing operation" "$_kl_dir/kdc.log" \
+                 2>/dev/null || true)
+    (
+        . "$_kl_dir/env"
+        unset KRB5_TRACE
+        if [ -n "$_kl_conf" ]; then
+            KRB5_CONFIG=$_kl_conf
+            export KRB5_CONFIG
+        fi
+        exec krb5kdc -n -P "$_kl_dir/kdc.pid" > "$_kl_dir/kdc.out" 2>&1
+    ) &
+    echo $! > "$_kl_dir/kdc.pid.shell"
+    _kl_i=0
+    while [ $_kl_i -lt 300 ]; do
+        _kl_now=$(grep -c "commencing operation" "$_kl_dir/kdc.log" \
+                  2>/dev/null || true)
+        if [ "${_kl_now:-0}" -gt "${_kl_before:-0}" ]; then
+            return 0
+        fi
+        if ! kill -0 "$(cat "$_kl_dir/kdc.pid.shell")" 2>/dev/null; then
+            echo "kdc: krb5kdc exited:" >&2
+            cat "$_kl_dir/kdc.out" "$_kl_dir/kdc.log" >&2 2>/dev/null
+            return 1
+        fi
+        sleep 0.1
+        _kl_i=$((_kl_i + 1))
+    done
+    echo "kdc: krb5kdc did not start in 30 s" >&2
+    return 1
+}
+
+kdc_restart() {  # kdc_restart DIR [KRB5_CONFIG]
+    kdc_stop "$1"
+    kdc_launch "$@"
+}
+
+kdc_start_realm() {  # kdc_start_realm DIR REALM: a second realm, started
+    _kr_dir=$1
+    _kr_realm=$2
+    mkdir -p "$_kr_dir"
+    _kr_dir=$(cd "$_kr_dir" && pwd)
+    _kr_port=$(kdc_free_port) || { echo "kdc: no free port" >&2; return 1; }
+    cat > "$_kr_dir/krb5.conf" <<CONF
+[libdefaults]
+    default_realm = $_kr_realm
+    dns_lookup_kdc = false
+    dns_lookup_realm = false
+    dns_canonicalize_hostname = false
+    rdns = false
+    udp_preference_limit = 1
+    kdc_timeout = 2000
+    max_retries = 1
+[realms]
+    $_kr_realm = {
+        kdc = 127.0.0.1:$_kr_port
+        admin_server = 127.0.0.1:1
+    }
+CONF
+    cat > "$_kr_dir/kdc.conf" <<CONF
+[kdcdefaults]
+    kdc_listen = 127.0.0.1:$_kr_port
+    kdc_tcp_listen = 127.0.0.1:$_kr_port
+[realms]
+    $_kr_realm = {
+        database_name = $_kr_dir/principal
+        key_stash_file = $_kr_dir/stash
+        acl_file = $_kr_dir/kadm5.acl
+        max_life = 10h
+        max_renewable_life = 1d
+        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+        # Throwaway trust graphs (referral chains) without [capaths].
+        reject_bad_transit = false
+    }
+[logging]
+    kdc = FILE:$_kr_dir/kdc.log
+CONF
+    : > "$_kr_dir/kadm5.acl"
+    cat > "$_kr_dir/env" <<ENV
+KRB5_CONFIG='$_kr_dir/krb5.conf'
+KRB5_KDC_PROFILE='$_kr_dir/kdc.conf'
+KRB5CCNAME='FILE:$_kr_dir/ccache'
+KRB5_KTNAME='FILE:$_kr_dir/keytab'
+KRB5RCACHEDIR='$_kr_dir'
+SSPIGSS_KDC_DIR='$_kr_dir'
+SSPIGSS_KDC_PORT='$_kr_port'
+SSPIGSS_REALM='$_kr_realm'
+export KRB5_CONFIG KRB5_KDC_PROFILE KRB5CCNAME KRB5_KTNAME KRB5RCACHEDIR
+export SSPIGSS_KDC_DIR SSPIGSS_KDC_PORT SSPIGSS_REALM
+ENV
+    (
+        . "$_kr_dir/env"
+        kdb5_util create -s -r "$_kr_realm" -P sspigss-master >/dev/null 2>&1
+    ) || { echo "kdc: kdb5_util create $_kr_realm failed" >&2; return 1; }
+    kdc_launch "$_kr_dir"
+}
+
+kdc_cross() {  # kdc_cross DIR1 DIR2: REALM1 issues tickets to REALM2
+    _kc_r1=$(. "$1/env" && echo "$SSPIGSS_REALM")
+    _kc_r2=$(. "$2/env" && echo "$SSPIGSS_REALM")
+    # One password and one (default) salt give both databases one key.
+    _kc_q="addprinc -pw cross-$_kc_r1-$_kc_r2 krbtgt/$_kc_r2@$_kc_r1"
+    kdc_admin "$1" "$_kc_q" && kdc_admin "$2" "$_kc_q"
+}
+
+kdc_add_realm() {  # kdc_add_realm DIR REALM PORT: clients of DIR find REALM
+    # The profile library merges a repeated section into the first one.
+    cat >> "$1/krb5.conf" <<CONF
+[realms]
+    $2 = {
+        kdc = 127.0.0.1:$3
+    }
+CONF
 }

@@ -1,0 +1,789 @@
+/*
+ * status_docs.h - where each SSPI status code comes from on Linux.
+ *
+ * An X-macro list: no include guard and no code of its own. Define the
+ * three macros before including it, and #undef them afterwards. One row
+ * per row of lib/status_table.h, aliases included, in the same order
+ * (tests/check_docs.sh compiles a check that the two lists line up, and
+ * `sspigss status --all --markdown`, which turns this list into
+ * docs/status-codes.md, refuses to run when they do not):
+ *
+ *   SSPIGSS_DOC_PRODUCED(symbol, packages, calls, conditions, tests)
+ *       the library returns the code today.
+ *       packages    which packages (or "all" for the API layer);
+ *       calls       the entry points that return it;
+ *       conditions  the underlying conditions (GSS-API, krb5, argument
+ *                   checks), with the evidence for the Windows behaviour
+ *                   followed;
+ *       tests       the tests that make it happen: space-separated
+ *                   FILE:NAME references. FILE is a file under tests/.
+ *                   For a C suite NAME is a START_TEST name in it; for a
+ *                   script it is a literal string of that script (it may
+ *                   contain spaces: a reference ends where the next word
+ *                   of the form FILE.c: or FILE.sh: begins). Empty when
+ *                   no test produces the code yet.
+ *   SSPIGSS_DOC_NEVER(symbol, reason)
+ *       the code cannot be produced on Linux; reason says what Windows
+ *       uses it for and why nothing here can produce it.
+ *   SSPIGSS_DOC_LATER(symbol, package, issue, conditions)
+ *       a package (or piece of work) not written yet will produce it;
+ *       issue is its issue number, conditions what will produce it.
+ *
+ * Everything is in our own words. Sources abbreviated below (the
+ * generator prints the same legend in the document): [ms] the Microsoft
+ * documentation page of the call named; [alerts] Microsoft, "Schannel
+ * error codes for TLS and SSL alerts"; [wine] Wine's dlls/secur32/tests,
+ * recorded on Windows; [pyspnego] jborean93/pyspnego docs/exceptions,
+ * recorded on Windows. The mapper rules cited are in lib/map_gss.c (and
+ * lib/map_ntstatus.c), each with its own evidence.
+ */
+
+/* Success. */
+SSPIGSS_DOC_PRODUCED(SEC_E_OK,
+    "all",
+    "every entry point",
+    "The call succeeded. InitializeSecurityContext and "
+    "AcceptSecurityContext return it once the context is complete "
+    "(Kerberos: the server after the AP-REQ, the client after the AP-REP, "
+    "or both at once without mutual authentication); "
+    "DeleteSecurityContext also for a handle already deleted, as [ms] "
+    "documents; FreeContextBuffer for NULL.",
+    "check_kerberos.c:handshake_default check_kerberos.c:sign_verify "
+    "check_api.c:delete_context "
+    "check_interop.sh:DecryptMessage -> SEC_E_OK (0x00000000)")
+
+/* Informational. */
+SSPIGSS_DOC_PRODUCED(SEC_I_CONTINUE_NEEDED,
+    "Kerberos",
+    "InitializeSecurityContext, AcceptSecurityContext",
+    "The handshake needs another round trip (GSS_S_CONTINUE_NEEDED): the "
+    "client's first call with ISC_REQ_MUTUAL_AUTH, which sends the AP-REQ "
+    "and waits for the AP-REP; the server only in three-leg (DCE-style) "
+    "exchanges.",
+    "check_kerberos.c:handshake_default "
+    "check_kerberos.c:attributes_in_progress "
+    "check_interop.sh:SEC_I_CONTINUE_NEEDED (0x00090312)")
+SSPIGSS_DOC_LATER(SEC_I_COMPLETE_NEEDED, "Negotiate/NTLM", 6,
+    "Windows asks the caller to finish the output token with "
+    "CompleteAuthToken before sending it; [ms] lists it for NTLM, "
+    "Negotiate and Digest, and [wine]'s NTLM handshake loop handles it. "
+    "It arrives only if the NTLM package leaves the last step of a token "
+    "to CompleteAuthToken. The GSS-API engine finishes every token "
+    "itself: Kerberos never returns it, and CompleteAuthToken on a "
+    "Kerberos context is SEC_E_UNSUPPORTED_FUNCTION.")
+SSPIGSS_DOC_LATER(SEC_I_COMPLETE_AND_CONTINUE, "Negotiate/NTLM", 6,
+    "As SEC_I_COMPLETE_NEEDED, in the middle of a handshake: finish the "
+    "token with CompleteAuthToken, send it, call again with the reply. "
+    "Only if the NTLM package needs CompleteAuthToken; never from the "
+    "Kerberos package.")
+SSPIGSS_DOC_NEVER(SEC_I_LOCAL_LOGON,
+    "Windows reports a logon made from cached domain credentials (the "
+    "LSA's logon cache) while no domain controller could be reached. "
+    "sspigss performs no logon and keeps no logon cache: without a KDC a "
+    "Kerberos call fails with SEC_E_NO_AUTHENTICATING_AUTHORITY, and "
+    "tickets already in a credential cache are simply used, which is "
+    "plain success.")
+SSPIGSS_DOC_LATER(SEC_I_GENERIC_EXTENSION_RECEIVED, "Schannel", 7,
+    "Windows' Schannel returns it when a TLS extension the caller "
+    "subscribed to (SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION) arrives "
+    "in a handshake message. Arrives only if the Schannel package offers "
+    "that subscription, which OpenSSL's custom-extension callbacks can "
+    "carry.")
+SSPIGSS_DOC_LATER(SEC_I_CONTEXT_EXPIRED, "Schannel", 7,
+    "DecryptMessage when the peer's close_notify alert arrives ([ms], "
+    "DecryptMessage (Schannel)); the caller then completes the shutdown "
+    "(ApplyControlToken with SCHANNEL_SHUTDOWN and one more handshake "
+    "call).")
+SSPIGSS_DOC_LATER(SEC_I_INCOMPLETE_CREDENTIALS, "Schannel", 7,
+    "InitializeSecurityContext on the client when the server asks for a "
+    "client certificate (CertificateRequest) and the credential has "
+    "none, or none from a CA the server accepts; calling again goes on "
+    "without one.")
+SSPIGSS_DOC_LATER(SEC_I_RENEGOTIATE, "Schannel", 7,
+    "DecryptMessage when the peer sends a handshake message after the "
+    "handshake: a TLS 1.2 renegotiation request, or a TLS 1.3 "
+    "post-handshake message such as NewSessionTicket (curl issue 18983); "
+    "the caller hands the SECBUFFER_EXTRA bytes to the handshake "
+    "function.")
+SSPIGSS_DOC_NEVER(SEC_I_NO_LSA_CONTEXT,
+    "Windows packages that keep a context only in the caller's process "
+    "answer with it when the LSA's half of the context is asked for. "
+    "There is no LSA on Linux: every sspigss context lives entirely in "
+    "the calling process, there is no second half to be missing, and no "
+    "call asks for one.")
+SSPIGSS_DOC_NEVER(SEC_I_SIGNATURE_NEEDED,
+    "Windows returns it from logon flows that hand a signing step back "
+    "to the caller (a key held outside the LSA, as in its cloud and "
+    "PKU2U logons). sspigss has none of those packages, and certificate "
+    "logon (PKINIT, issue #11) signs with the card through PKCS#11 "
+    "inside libkrb5: no SSPI call ever hands a signature back.")
+SSPIGSS_DOC_LATER(SEC_I_NO_RENEGOTIATION, "Schannel", 7,
+    "The peer answers a renegotiation request with a no_renegotiation "
+    "warning alert; the session goes on as it was.")
+SSPIGSS_DOC_LATER(SEC_I_MESSAGE_FRAGMENT, "Schannel", 7,
+    "A handshake call whose output the caller limited "
+    "(ISC_REQ_FRAGMENT_TO_FIT, ASC_REQ_FRAGMENT_TO_FIT, DTLS record "
+    "sizes) holds only part of a handshake flight; arrives if the "
+    "Schannel package supports fragment-to-fit output.")
+SSPIGSS_DOC_LATER(SEC_I_CONTINUE_NEEDED_MESSAGE_OK, "Schannel", 7,
+    "A TLS handshake step after which the caller must call again but "
+    "may already send application data (an early start: TLS False Start "
+    "or early data); arrives if the Schannel package offers an early "
+    "start, as recent Windows does.")
+SSPIGSS_DOC_NEVER(SEC_I_ASYNC_CALL_PENDING,
+    "Only Windows' asynchronous SSPI interface "
+    "(SspiInitializeSecurityContextAsync and SspiGetAsyncCallStatus, "
+    "kernel mode) reports it. sspigss does not export that interface: "
+    "every call here has finished when it returns.")
+
+/* Errors. */
+SSPIGSS_DOC_PRODUCED(SEC_E_INSUFFICIENT_MEMORY,
+    "all; Kerberos",
+    "any call that allocates: EnumerateSecurityPackages, "
+    "QuerySecurityPackageInfo, AcquireCredentialsHandle, the handshake "
+    "calls, QueryContextAttributes, ExportSecurityContext, "
+    "ImportSecurityContext",
+    "One of the library's own allocations fails: the handle table, "
+    "UTF-16 and UTF-8 conversion (package names included), identities, "
+    "credential and context objects, output tokens under "
+    "ISC_REQ_ALLOCATE_MEMORY, attribute strings and package lists; and "
+    "the mapper's ENOMEM and G_BUFFER_ALLOC rules. Nothing is leaked or "
+    "handed out. Allocation failures inside MIT krb5 and OpenSSL are "
+    "the fault-injection work's (issue #15). Schannel will also use it "
+    "for an output buffer too small, as Windows' Schannel does (issue "
+    "#7).",
+    "check_oom.c:enumerate_packages_out_of_memory "
+    "check_oom.c:query_package_out_of_memory "
+    "check_oom.c:acquire_conversion_out_of_memory "
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_HANDLE,
+    "all; Kerberos",
+    "every call that takes a handle; FreeContextBuffer",
+    "A NULL, zeroed, forged or stale handle, or one of the wrong kind (a "
+    "credential passed as a context, or the reverse); a first "
+    "InitializeSecurityContext or AcceptSecurityContext without "
+    "phNewContext; ImportSecurityContext without phContext; a pointer "
+    "FreeContextBuffer never handed out or already freed (our choice: "
+    "Windows would corrupt its heap). Kerberos: an initiator context "
+    "given to AcceptSecurityContext or the reverse; continuing a "
+    "handshake whose partial context GSS-API dropped after a failed "
+    "step; messages and most attributes on a context not yet "
+    "established; the mapper's GSS_S_NO_CONTEXT and KG_CTX_INCOMPLETE "
+    "rules.",
+    "check_api.c:context_calls_on_bad_handles "
+    "check_api.c:credential_calls_on_bad_handles "
+    "check_handles.c:forged_zeroed_and_foreign_handles "
+    "check_memory.c:foreign_and_double_free_refused "
+    "check_kerberos.c:bad_handles check_kerberos.c:not_established "
+    "check_kerberos.c:initiate_bad_continuation")
+SSPIGSS_DOC_PRODUCED(SEC_E_UNSUPPORTED_FUNCTION,
+    "all; Kerberos; Negotiate, NTLM, Schannel until their packages land",
+    "any call a package does not provide; QuerySecurityContextToken, "
+    "ImpersonateSecurityContext, RevertSecurityContext, "
+    "CompleteAuthToken, the Ex and Set attribute calls, AddCredentials, "
+    "ChangeAccountPassword; EncryptMessage; QueryContextAttributes",
+    "Every operation of Negotiate, NTLM, Schannel and the Unified "
+    "provider until issues #6 and #7; the Reserved slots of the function "
+    "table; calls no package supports yet; QuerySecurityContextToken "
+    "(Linux has no Windows access token); a context or credential "
+    "attribute the package does not report; EncryptMessage on a Kerberos "
+    "context made without ISC_REQ_CONFIDENTIALITY, as recorded on "
+    "Windows ([pyspnego]); the mapper's GSS_S_UNAVAILABLE rule. Windows' "
+    "Schannel also uses it for a protocol_version alert ([alerts]).",
+    "check_api.c:credential_calls_without_package_support "
+    "check_api.c:context_calls_without_package_support "
+    "check_packages.c:reserved_slots_answer_unsupported "
+    "check_kerberos.c:attributes_unsupported "
+    "check_kerberos.c:no_confidentiality check_kerberos.c:credential_names")
+SSPIGSS_DOC_PRODUCED(SEC_E_TARGET_UNKNOWN,
+    "Kerberos",
+    "InitializeSecurityContext",
+    "The KDC has no principal for the target SPN "
+    "(KDC_ERR_S_PRINCIPAL_UNKNOWN, reported this way by Windows per "
+    "Microsoft's Entra Kerberos error table), including a service in a "
+    "realm the KDC has no trust path to (MIT then finds no krbtgt "
+    "towards it: where Windows would say SEC_E_KDC_UNABLE_TO_REFER); a "
+    "NULL, empty or unparsable target name; GSS-API cannot build the "
+    "host-based name (G_BAD_SERVICE_NAME, G_BAD_HOSTNAME, "
+    "GSS_S_BAD_NAME).",
+    "check_kerberos.c:unknown_target check_mapping.c:kdc_unable_to_refer "
+    "check_interop.sh:n-unknown: code")
+SSPIGSS_DOC_PRODUCED(SEC_E_INTERNAL_ERROR,
+    "all; Kerberos",
+    "ApplyControlToken; any Kerberos call whose GSS-API or krb5 failure "
+    "no mapper rule explains",
+    "ApplyControlToken with a NULL descriptor, as Windows answers "
+    "([wine] schannel.c); a GSS-API calling error (the library's own "
+    "misuse); GSS_S_FAILURE or a krb5 code that no minor-code rule "
+    "refines, whose text SSPIGSS_TRACE and sspigss_last_error() give. No "
+    "Kerberos scenario the tests reach falls back to it: each has its "
+    "own rule. Windows' Schannel uses it for an internal_error alert "
+    "([alerts], issue #7).",
+    "check_api.c:context_calls_without_package_support "
+    "check_map_gss.c:routine_defaults "
+    "check_map_gss.c:mechanism_decides_the_table")
+SSPIGSS_DOC_PRODUCED(SEC_E_SECPKG_NOT_FOUND,
+    "all",
+    "AcquireCredentialsHandle, QuerySecurityPackageInfo, "
+    "ImportSecurityContext, ChangeAccountPassword",
+    "A NULL or unknown package name, or a UTF-16 name that does not "
+    "decode (known names match in any case, as on Windows); checked "
+    "before every other argument, as [wine] records; the mapper's "
+    "GSS_S_BAD_MECH rule (a mechanism GSS-API lacks).",
+    "check_packages.c:query_unknown check_api.c:acquire_credentials "
+    "check_api.c:import_and_password_change")
+SSPIGSS_DOC_NEVER(SEC_E_NOT_OWNER,
+    "Windows' LSA answers AcquireCredentialsHandle with it when the "
+    "caller asks for the credentials of another logon session "
+    "(pvLogonId) without the privilege to use them. Linux has no LSA "
+    "logon sessions: pvLogonId is ignored, and who may use a credential "
+    "cache or keytab is decided by file permissions, so a cache the "
+    "caller cannot read is simply no credentials "
+    "(SEC_E_NO_CREDENTIALS).")
+SSPIGSS_DOC_NEVER(SEC_E_CANNOT_INSTALL,
+    "Windows reports a security package DLL that failed to initialize "
+    "when the LSA loads it (AddSecurityPackage, start-up). sspigss loads "
+    "no packages: all are compiled into the library, and a GSS-API "
+    "mechanism missing underneath shows when it is used, as "
+    "SEC_E_SECPKG_NOT_FOUND or SEC_E_NO_CREDENTIALS.")
+SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
+    "all; Kerberos",
+    "InitializeSecurityContext, AcceptSecurityContext, MakeSignature, "
+    "VerifySignature, EncryptMessage, DecryptMessage, "
+    "ImportSecurityContext",
+    "A SecBufferDesc with a version other than SECBUFFER_VERSION, no "
+    "buffers, or a non-empty buffer without memory (Windows answers a "
+    "descriptor lacking its buffers so, [wine] ntlm.c). Kerberos: an "
+    "input token that is empty, cut short, not a GSS-API token, or of "
+    "the wrong kind or mechanism (checked before GSS-API sees it, so the "
+    "context is unchanged); a token after the context is complete; an "
+    "AP-REP that fails its integrity check; a replayed AP-REQ; a message "
+    "call without its TOKEN or DATA buffer; ImportSecurityContext of "
+    "bytes that are not an exported context.",
+    "check_kerberos.c:accept_bad_tokens "
+    "check_kerberos.c:initiate_bad_continuation "
+    "check_kerberos.c:missing_buffers check_kerberos.c:import_garbage "
+    "check_secbuf.c:bad_descriptors "
+    "check_interop.sh:h-srv-garbage: code "
+    "check_interop.sh:h-cli-garbage: code")
+SSPIGSS_DOC_PRODUCED(SEC_E_CANNOT_PACK,
+    "Kerberos",
+    "ExportSecurityContext",
+    "The context's handshake is not finished (GSS-API exports only an "
+    "established context), or gss_export_sec_context fails.",
+    "check_kerberos.c:export_unfinished")
+SSPIGSS_DOC_PRODUCED(SEC_E_QOP_NOT_SUPPORTED,
+    "Kerberos (mapper only)",
+    "EncryptMessage, MakeSignature, through the mapper",
+    "The mapper's GSS_S_BAD_QOP and G_UNKNOWN_QOP rules. No real scenario "
+    "produces it: the package always asks GSS-API for the default QOP "
+    "and interprets fQOP itself (SECQOP_WRAP_NO_ENCRYPT signs without "
+    "encrypting; MakeSignature ignores other values, as Windows' "
+    "Kerberos does per [pyspnego]). [ms] lists it for EncryptMessage on "
+    "a context with neither confidentiality nor integrity; [pyspnego] "
+    "recorded SEC_E_UNSUPPORTED_FUNCTION there, which we follow.",
+    "check_map_gss.c:routine_defaults check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_NEVER(SEC_E_NO_IMPERSONATION,
+    "Windows refuses ImpersonateSecurityContext with it when the "
+    "client's token cannot be impersonated (the client allowed "
+    "identification only, or there is no token). Linux threads carry no "
+    "Windows access token to swap: ImpersonateSecurityContext and "
+    "RevertSecurityContext answer SEC_E_UNSUPPORTED_FUNCTION for every "
+    "context, so no single client is ever refused.")
+SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
+    "Kerberos",
+    "InitializeSecurityContext (explicit credentials, first call)",
+    "The initial ticket of a user/password credential is refused: wrong "
+    "password (KDC_ERR_PREAUTH_FAILED, or without preauthentication an "
+    "AS-REP that does not decrypt), unknown user "
+    "(KDC_ERR_C_PRINCIPAL_UNKNOWN), disabled or locked account "
+    "(KDC_ERR_CLIENT_REVOKED), expired account or password "
+    "(KDC_ERR_NAME_EXP, KDC_ERR_KEY_EXP), KDC_ERR_NULL_KEY; an Active "
+    "Directory KDC's NTSTATUS in the error's e-data is read and named in "
+    "sspigss_last_error() (lib/krb_edata.c). Windows "
+    "reports these logon failures at InitializeSecurityContext, not at "
+    "AcquireCredentialsHandle. Also the mapper's GSS_S_UNAUTHORIZED and "
+    "SPNEGO negotiation-failed rules; Schannel will map an access_denied "
+    "alert here ([alerts], issue #7).",
+    "check_kerberos.c:wrong_password check_kerberos.c:unknown_user "
+    "check_kerberos.c:disabled_account check_kerberos.c:expired_account "
+    "check_mapping.c:key_expired check_edata.c:ntstatus_mapping "
+    "check_interop.sh:c-badpw: code")
+SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
+    "Kerberos",
+    "AcquireCredentialsHandle",
+    "pAuthData is not a usable identity: neither the ANSI nor the "
+    "UNICODE flag, an EX structure shorter than its Length, a packed EX2 "
+    "identity (not supported yet), a length without a string, malformed "
+    "UTF-8 or UTF-16, an empty user name, or a name krb5 cannot parse; "
+    "the mapper's GSS_S_DEFECTIVE_CREDENTIAL rule. No test drives these "
+    "through AcquireCredentialsHandle yet, only through the identity "
+    "parser.",
+    "check_identity.c:bad_identities "
+    "check_identity.c:principal_needs_a_user check_identity.c:ex_identity")
+SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
+    "all; Kerberos",
+    "AcquireCredentialsHandle, InitializeSecurityContext, "
+    "AcceptSecurityContext, QueryCredentialsAttributes",
+    "fCredentialUse naming neither SECPKG_CRED_INBOUND nor _OUTBOUND, or "
+    "with unknown bits (Windows gives it for 0, [wine] schannel.c). "
+    "Kerberos: no credential cache, an empty one, expired tickets, or no "
+    "tickets for the principal named (pszPrincipal, or an identity "
+    "without a password); no keytab, or no key in it, for an inbound "
+    "credential; InitializeSecurityContext with an inbound-only "
+    "credential or AcceptSecurityContext with an outbound-only one; the "
+    "mapper's GSS_S_NO_CRED, credential-cache and keytab rules.",
+    "check_kerberos.c:no_credentials "
+    "check_kerberos.c:acceptor_without_keytab "
+    "check_kerberos.c:identity_without_password "
+    "check_api.c:acquire_credentials")
+SSPIGSS_DOC_PRODUCED(SEC_E_MESSAGE_ALTERED,
+    "Kerberos",
+    "DecryptMessage, VerifySignature",
+    "The message's checksum does not verify: data, header or signature "
+    "changed in transit, a signed-only message altered, another "
+    "context's key (GSS_S_BAD_SIG, KRB5KRB_AP_ERR_BAD_INTEGRITY); our "
+    "own message reflected back, or one sent in the wrong direction "
+    "(G_REFLECT, G_BAD_DIRECTION). No plaintext is left in the caller's "
+    "buffers. Windows' Schannel uses it for a bad_record_mac alert "
+    "([alerts], issue #7).",
+    "check_kerberos.c:seal_tamper check_kerberos.c:sign_verify "
+    "check_kerberos.c:seal_no_encrypt "
+    "check_kerberos.c:seal_sign_only_buffer")
+SSPIGSS_DOC_PRODUCED(SEC_E_OUT_OF_SEQUENCE,
+    "Kerberos",
+    "DecryptMessage, VerifySignature",
+    "A replayed, duplicate, early or late message. The RFC 4121 sequence "
+    "number is checked before GSS-API sees the token, so nothing is "
+    "spent and the expected message is still accepted afterwards; "
+    "GSS-API's DUPLICATE, OLD, UNSEQ and GAP supplementary bits map here "
+    "too. Windows demands order even without ISC_REQ_SEQUENCE_DETECT "
+    "([pyspnego]).",
+    "check_kerberos.c:replay check_kerberos.c:reorder "
+    "check_kerberos.c:reorder_then_in_order "
+    "check_map_gss.c:supplementary_bits_are_flags")
+SSPIGSS_DOC_PRODUCED(SEC_E_NO_AUTHENTICATING_AUTHORITY,
+    "Kerberos",
+    "InitializeSecurityContext",
+    "No KDC of the realm answers (KRB5_KDC_UNREACH; connection refused, "
+    "timeouts, unreachable network) or none can be found for the realm "
+    "(KRB5_REALM_CANT_RESOLVE, KRB5_REALM_UNKNOWN): when an explicit "
+    "credential asks for its initial ticket, or when default credentials "
+    "need a service ticket not yet cached. MIT's client ends a referral "
+    "loop, or a chain longer than 10 referrals, with the same "
+    "KRB5_KDC_UNREACH, so that case comes out here too. [ms] lists it "
+    "for InitializeSecurityContext (Kerberos).",
+    "check_kerberos.c:kdc_down check_mapping.c:unknown_realm "
+    "check_mapping.c:max_referrals_exceeded")
+SSPIGSS_DOC_NEVER(SEC_E_BAD_PKGID,
+    "Windows' LSA gives it when an internal request names a package by "
+    "a numeric identifier that does not exist. No call of the SSPI "
+    "surface takes a package number: sspigss finds packages by name "
+    "only, and an unknown name is SEC_E_SECPKG_NOT_FOUND.")
+SSPIGSS_DOC_PRODUCED(SEC_E_CONTEXT_EXPIRED,
+    "Kerberos",
+    "AcceptSecurityContext",
+    "The service ticket in an AP-REQ is past its end time when it "
+    "reaches the acceptor (KRB5KRB_AP_ERR_TKT_EXPIRED): the context it "
+    "would make has already expired; the mapper's GSS_S_CONTEXT_EXPIRED "
+    "rule. An established context does not expire by itself here: MIT's "
+    "wrap, unwrap and MIC functions never check its lifetime, so the "
+    "message calls do not return it. Schannel will return it for a "
+    "context already shut down (issue #7).",
+    "check_mapping.c:context_expired check_map_gss.c:routine_defaults "
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_LATER(SEC_E_INCOMPLETE_MESSAGE, "Schannel", 7,
+    "DecryptMessage or a handshake call given only part of a TLS record: "
+    "SECBUFFER_MISSING says how many bytes are still needed and the "
+    "context is left unchanged. [ms] lists it for DecryptMessage "
+    "(Kerberos) too; our Kerberos package answers a token cut short with "
+    "SEC_E_INVALID_TOKEN instead, since a GSS-API token travels whole "
+    "(docs/kerberos.md).")
+SSPIGSS_DOC_LATER(SEC_E_INCOMPLETE_CREDENTIALS, "Schannel", 7,
+    "A handshake that cannot go on because the credential lacks "
+    "something the peer requires, such as a certificate or its private "
+    "key; the client's request for a certificate it does not have is the "
+    "informational SEC_I_INCOMPLETE_CREDENTIALS.")
+SSPIGSS_DOC_PRODUCED(SEC_E_BUFFER_TOO_SMALL,
+    "Kerberos",
+    "InitializeSecurityContext, AcceptSecurityContext, EncryptMessage, "
+    "MakeSignature",
+    "The caller's SECBUFFER_TOKEN cannot hold the output token (without "
+    "ISC_REQ_ALLOCATE_MEMORY or ASC_REQ_ALLOCATE_MEMORY), or the output "
+    "descriptor has no TOKEN buffer at all (Windows, [wine] ntlm.c); the "
+    "TOKEN buffer of EncryptMessage or MakeSignature is smaller than the "
+    "header or signature. Nothing is written and no sequence number is "
+    "spent.",
+    "check_kerberos.c:token_too_small "
+    "check_kerberos.c:initiate_output_too_small "
+    "check_kerberos.c:accept_output_too_small "
+    "check_kerberos.c:initiate_allocate_without_token_buffer")
+SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_PRINCIPAL,
+    "Kerberos",
+    "AcceptSecurityContext, InitializeSecurityContext",
+    "The ticket in an AP-REQ is for another principal than the "
+    "acceptor's credential (KRB5KRB_AP_ERR_NOT_US, KG_KEYTAB_NOMATCH), "
+    "or was sealed with a key the service does not hold "
+    "(KRB5KRB_AP_ERR_MODIFIED, which Windows reports this way, KB "
+    "2090913). Schannel will return it when the server certificate does "
+    "not match the target name (issue #7).",
+    "check_kerberos.c:acceptor_principal check_interop.sh:n-wrong: code")
+SSPIGSS_DOC_PRODUCED(SEC_E_TIME_SKEW,
+    "Kerberos",
+    "InitializeSecurityContext, AcceptSecurityContext",
+    "Clocks further apart than the allowed skew (five minutes by "
+    "default): the KDC refuses the request or the acceptor refuses the "
+    "authenticator (KRB5KRB_AP_ERR_SKEW); a ticket not yet valid "
+    "(KRB5KRB_AP_ERR_TKT_NYV); an Active Directory KDC naming "
+    "STATUS_TIME_DIFFERENCE_AT_DC in its error's e-data (read by "
+    "lib/krb_edata.c). Windows reports clock skew so (KB 278467).",
+    "check_mapping.c:clock_skew check_map_gss.c:every_minor_rule "
+    "check_edata.c:ntstatus_mapping")
+SSPIGSS_DOC_LATER(SEC_E_UNTRUSTED_ROOT, "Schannel", 7,
+    "The peer's certificate chain does not end at a trusted root "
+    "(OpenSSL's unable-to-get-issuer and self-signed-in-chain results), "
+    "or the peer's unknown_ca alert ([alerts]).")
+SSPIGSS_DOC_LATER(SEC_E_ILLEGAL_MESSAGE, "Schannel", 7,
+    "A TLS record or handshake message that breaks the protocol or comes "
+    "at the wrong time, and every fatal alert from the peer without a "
+    "more specific code (unexpected_message, handshake_failure, "
+    "decode_error, ... per [alerts]).")
+SSPIGSS_DOC_LATER(SEC_E_CERT_UNKNOWN, "Schannel", 7,
+    "A certificate that cannot be processed (unparsable, unsupported), "
+    "or the peer's bad_certificate, unsupported_certificate or "
+    "certificate_unknown alert ([alerts]).")
+SSPIGSS_DOC_LATER(SEC_E_CERT_EXPIRED, "Schannel", 7,
+    "A certificate outside its validity period (OpenSSL's "
+    "cert-has-expired and cert-not-yet-valid results), or the peer's "
+    "certificate_expired alert ([alerts]).")
+SSPIGSS_DOC_LATER(SEC_E_ENCRYPT_FAILURE, "Schannel", 7,
+    "EncryptMessage when a TLS record cannot be sealed for a reason other "
+    "than the caller's buffers or a closed connection (OpenSSL refuses "
+    "to write the record). The Kerberos package never returns it: a "
+    "failing gss_wrap_iov has no mapper rule of its own and comes out "
+    "as SEC_E_INTERNAL_ERROR, and [ms] does not list it for "
+    "EncryptMessage (Kerberos).")
+SSPIGSS_DOC_LATER(SEC_E_DECRYPT_FAILURE, "Schannel", 7,
+    "A TLS record that does not decrypt, or the peer's "
+    "decryption_failed or decrypt_error alert ([alerts]). The Kerberos "
+    "package reports a message that fails its check as "
+    "SEC_E_MESSAGE_ALTERED, as Windows' Kerberos does.")
+SSPIGSS_DOC_PRODUCED(SEC_E_ALGORITHM_MISMATCH,
+    "Kerberos (mapper only)",
+    "InitializeSecurityContext, AcceptSecurityContext, through the mapper",
+    "The mapper's KG_NO_CTYPES rule (the two sides share no checksum "
+    "type) and SPNEGO's no-common-mechanism rule. No real Kerberos "
+    "scenario reaches it: MIT derives the checksum from the session key, "
+    "and a KDC with no enctype in common answers "
+    "SEC_E_KDC_UNKNOWN_ETYPE. Schannel will return it when client and "
+    "server share no TLS version or cipher suite, or on an "
+    "insufficient_security alert ([alerts], issue #7).",
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_LATER(SEC_E_SECURITY_QOS_FAILED, "Negotiate/NTLM", 6,
+    "A property the caller demanded through ISC_REQ or ASC_REQ flags "
+    "(integrity, confidentiality, mutual authentication) cannot be "
+    "agreed with the peer, for example an NTLM peer that offers neither "
+    "signing nor sealing. The Kerberos package never needs it: MIT "
+    "grants every Kerberos property asked for, and delegation the KDC "
+    "refuses just leaves ISC_RET_DELEGATE clear, as on Windows.")
+SSPIGSS_DOC_LATER(SEC_E_UNFINISHED_CONTEXT_DELETED, "Schannel", 7,
+    "The peer abandons a TLS handshake with a user_canceled alert "
+    "([alerts] maps alert 90 to this code). Deleting an unfinished "
+    "context locally is plain DeleteSecurityContext, which returns "
+    "SEC_E_OK.")
+SSPIGSS_DOC_PRODUCED(SEC_E_NO_TGT_REPLY,
+    "Kerberos",
+    "InitializeSecurityContext",
+    "The KDC answers KDC_ERR_MUST_USE_USER2USER: the service has no "
+    "long-term key and can only be reached user-to-user, which needs the "
+    "service's TGT, and the client has none to offer (MIT's GSS-API does "
+    "not run the user-to-user exchange).",
+    "check_mapping.c:no_tgt_reply check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_NEVER(SEC_E_NO_IP_ADDRESSES,
+    "Windows' Kerberos fails with it when the machine has no IP address "
+    "at all to reach a KDC or to put in an address-bound ticket. MIT's "
+    "client sends address-less requests by default (noaddresses), and a "
+    "machine without a network cannot reach the KDC: "
+    "SEC_E_NO_AUTHENTICATING_AUTHORITY.")
+SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_CREDENTIAL_HANDLE,
+    "Kerberos",
+    "InitializeSecurityContext, AcceptSecurityContext (later calls of a "
+    "handshake)",
+    "A later call of a handshake passes a valid credential handle other "
+    "than the one the context was started with (passing NULL is "
+    "allowed).",
+    "")
+SSPIGSS_DOC_PRODUCED(SEC_E_CRYPTO_SYSTEM_INVALID,
+    "Kerberos",
+    "AcceptSecurityContext, InitializeSecurityContext",
+    "This side cannot use an enctype or checksum type it is handed: an "
+    "acceptor whose permitted_enctypes exclude the ticket's session key "
+    "(KRB5_NOPERM_ETYPE), an initiator whose cached tickets are all of "
+    "enctypes it may not use (KRB5_CC_NOT_KTYPE), or one its krb5 "
+    "library lacks (KRB5_BAD_ENCTYPE, KRB5_PROG_ETYPE_NOSUPP, "
+    "KRB5_PROG_SUMTYPE_NOSUPP, KDC_ERR_SUMTYPE_NOSUPP). [ms] lists it "
+    "for EncryptMessage (Kerberos).",
+    "check_mapping.c:crypto_system_invalid "
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_NEVER(SEC_E_MAX_REFERRALS_EXCEEDED,
+    "Windows' client reports it when reaching the service's realm takes "
+    "more cross-realm referrals than it follows. MIT's client stops a "
+    "referral loop, or a chain longer than 10 referrals, with "
+    "KRB5_KDC_UNREACH, the very code (and text) of an unreachable KDC, "
+    "so the condition cannot be told apart and comes out as "
+    "SEC_E_NO_AUTHENTICATING_AUTHORITY "
+    "(check_mapping.c:max_referrals_exceeded shows it).")
+SSPIGSS_DOC_NEVER(SEC_E_MUST_BE_KDC,
+    "Only a Windows domain controller's own LSA returns it, to callers "
+    "asking for an operation that only the KDC service performs. "
+    "sspigss is a client and service library: it never runs as a KDC "
+    "and offers no KDC-only operation.")
+SSPIGSS_DOC_NEVER(SEC_E_STRONG_CRYPTO_NOT_SUPPORTED,
+    "It dates from export-restricted Windows builds without strong "
+    "ciphers, when a peer demanded them. MIT krb5 and OpenSSL 3 always "
+    "provide strong algorithms; a peer whose enctypes or cipher suites "
+    "cannot be matched is SEC_E_KDC_UNKNOWN_ETYPE, "
+    "SEC_E_CRYPTO_SYSTEM_INVALID or, for TLS, SEC_E_ALGORITHM_MISMATCH.")
+SSPIGSS_DOC_PRODUCED(SEC_E_TOO_MANY_PRINCIPALS,
+    "Kerberos",
+    "InitializeSecurityContext",
+    "The KDC finds more than one entry for a name "
+    "(KDC_ERR_PRINCIPAL_NOT_UNIQUE), such as a duplicate SPN in a "
+    "directory: the mapper's rule. No real scenario produces it: MIT's "
+    "KDC over its own database cannot hold duplicates, so only a "
+    "directory-backed KDC (LDAP, Active Directory) could give it.",
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_NEVER(SEC_E_NO_PA_DATA,
+    "Windows' Kerberos client gives it when the KDC asks for "
+    "preauthentication without any PA-DATA the client can use (no "
+    "ETYPE-INFO2 to choose a key). MIT's client handles that case "
+    "itself (it falls back to the default salt) or ends with "
+    "KRB5_PREAUTH_FAILED or KDC_ERR_PREAUTH_REQUIRED, which the mapper "
+    "reports as SEC_E_UNSUPPORTED_PREAUTH, the code Windows gives for "
+    "preauthentication neither side can do; no krb5 code singles out "
+    "missing PA-DATA.")
+SSPIGSS_DOC_LATER(SEC_E_PKINIT_NAME_MISMATCH, "PKINIT/smartcard", 11,
+    "The KDC refuses a certificate logon because the certificate's name "
+    "(subject alternative name, UPN) does not match the client named in "
+    "the request (KDC_ERR_CLIENT_NAME_MISMATCH).")
+SSPIGSS_DOC_PRODUCED(SEC_E_SMARTCARD_LOGON_REQUIRED,
+    "Kerberos (Active Directory KDC)",
+    "InitializeSecurityContext (explicit credentials, first call)",
+    "A password logon to an account that may only log on with a smart "
+    "card: an Active Directory KDC names STATUS_SMARTCARD_LOGON_REQUIRED "
+    "in the KRB-ERROR's e-data (MS-KILE 2.2.1), which lib/krb_edata.c "
+    "reads. MIT's KDC gives no such reason for its requires_hwauth flag: "
+    "that comes out as SEC_E_UNSUPPORTED_PREAUTH. Only the NTSTATUS "
+    "rule is tested yet, not a real Active Directory KDC (issue #13).",
+    "check_edata.c:ntstatus_mapping")
+SSPIGSS_DOC_PRODUCED(SEC_E_SHUTDOWN_IN_PROGRESS,
+    "all",
+    "every entry point that starts new work (credentials, handshakes, "
+    "messages, queries, package enumeration)",
+    "The library's destructor has run (process exit or dlclose) while "
+    "other threads still call in; releasing calls "
+    "(FreeCredentialsHandle, DeleteSecurityContext, FreeContextBuffer) "
+    "keep working so nothing leaks. Windows' LSA refuses new work the "
+    "same way while it shuts down.",
+    "check_api.c:shutdown_in_progress")
+SSPIGSS_DOC_PRODUCED(SEC_E_KDC_INVALID_REQUEST,
+    "Kerberos",
+    "InitializeSecurityContext",
+    "The KDC rejects options or fields of the request (KDC_ERR_BADOPTION, "
+    "KDC_ERR_BAD_PVNO, KRB_ERR_FIELD_TOOLONG): the mapper's rules. No "
+    "real scenario produces it yet: the requests MIT's libraries build "
+    "for the package's calls are ones an MIT KDC accepts, and none of "
+    "the mapping tests found a call that draws these errors.",
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_NEVER(SEC_E_KDC_UNABLE_TO_REFER,
+    "Windows' client reports it when the KDC finds no referral path to "
+    "the service's realm. MIT's KDC says nothing that tells this apart: "
+    "without a key towards the realm it answers that the service, then "
+    "the krbtgt towards that realm, is unknown "
+    "(KDC_ERR_S_PRINCIPAL_UNKNOWN), which is SEC_E_TARGET_UNKNOWN "
+    "(check_mapping.c:kdc_unable_to_refer shows it).")
+SSPIGSS_DOC_PRODUCED(SEC_E_KDC_UNKNOWN_ETYPE,
+    "Kerberos",
+    "InitializeSecurityContext",
+    "The KDC shares no encryption type with the request "
+    "(KDC_ERR_ETYPE_NOSUPP): the enctypes krb5.conf allows and the keys "
+    "of the client or service account do not overlap.",
+    "check_mapping.c:kdc_unknown_etype check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_UNSUPPORTED_PREAUTH,
+    "Kerberos",
+    "InitializeSecurityContext (explicit credentials)",
+    "The KDC requires preauthentication the client cannot perform: "
+    "every client mechanism disabled, or a principal that needs "
+    "hardware preauthentication (MIT's client gives up with "
+    "KRB5_PREAUTH_FAILED, or KDC_ERR_PREAUTH_REQUIRED is the final "
+    "answer); or one side does not support the type offered "
+    "(KDC_ERR_PADATA_TYPE_NOSUPP, KRB5_PREAUTH_BAD_TYPE, "
+    "KRB5_PREAUTH_NO_KEY).",
+    "check_mapping.c:unsupported_preauth "
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_LATER(SEC_E_DELEGATION_REQUIRED, "Active Directory", 13,
+    "A constrained-delegation (S4U2Proxy) request the KDC refuses "
+    "because the service may not delegate to the target, or the "
+    "client's ticket is not forwardable. No SSPI call here starts "
+    "S4U2Proxy yet (Windows does it when a service impersonates its "
+    "client and calls InitializeSecurityContext; sspigss cannot "
+    "impersonate), and lib/map_gss.c has no rule for the refusal.")
+SSPIGSS_DOC_PRODUCED(SEC_E_BAD_BINDINGS,
+    "Kerberos",
+    "AcceptSecurityContext, InitializeSecurityContext",
+    "The channel bindings the client and the server were given differ "
+    "(GSS_S_BAD_BINDINGS at the acceptor), for example TLS bindings of "
+    "two different connections with a TLS terminator in between; a "
+    "SECBUFFER_CHANNEL_BINDINGS buffer whose offsets point outside it.",
+    "check_kerberos.c:handshake_channel_bindings "
+    "check_kerberos.c:handshake_malformed_bindings")
+SSPIGSS_DOC_LATER(SEC_E_MULTIPLE_ACCOUNTS, "PKINIT/smartcard", 11,
+    "A certificate logon whose certificate maps to more than one account "
+    "(Active Directory's certificate mapping); needs PKINIT against an "
+    "Active Directory KDC.")
+SSPIGSS_DOC_PRODUCED(SEC_E_NO_KERB_KEY,
+    "Kerberos",
+    "AcceptSecurityContext",
+    "The service's keytab has no key of the ticket's principal, key "
+    "version or enctype (KRB5_KT_NOTFOUND, KRB5_KT_KVNONOTFOUND, "
+    "KRB5KRB_AP_ERR_BADKEYVER, KRB5KRB_AP_ERR_NOKEY), typically after "
+    "the service's key changed and the keytab was not refreshed.",
+    "check_mapping.c:no_kerb_key "
+    "check_map_gss.c:minor_refines_by_operation "
+    "check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_LATER(SEC_E_CERT_WRONG_USAGE, "Schannel", 7,
+    "The peer certificate's key usage or extended key usage does not "
+    "allow its role (OpenSSL's invalid-purpose result), for example a "
+    "client certificate presented by a server.")
+SSPIGSS_DOC_LATER(SEC_E_DOWNGRADE_DETECTED, "Negotiate/NTLM", 6,
+    "Negotiate: the SPNEGO mechListMIC is missing or does not verify "
+    "(MS-SPNG), so the offered mechanism list may have been tampered "
+    "with. Windows notes that a lost link to the domain controller can "
+    "cause it too.")
+SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_REVOKED, "PKINIT/smartcard", 11,
+    "The KDC refuses the client certificate as revoked "
+    "(KDC_ERR_REVOKED_CERTIFICATE).")
+SSPIGSS_DOC_LATER(SEC_E_ISSUING_CA_UNTRUSTED, "PKINIT/smartcard", 11,
+    "The KDC does not trust the CA that issued the client certificate "
+    "(KDC_ERR_CANT_VERIFY_CERTIFICATE).")
+SSPIGSS_DOC_LATER(SEC_E_REVOCATION_OFFLINE_C, "PKINIT/smartcard", 11,
+    "The KDC cannot learn the revocation status of the client "
+    "certificate (KDC_ERR_REVOCATION_STATUS_UNAVAILABLE).")
+SSPIGSS_DOC_LATER(SEC_E_PKINIT_CLIENT_FAILURE, "PKINIT/smartcard", 11,
+    "The KDC refuses the client certificate for another reason "
+    "(KDC_ERR_CLIENT_NOT_TRUSTED, KDC_ERR_INVALID_CERTIFICATE).")
+SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_EXPIRED, "PKINIT/smartcard", 11,
+    "The client certificate has expired. MIT refuses it on the client "
+    "side with a generic preauthentication failure (KRB5_PREAUTH_FAILED, "
+    "DESIGN.md), so the PKINIT work must tell it apart.")
+SSPIGSS_DOC_LATER(SEC_E_NO_S4U_PROT_SUPPORT, "Active Directory", 13,
+    "The KDC does not support the S4U extensions (protocol transition, "
+    "constrained delegation) a service asks for. No SSPI call here "
+    "starts S4U yet, and lib/map_gss.c has no rule for the refusal.")
+SSPIGSS_DOC_LATER(SEC_E_CROSSREALM_DELEGATION_FAILURE, "Active Directory", 13,
+    "A constrained-delegation request for a service in another realm, "
+    "which the KDC refuses. No SSPI call here starts S4U2Proxy yet, and "
+    "lib/map_gss.c has no rule for the refusal.")
+SSPIGSS_DOC_LATER(SEC_E_REVOCATION_OFFLINE_KDC, "PKINIT/smartcard", 11,
+    "The client cannot learn the revocation status of the KDC's "
+    "certificate (no CRL). MIT returns EIO and names the reason only in "
+    "its trace (DESIGN.md), so the PKINIT work must read the trace.")
+SSPIGSS_DOC_LATER(SEC_E_ISSUING_CA_UNTRUSTED_KDC, "PKINIT/smartcard", 11,
+    "The client does not trust the CA that issued the KDC's certificate; "
+    "MIT reports EIO with the reason in its trace (DESIGN.md).")
+SSPIGSS_DOC_LATER(SEC_E_KDC_CERT_EXPIRED, "PKINIT/smartcard", 11,
+    "The KDC's certificate has expired; MIT reports EIO with the reason "
+    "in its trace (DESIGN.md).")
+SSPIGSS_DOC_LATER(SEC_E_KDC_CERT_REVOKED, "PKINIT/smartcard", 11,
+    "The KDC's certificate is revoked; MIT reports EIO with the reason "
+    "in its trace (DESIGN.md).")
+SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_PARAMETER,
+    "all; Kerberos",
+    "entry points with strings or output pointers",
+    "A string that is not valid UTF-8 (A entry points) or UTF-16 (W), "
+    "such as unpaired surrogates or overlong forms; a required output "
+    "pointer that is NULL (EnumerateSecurityPackages, "
+    "QuerySecurityPackageInfo, QueryContextAttributes, "
+    "QueryCredentialsAttributes, ExportSecurityContext, "
+    "QuerySecurityContextToken); SetContextAttributes with a size but no "
+    "buffer. Our choice where Windows' answer is not recorded "
+    "(docs/api.md).",
+    "check_packages.c:enumerate_null_arguments "
+    "check_packages.c:query_unknown check_kerberos.c:attributes_unsupported "
+    "check_api.c:acquire_credentials check_unicode.c:malformed_utf8_rejected "
+    "check_unicode.c:malformed_utf16_rejected")
+SSPIGSS_DOC_NEVER(SEC_E_DELEGATION_POLICY,
+    "Windows' CredSSP (the package Remote Desktop uses) refuses with it "
+    "to hand the user's credentials to a server the Credentials "
+    "Delegation policy does not list ([ms], InitializeSecurityContext "
+    "(CredSSP)). sspigss has no CredSSP package and no such policy; "
+    "Kerberos delegation the KDC does not allow just leaves "
+    "ISC_RET_DELEGATE clear.")
+SSPIGSS_DOC_NEVER(SEC_E_POLICY_NLTM_ONLY,
+    "Windows' CredSSP refuses with it to delegate credentials to a "
+    "server that could be authenticated only with NTLM ([ms], "
+    "InitializeSecurityContext (CredSSP)). sspigss has no CredSSP "
+    "package.")
+SSPIGSS_DOC_NEVER(SEC_E_NO_CONTEXT,
+    "Windows uses it when the security system finds no context for a "
+    "request (its LSA-side half is gone). Every sspigss context lives in "
+    "the calling process, and a context that does not exist is a handle "
+    "that does not resolve: SEC_E_INVALID_HANDLE, as Windows' own "
+    "user-mode calls report it.")
+SSPIGSS_DOC_NEVER(SEC_E_PKU2U_CERT_FAILURE,
+    "Only Windows' PKU2U package (peer-to-peer certificate logon between "
+    "Microsoft Entra-joined machines) returns it. Linux has no PKU2U and "
+    "no package here speaks it.")
+SSPIGSS_DOC_LATER(SEC_E_MUTUAL_AUTH_FAILED, "Negotiate/NTLM", 6,
+    "[ms] documents it for CredSSP: ISC_REQ_MUTUAL_AUTH demanded and the "
+    "server not authenticated. Negotiate will need it when the caller "
+    "demands mutual authentication and only NTLM, which cannot prove the "
+    "server, is left. The Kerberos package reports an AP-REP that fails "
+    "verification as SEC_E_INVALID_TOKEN.")
+SSPIGSS_DOC_NEVER(SEC_E_ONLY_HTTPS_ALLOWED,
+    "Windows returns it when a package that may only run over HTTPS (web "
+    "and cloud sign-in) is used for a plain-HTTP target. sspigss "
+    "packages never learn the transport of the tokens they make, so none "
+    "can make that check.")
+SSPIGSS_DOC_LATER(SEC_E_APPLICATION_PROTOCOL_MISMATCH, "Schannel", 7,
+    "TLS application-protocol negotiation (ALPN) finds no protocol in "
+    "common: the peer's no_application_protocol alert ([alerts]), or no "
+    "match in the server's list.")
+SSPIGSS_DOC_NEVER(SEC_E_INVALID_UPN_NAME,
+    "Windows returns it from its newer logon paths when a user name is "
+    "not a well-formed user principal name. sspigss parses user names "
+    "itself in every form Windows accepts (docs/kerberos.md), and a name "
+    "it cannot use is refused at AcquireCredentialsHandle as "
+    "SEC_E_UNKNOWN_CREDENTIALS, which is what Windows' Kerberos package "
+    "answers for an unusable identity.")
+SSPIGSS_DOC_LATER(SEC_E_EXT_BUFFER_TOO_SMALL, "Schannel", 7,
+    "The buffer the caller gave for subscribed TLS extensions cannot hold "
+    "the extension data that arrived; arrives with the same subscription "
+    "support as SEC_I_GENERIC_EXTENSION_RECEIVED.")
+SSPIGSS_DOC_LATER(SEC_E_INSUFFICIENT_BUFFERS, "Schannel", 7,
+    "If the Schannel package follows recent Windows: EncryptMessage or "
+    "DecryptMessage with a descriptor lacking the buffers a TLS record "
+    "needs (STREAM_HEADER, DATA, STREAM_TRAILER). The Kerberos package "
+    "answers missing buffers with SEC_E_INVALID_TOKEN, as Windows' "
+    "Kerberos and NTLM do ([wine] ntlm.c).")
+
+/* Aliases: the same value as a primary row. */
+SSPIGSS_DOC_PRODUCED(SEC_E_NOT_SUPPORTED,
+    "as SEC_E_UNSUPPORTED_FUNCTION",
+    "as SEC_E_UNSUPPORTED_FUNCTION",
+    "The older name of SEC_E_UNSUPPORTED_FUNCTION's value: every case "
+    "listed there returns it. sspigss_status_name() gives the value's "
+    "newer name.",
+    "check_api.c:credential_calls_without_package_support "
+    "check_packages.c:reserved_slots_answer_unsupported "
+    "check_kerberos.c:attributes_unsupported "
+    "check_kerberos.c:no_confidentiality")
+SSPIGSS_DOC_PRODUCED(SEC_E_NO_SPM,
+    "as SEC_E_INTERNAL_ERROR",
+    "as SEC_E_INTERNAL_ERROR",
+    "The older name of SEC_E_INTERNAL_ERROR's value: every case listed "
+    "there returns it. Its first meaning, a security package manager "
+    "that cannot be reached, cannot arise: there is no such process on "
+    "Linux.",
+    "check_api.c:context_calls_without_package_support "
+    "check_map_gss.c:routine_defaults")

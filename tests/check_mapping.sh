@@ -1,0 +1,179 @@
+#!/bin/sh
+# check_mapping.sh - run tests/check_mapping against three throwaway MIT
+# KDCs on 127.0.0.1, under libfaketime.
+#
+#   SSPIGSS.TEST  the realm of tests/harness/kdc.sh, plus:
+#                 kvno/ (keytab one kvno behind), etype/ (keytab without
+#                 its aes256 key), u2u/ (-allow_svr), hwauth@
+#                 (+requires_hwauth), keyexp@ (password expired), and
+#                 trust towards OTHER.TEST and UNSERVED.TEST (no KDC)
+#   OTHER.TEST    host/svc.other.test; trusts SSPIGSS.TEST and THIRD.TEST
+#   THIRD.TEST    trusts OTHER.TEST
+#
+# Each KDC reads a [domain_realm] of its own (the clients' profile has
+# none for these domains, so clients follow referrals):
+#   SSPIGSS.TEST: .other.test and .loop.test -> OTHER.TEST,
+#                 .nopath.test -> NOPATH.TEST (no key towards it)
+#   OTHER.TEST:   .loop.test -> THIRD.TEST
+#   THIRD.TEST:   .loop.test -> OTHER.TEST (a referral loop)
+#
+# The suite runs with LD_PRELOAD=libfaketime, FAKETIME_NO_CACHE=1 and
+# FAKETIME=+0, so each test can move its own clock; the KDCs keep real
+# time. Everything lives in one temporary directory; every KDC is
+# stopped by its pid on the way out, whatever happens.
+#
+# CHECK_MAPPING_KEEP=1 keeps the directory (profiles, keytabs, KDC logs).
+# Run by `make check`; by hand: top_srcdir=. top_builddir=_build \
+#     sh tests/check_mapping.sh
+
+top_srcdir=${top_srcdir:-${srcdir:-.}}
+top_builddir=${top_builddir:-.}
+suite="$top_builddir/tests/check_mapping"
+
+PATH="$PATH:/usr/sbin:/sbin"
+export PATH
+
+missing=
+for prog in krb5kdc kdb5_util kadmin.local kinit ktutil; do
+    command -v "$prog" >/dev/null 2>&1 || missing="$missing $prog"
+done
+if [ -n "$missing" ]; then
+    echo "check_mapping: missing$missing; install them with:" >&2
+    echo "    apt-get install krb5-kdc krb5-admin-server krb5-user" >&2
+    exit 99
+fi
+faketime_lib=
+for f in /usr/lib/*/faketime/libfaketime.so.1 \
+         /usr/lib/faketime/libfaketime.so.1; do
+    if [ -f "$f" ]; then
+        faketime_lib=$f
+        break
+    fi
+done
+if [ -z "$faketime_lib" ]; then
+    echo "check_mapping: libfaketime is missing; install it with:" >&2
+    echo "    apt-get install libfaketime" >&2
+    exit 99
+fi
+if [ ! -x "$suite" ]; then
+    echo "check_mapping: $suite not built" >&2
+    exit 99
+fi
+
+. "$top_srcdir/tests/harness/kdc.sh"
+
+base=$(mktemp -d "${TMPDIR:-/tmp}/sspigss-map.XXXXXX") || exit 99
+main=$base/main
+other=$base/other
+third=$base/third
+cleanup() {
+    kdc_stop "$third"
+    kdc_stop "$other"
+    kdc_stop "$base/main"
+    if [ -n "${CHECK_MAPPING_KEEP:-}" ]; then
+        echo "check_mapping: kept $base" >&2
+    else
+        rm -rf "$base"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "check_mapping: $*" >&2
+    exit 99
+}
+
+# kdc.sh's functions use $dir for themselves: this script says $main.
+kdc_start "$main" || fail "the KDC did not start"
+kdc_kinit "$main" alice || fail "kinit alice failed"
+
+# --- principals and keytabs of SSPIGSS.TEST
+for q in \
+    "addprinc -randkey kvno/$KDC_HOST" \
+    "ktadd -k $base/kvno-old.keytab kvno/$KDC_HOST" \
+    "ktadd -k $base/kvno-new.keytab kvno/$KDC_HOST" \
+    "addprinc -randkey etype/$KDC_HOST" \
+    "ktadd -k $base/etype-full.keytab etype/$KDC_HOST" \
+    "addprinc -randkey -allow_svr u2u/$KDC_HOST" \
+    "addprinc -pw hwauth-pw-1 +requires_preauth +requires_hwauth hwauth" \
+    "addprinc -pw keyexp-pw-1 +requires_preauth -pwexpire 2000-01-01 keyexp" \
+    "addprinc -pw cross-unserved krbtgt/UNSERVED.TEST@$KDC_REALM"
+do
+    kdc_admin "$main" "$q" || exit 99
+done
+# etype-aes128.keytab: etype/'s keytab less its aes256 entry.
+slot=$(printf 'rkt %s\nlist -e\n' "$base/etype-full.keytab" |
+       ktutil 2>/dev/null | awk '/aes256-cts-hmac-sha1-96/ { print $1 }')
+[ -n "$slot" ] || fail "no aes256 key in etype-full.keytab"
+printf 'rkt %s\ndelent %s\nwkt %s\n' "$base/etype-full.keytab" "$slot" \
+    "$base/etype-aes128.keytab" | ktutil >/dev/null 2>&1 ||
+    fail "ktutil failed"
+
+# --- client profiles
+add_libdefaults() {  # add_libdefaults OUT LINES: krb5.conf plus LINES
+    printf '%s\n' "$2" > "$1.add"
+    sed "/^\[libdefaults\]/r $1.add" "$main/krb5.conf" > "$1"
+    rm -f "$1.add"
+}
+add_libdefaults "$base/krb5-camellia.conf" \
+"    default_tkt_enctypes = camellia128-cts-cmac
+    permitted_enctypes = camellia128-cts-cmac"
+add_libdefaults "$base/krb5-aes128.conf" \
+"    permitted_enctypes = aes128-cts-hmac-sha1-96"
+cp "$main/krb5.conf" "$base/krb5-nopreauth.conf"
+cat >> "$base/krb5-nopreauth.conf" <<CONF
+[plugins]
+    clpreauth = {
+        disable = encrypted_timestamp
+        disable = encrypted_challenge
+        disable = spake
+        disable = pkinit
+        disable = otp
+    }
+CONF
+
+# --- OTHER.TEST and THIRD.TEST, trust, referrals
+kdc_start_realm "$other" OTHER.TEST || fail "OTHER.TEST did not start"
+kdc_start_realm "$third" THIRD.TEST || fail "THIRD.TEST did not start"
+kdc_cross "$main" "$other" && kdc_cross "$other" "$main" &&
+    kdc_cross "$other" "$third" && kdc_cross "$third" "$other" ||
+    exit 99
+kdc_admin "$other" "addprinc -randkey host/svc.other.test" &&
+    kdc_admin "$other" "ktadd -k $base/other.keytab host/svc.other.test" ||
+    exit 99
+port_of() { (. "$1/env" && echo "$SSPIGSS_KDC_PORT"); }
+kdc_add_realm "$main" OTHER.TEST "$(port_of "$other")"
+kdc_add_realm "$main" THIRD.TEST "$(port_of "$third")"
+
+kdc_profile() {  # kdc_profile DIR MAPPINGS: DIR's krb5.conf + domain_realm
+    cp "$1/krb5.conf" "$1/krb5-kdc.conf"
+    printf '[domain_realm]\n%s\n' "$2" >> "$1/krb5-kdc.conf"
+}
+kdc_profile "$main" "    .other.test = OTHER.TEST
+    .loop.test = OTHER.TEST
+    .nopath.test = NOPATH.TEST"
+kdc_profile "$other" "    .loop.test = THIRD.TEST"
+kdc_profile "$third" "    .loop.test = OTHER.TEST"
+kdc_restart "$main" "$main/krb5-kdc.conf" &&
+    kdc_restart "$other" "$other/krb5-kdc.conf" &&
+    kdc_restart "$third" "$third/krb5-kdc.conf" ||
+    fail "a KDC did not restart"
+
+. "$main/env"
+unset KRB5_TRACE
+SSPIGSS_MAP_DIR=$base
+export SSPIGSS_MAP_DIR
+
+# SSPIGSS_TEST_RUNNER: e.g. "valgrind --error-exitcode=9" (hardening runs).
+LD_PRELOAD="$faketime_lib${LD_PRELOAD:+ $LD_PRELOAD}" FAKETIME=+0 \
+    FAKETIME_NO_CACHE=1 ${SSPIGSS_TEST_RUNNER:-} "$suite"
+rc=$?
+if [ $rc -ne 0 ]; then
+    for d in "$main" "$other" "$third"; do
+        [ -f "$d/kdc.log" ] || continue
+        echo "check_mapping: failed ($rc); $d/kdc.log:" >&2
+        grep -v "closing down" "$d/kdc.log" | tail -n 15 | cut -c 1-300 >&2
+    done
+fi
+exit $rc
