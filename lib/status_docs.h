@@ -512,7 +512,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_CREDENTIAL_HANDLE,
     "A later call of a handshake passes a valid credential handle other "
     "than the one the context was started with (passing NULL is "
     "allowed).",
-    "")
+    "check_kerberos.c:wrong_credential_handle")
 SSPIGSS_DOC_PRODUCED(SEC_E_CRYPTO_SYSTEM_INVALID,
     "Kerberos",
     "AcceptSecurityContext, InitializeSecurityContext",

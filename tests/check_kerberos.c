@@ -2252,6 +2252,65 @@ START_TEST(initiate_bad_continuation)
 }
 END_TEST
 
+/*
+ * A continuation call that passes a different credential than the one
+ * the context was started with: SEC_E_WRONG_CREDENTIAL_HANDLE, and the
+ * context is unchanged, so the right credential still completes it.
+ */
+START_TEST(wrong_credential_handle)
+{
+    unsigned char tok[MAX_TOKEN], rep[MAX_TOKEN];
+    SecBuffer ob = { sizeof(tok), SECBUFFER_TOKEN, tok };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecBuffer ib;
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    ULONG attrs = 0x1234;
+    CredHandle c1, c2, s;
+    CtxtHandle ch, sh;
+    TimeStamp ts;
+
+    acquire_default(&c1, SECPKG_CRED_OUTBOUND);
+    acquire_default(&c2, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ck_assert_sec(InitializeSecurityContextA(&c1, NULL, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, NULL, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_I_CONTINUE_NEEDED);
+    {
+        SecBuffer aib = { ob.cbBuffer, SECBUFFER_TOKEN, tok };
+        SecBufferDesc aid = { SECBUFFER_VERSION, 1, &aib };
+        SecBuffer aob = { sizeof(rep), SECBUFFER_TOKEN, rep };
+        SecBufferDesc aod = { SECBUFFER_VERSION, 1, &aob };
+
+        ck_assert_sec(AcceptSecurityContext(&s, NULL, &aid, ASC_REQ_ALL,
+                                            SECURITY_NATIVE_DREP, &sh, &aod,
+                                            &attrs, &ts), SEC_E_OK);
+        ib.BufferType = SECBUFFER_TOKEN;
+        ib.cbBuffer = aob.cbBuffer;
+        ib.pvBuffer = rep;
+    }
+    attrs = 0x1234;
+    ob.cbBuffer = sizeof(tok);
+    ck_assert_sec(InitializeSecurityContextA(&c2, &ch, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, &id, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_E_WRONG_CREDENTIAL_HANDLE);
+    ck_assert_uint_eq(attrs, 0x1234);
+    ck_assert_sec(InitializeSecurityContextA(&c1, &ch, (SEC_CHAR *)TARGET,
+                                             REQ_ALL, 0,
+                                             SECURITY_NATIVE_DREP, &id, 0,
+                                             &ch, &od, &attrs, &ts),
+                  SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    free_cred(&c1);
+    free_cred(&c2);
+    free_cred(&s);
+}
+END_TEST
+
 /* Every context call with a handle that names no usable context. */
 static void
 context_calls_refuse(CtxtHandle *h, CredHandle *c, CredHandle *s,
@@ -2799,6 +2858,7 @@ kerberos_suite(void)
     tcase_add_loop_test(tc, initiate_bad_continuation, 0,
                         (int)(sizeof(bad_cont) / sizeof(bad_cont[0])));
     tcase_add_test(tc, bad_handles);
+    tcase_add_test(tc, wrong_credential_handle);
     tcase_add_test(tc, free_credentials_while_context_lives);
     tcase_add_test(tc, initiate_output_too_small);
     tcase_add_test(tc, initiate_allocate_without_token_buffer);
