@@ -2311,6 +2311,72 @@ START_TEST(wrong_credential_handle)
 }
 END_TEST
 
+/*
+ * AcquireCredentialsHandle("Kerberos") with identities that are not
+ * usable: SEC_E_UNKNOWN_CREDENTIALS and no handle.
+ */
+START_TEST(unusable_identities)
+{
+    static const WCHAR lone[] = { 'a', 0xDC00, 0 };
+    static const WCHAR kerberos[] = { 'K', 'e', 'r', 'b', 'e', 'r', 'o', 's',
+                                      0 };
+    SEC_WINNT_AUTH_IDENTITY_A noflags = {
+        (unsigned char *)"alice", 5, NULL, 0, (unsigned char *)"pw", 2, 0,
+    };
+    SEC_WINNT_AUTH_IDENTITY_W bad16 = {
+        (unsigned short *)lone, 2, NULL, 0, (unsigned short *)lone, 2,
+        SEC_WINNT_AUTH_IDENTITY_UNICODE,
+    };
+    SEC_WINNT_AUTH_IDENTITY_A noname = {
+        (unsigned char *)"@SSPIGSS.TEST", 13, NULL, 0,
+        (unsigned char *)"pw", 2, SEC_WINNT_AUTH_IDENTITY_ANSI,
+    };
+    void *ids[] = { &noflags, &bad16, &noname };
+    CredHandle h;
+    TimeStamp ts;
+    size_t i;
+
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        ck_assert_sec(AcquireCredentialsHandleW(NULL, (LPWSTR)kerberos,
+                                                SECPKG_CRED_OUTBOUND, NULL,
+                                                ids[i], NULL, NULL, &h, &ts),
+                      SEC_E_UNKNOWN_CREDENTIALS);
+        ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+    }
+}
+END_TEST
+
+/*
+ * A real Kerberos context meets calls Windows answers with
+ * SEC_E_INTERNAL_ERROR (ApplyControlToken without a descriptor, Wine's
+ * Schannel tests) and, once the library is shutting down, new work is
+ * refused with SEC_E_SHUTDOWN_IN_PROGRESS while the context can still be
+ * deleted.
+ */
+START_TEST(established_context_internal_and_shutdown)
+{
+    struct pair p;
+    SecPkgContext_Sizes sizes;
+    char data[32] = "after shutdown";
+    SecBuffer b[2] = { { 0, SECBUFFER_TOKEN, NULL },
+                       { sizeof(data), SECBUFFER_DATA, data } };
+    unsigned char tok[128];
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+
+    pair_open(&p, REQ_ALL);
+    ck_assert_sec(ApplyControlToken(CLI(&p), NULL), SEC_E_INTERNAL_ERROR);
+    sizes = sizes_of(CLI(&p));
+    b[0].cbBuffer = sizes.cbSecurityTrailer;
+    b[0].pvBuffer = tok;
+    lib_begin_shutdown();
+    ck_assert_sec(EncryptMessage(CLI(&p), 0, &d, 0),
+                  SEC_E_SHUTDOWN_IN_PROGRESS);
+    ck_assert_str_eq(data, "after shutdown");   /* untouched */
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "shutting down"));
+    pair_close(&p);
+}
+END_TEST
+
 /* Every context call with a handle that names no usable context. */
 static void
 context_calls_refuse(CtxtHandle *h, CredHandle *c, CredHandle *s,
@@ -2859,6 +2925,8 @@ kerberos_suite(void)
                         (int)(sizeof(bad_cont) / sizeof(bad_cont[0])));
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, wrong_credential_handle);
+    tcase_add_test(tc, unusable_identities);
+    tcase_add_test(tc, established_context_internal_and_shutdown);
     tcase_add_test(tc, free_credentials_while_context_lives);
     tcase_add_test(tc, initiate_output_too_small);
     tcase_add_test(tc, initiate_allocate_without_token_buffer);
