@@ -219,6 +219,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INTERNAL_ERROR,
     "Kerberos scenario the tests reach falls back to it: each has its "
     "own rule. Windows' Schannel uses it for an internal_error alert "
     "([alerts], issue #7).",
+    "check_kerberos.c:established_context_internal_and_shutdown "
     "check_api.c:context_calls_without_package_support "
     "check_map_gss.c:routine_defaults "
     "check_map_gss.c:mechanism_decides_the_table")
@@ -316,9 +317,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
     "UNICODE flag, an EX structure shorter than its Length, a packed EX2 "
     "identity (not supported yet), a length without a string, malformed "
     "UTF-8 or UTF-16, an empty user name, or a name krb5 cannot parse; "
-    "the mapper's GSS_S_DEFECTIVE_CREDENTIAL rule. No test drives these "
-    "through AcquireCredentialsHandle yet, only through the identity "
-    "parser.",
+    "the mapper's GSS_S_DEFECTIVE_CREDENTIAL rule.",
+    "check_kerberos.c:unusable_identities "
     "check_identity.c:bad_identities "
     "check_identity.c:principal_needs_a_user check_identity.c:ex_identity")
 SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
@@ -585,6 +585,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_SHUTDOWN_IN_PROGRESS,
     "(FreeCredentialsHandle, DeleteSecurityContext, FreeContextBuffer) "
     "keep working so nothing leaks. Windows' LSA refuses new work the "
     "same way while it shuts down.",
+    "check_kerberos.c:established_context_internal_and_shutdown "
     "check_api.c:shutdown_in_progress")
 SSPIGSS_DOC_PRODUCED(SEC_E_KDC_INVALID_REQUEST,
     "Kerberos",
