@@ -15,8 +15,10 @@
 # (realm, NetBIOS-style domain, service host, directory, port, pid file,
 # passwords, RC4 keytab: see tests/check_kerberos.c), runs the suite and
 # stops the KDC by its pid on the way out, whatever happens. The MIT realm
-# gets one principal more than kdc.sh makes: keyexp@ (password expired),
-# the MIT counterpart of AD's mustchange and oldpw accounts.
+# gets two principals more than kdc.sh makes, MIT's counterparts of AD
+# accounts of tests/harness/samba.sh: keyexp@ (password expired, like
+# oldpw) and lockme@ (policy "lockout": locked out for good after 3 bad
+# passwords, like lockme).
 #
 # Run by `make check` (tests/check_kerberos_ad.sh and tests/check_ad.sh
 # set the variables); by hand: top_srcdir=. top_builddir=_build \
@@ -88,11 +90,15 @@ if [ "$kind" = mit ]; then
         echo "$me: the KDC did not start" >&2
         exit 99
     fi
-    if ! kdc_admin "$dir" "addprinc -pw keyexp-pw +requires_preauth \
--pwexpire 2000-01-01 keyexp"; then
-        echo "$me: kadmin.local addprinc keyexp failed" >&2
-        exit 99
-    fi
+    pre="addprinc +requires_preauth"
+    for q in \
+        "$pre -pw keyexp-pw -pwexpire 2000-01-01 keyexp" \
+        "addpol -maxfailure 3 -failurecountinterval 0 -lockoutduration 0 \
+lockout" \
+        "$pre -pw lockme-pw -policy lockout lockme"
+    do
+        kdc_admin "$dir" "$q" || exit 99
+    done
     if ! kdc_kinit "$dir" alice; then
         echo "$me: kinit alice failed" >&2
         cat "$dir/kdc.log" >&2

@@ -36,6 +36,7 @@ extern void *__libc_realloc(void *, size_t);
 static long countdown = -1;     /* allocations left before one fails */
 static long injected;
 
+#ifndef NO_INTERPOSE
 static bool
 fail_now(void)
 {
@@ -49,7 +50,6 @@ fail_now(void)
     return false;
 }
 
-#ifndef NO_INTERPOSE
 void *malloc(size_t n);
 void *calloc(size_t a, size_t b);
 void *realloc(void *p, size_t n);

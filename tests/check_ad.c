@@ -1,0 +1,486 @@
+/*
+ * check_ad.c - account states and PACs: what an Active Directory KDC
+ * (Samba 4.17's AD DC) says about an account, and what the Kerberos
+ * package makes of it; the same scenarios against MIT's KDC where it has
+ * an equivalent.
+ *
+ * Run through tests/check_ad.sh (SSPIGSS_KDC=samba) and
+ * tests/check_ad_mit.sh (SSPIGSS_KDC=mit), which start the KDC with
+ * tests/check_kerberos.sh, put a TGT for alice in the default ccache and
+ * describe the KDC in SSPIGSS_TEST_KDC, SSPIGSS_TEST_REALM and
+ * SSPIGSS_TEST_HOST. The accounts (tests/harness/samba.sh, kdc.sh and
+ * the MIT setup in tests/check_kerberos.sh):
+ *
+ *   AD (SAMBA.TEST)      disabled, expired, mustchange, oldpw, locked,
+ *                        lockme (locked out after 3 bad passwords),
+ *                        smartcard; password "<user>-pw"
+ *   MIT (SSPIGSS.TEST)   disabled (-allow_tix, password "x"), expired
+ *                        (principal expired, "expired-pw"), keyexp
+ *                        (password expired, "keyexp-pw"), lockme
+ *                        (policy: locked out after 3 bad passwords,
+ *                        "lockme-pw")
+ *
+ * Every refused logon is SEC_E_LOGON_DENIED from the first
+ * InitializeSecurityContext of an explicit credential, whose
+ * AcquireCredentialsHandle succeeded (Windows asks for the ticket only
+ * when it is needed; Microsoft documents SEC_E_LOGON_DENIED, "the logon
+ * failed", for InitializeSecurityContext (Kerberos), and records no finer
+ * code for these states). The reason is in sspigss_last_error(): the
+ * KDC's error, and for AD the NTSTATUS of the KRB-ERROR's e-data as
+ * "KDC NTSTATUS 0x........ (STATUS_...)" (lib/krb_edata.c,
+ * lib/map_ntstatus.c). Samba sends no NTSTATUS for a locked account, a
+ * smartcard-required one, a wrong password or an unknown user, and the
+ * test asserts that none appears.
+ *
+ * Differences between the KDCs, asserted as such: AD checks the password
+ * before the account's state (a disabled account with a wrong password
+ * is a wrong password); MIT checks the account first. MIT has no
+ * must-change-password or smartcard-required state (a password past its
+ * expiry is its KEY_EXP; +requires_hwauth is a preauthentication the
+ * client cannot do, SEC_E_UNSUPPORTED_PREAUTH in tests/check_mapping.c).
+ *
+ * The PAC test decrypts the service ticket of a real handshake with the
+ * service's keytab (krb5 API): AD's carries a PAC with the logon
+ * information (KERB_VALIDATION_INFO); MIT 1.20's KDC issues a PAC
+ * without it.
+ */
+#include "setup.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <krb5.h>
+
+#include "handles.h"
+#include "internal.h"
+#include "testutil.h"
+#include "tokenloop.h"
+
+#define PKG "Kerberos"
+#define MAX_TOKEN 48000
+
+#define REQ_ALL (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT \
+                 | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY \
+                 | ISC_REQ_INTEGRITY)
+#define ASC_REQ_ALL (ASC_REQ_MUTUAL_AUTH | ASC_REQ_REPLAY_DETECT \
+                     | ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONFIDENTIALITY \
+                     | ASC_REQ_INTEGRITY)
+
+/* The KDC under test (tests/check_kerberos.sh sets these). */
+static struct {
+    bool ad;
+    const char *kind;
+    const char *realm;
+    char target[160];           /* host/HOST */
+} cfg;
+
+static bool
+load_config(void)
+{
+    const char *kind = getenv("SSPIGSS_TEST_KDC");
+    const char *realm = getenv("SSPIGSS_TEST_REALM");
+    const char *host = getenv("SSPIGSS_TEST_HOST");
+
+    if (kind == NULL || realm == NULL || host == NULL)
+        return false;
+    cfg.kind = kind;
+    cfg.ad = strcmp(kind, "samba") == 0;
+    cfg.realm = realm;
+    snprintf(cfg.target, sizeof(cfg.target), "host/%s", host);
+    return true;
+}
+
+/* ------------------------------------------------------------ fixture */
+
+static size_t bufs_before;
+
+static void
+leak_setup(void)
+{
+    bufs_before = ctxbuf_outstanding();
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+
+static void
+leak_teardown(void)
+{
+    ck_assert_msg(handle_count(HANDLE_CRED) == 0, "%zu credential handles "
+                  "left", handle_count(HANDLE_CRED));
+    ck_assert_msg(handle_count(HANDLE_CTX) == 0, "%zu context handles left",
+                  handle_count(HANDLE_CTX));
+    ck_assert_msg(ctxbuf_outstanding() == bufs_before,
+                  "%zu context buffers not freed",
+                  ctxbuf_outstanding() - bufs_before);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* An exact SEC code; on a mismatch, say what the library kept. */
+#define assert_sec(got, want)                                             \
+    do {                                                                  \
+        SECURITY_STATUS g_ = (got), w_ = (want);                          \
+        ck_assert_msg(g_ == w_, "got %s (0x%08X), want %s (0x%08X): %s",  \
+                      sspigss_status_name(g_), (unsigned)g_,              \
+                      sspigss_status_name(w_), (unsigned)w_,              \
+                      sspigss_last_error());                              \
+    } while (0)
+
+static SECURITY_STATUS
+acquire_password(const char *user, const char *password, CredHandle *c)
+{
+    SEC_WINNT_AUTH_IDENTITY_A id;
+    TimeStamp ts;
+
+    memset(&id, 0, sizeof(id));
+    id.User = (unsigned char *)user;
+    id.UserLength = (ULONG)strlen(user);
+    id.Domain = (unsigned char *)cfg.realm;
+    id.DomainLength = (ULONG)strlen(cfg.realm);
+    id.Password = (unsigned char *)password;
+    id.PasswordLength = (ULONG)strlen(password);
+    id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    return AcquireCredentialsHandleA(NULL, (LPSTR)PKG, SECPKG_CRED_OUTBOUND,
+                                     NULL, &id, NULL, NULL, c, &ts);
+}
+
+/*
+ * The first InitializeSecurityContext (A, or W when wide) of c; a
+ * failure must create nothing and leave the outputs alone.
+ */
+static SECURITY_STATUS
+isc_first(CredHandle *c, bool wide)
+{
+    unsigned char out[MAX_TOKEN];
+    SecBuffer ob = { sizeof(out), SECBUFFER_TOKEN, out };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs = 0x1234;
+    TimeStamp ts = { .QuadPart = 42 };
+    CtxtHandle h;
+    SECURITY_STATUS st;
+
+    memset(&h, 0xAB, sizeof(h));
+    if (wide) {
+        WCHAR *w = tokenloop_wide(cfg.target);
+
+        ck_assert_ptr_nonnull(w);
+        st = InitializeSecurityContextW(c, NULL, w, REQ_ALL, 0,
+                                        SECURITY_NATIVE_DREP, NULL, 0, &h,
+                                        &od, &attrs, &ts);
+        free(w);
+    } else {
+        st = InitializeSecurityContextA(c, NULL, (SEC_CHAR *)cfg.target,
+                                        REQ_ALL, 0, SECURITY_NATIVE_DREP,
+                                        NULL, 0, &h, &od, &attrs, &ts);
+    }
+    if (SEC_SUCCESS(st)) {
+        ck_assert_sec(DeleteSecurityContext(&h), SEC_E_OK);
+    } else {
+        ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+        ck_assert_uint_eq(attrs, 0x1234);
+        ck_assert_int_eq(ts.QuadPart, 42);
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    }
+    return st;
+}
+
+/* The reason the library kept: krb5_text, and the KDC's NTSTATUS
+ * exactly as "KDC NTSTATUS 0x%08X (name)", or no NTSTATUS at all. */
+static void
+assert_reason(const char *what, const char *krb5_text, uint32_t ntstatus,
+              const char *ntname)
+{
+    const char *e = sspigss_last_error();
+    char want[128];
+
+    ck_assert_msg(e != NULL && strstr(e, krb5_text) != NULL,
+                  "%s: last error \"%s\" lacks \"%s\"", what,
+                  e != NULL ? e : "(null)", krb5_text);
+    if (ntstatus != 0) {
+        snprintf(want, sizeof(want), "KDC NTSTATUS 0x%08X (%s)",
+                 (unsigned)ntstatus, ntname);
+        ck_assert_msg(strstr(e, want) != NULL, "%s: last error \"%s\" "
+                      "lacks \"%s\"", what, e, want);
+    } else {
+        ck_assert_msg(strstr(e, "NTSTATUS") == NULL, "%s: the KDC sent no "
+                      "NTSTATUS, yet the last error says \"%s\"", what, e);
+    }
+}
+
+/* ----------------------------------------------------- account states */
+
+#define ON_MIT 1u
+#define ON_AD 2u
+
+/* KDC error texts (MIT's error tables; both KDCs send these codes). */
+#define TXT_REVOKED "Client's credentials have been revoked"
+#define TXT_KEY_EXP "Password has expired"
+#define TXT_NAME_EXP "Client's entry in database has expired"
+#define TXT_PREAUTH "Preauthentication failed"
+#define TXT_UNKNOWN "not found in Kerberos database"
+
+static const struct account_case {
+    const char *what;
+    unsigned kdcs;
+    const char *user;
+    const char *password;
+    const char *krb5_text;
+    uint32_t ntstatus;          /* 0: no NTSTATUS may appear */
+    const char *ntname;
+} cases[] = {
+    /* AD: KDC_ERR_CLIENT_REVOKED + STATUS_ACCOUNT_DISABLED. MIT
+     * (-allow_tix): KDC_ERR_CLIENT_REVOKED. */
+    { "disabled", ON_AD, "disabled", "disabled-pw", TXT_REVOKED,
+      0xC0000072U, "STATUS_ACCOUNT_DISABLED" },
+    { "disabled", ON_MIT, "disabled", "x", TXT_REVOKED, 0, NULL },
+    /* AD: KDC_ERR_CLIENT_REVOKED + STATUS_ACCOUNT_EXPIRED. MIT:
+     * KDC_ERR_NAME_EXP. */
+    { "expired", ON_AD, "expired", "expired-pw", TXT_REVOKED, 0xC0000193U,
+      "STATUS_ACCOUNT_EXPIRED" },
+    { "expired", ON_MIT, "expired", "expired-pw", TXT_NAME_EXP, 0, NULL },
+    /* AD: KDC_ERR_KEY_EXP + STATUS_PASSWORD_MUST_CHANGE (pwdLastSet 0). */
+    { "must change password", ON_AD, "mustchange", "mustchange-pw",
+      TXT_KEY_EXP, 0xC0000224U, "STATUS_PASSWORD_MUST_CHANGE" },
+    /* AD: KDC_ERR_KEY_EXP + STATUS_PASSWORD_EXPIRED (older than the
+     * maximum age). MIT: KDC_ERR_KEY_EXP (-pwexpire in the past). */
+    { "password expired", ON_AD, "oldpw", "oldpw-pw", TXT_KEY_EXP,
+      0xC0000071U, "STATUS_PASSWORD_EXPIRED" },
+    { "password expired", ON_MIT, "keyexp", "keyexp-pw", TXT_KEY_EXP, 0,
+      NULL },
+    /* AD: KDC_ERR_CLIENT_REVOKED and no NTSTATUS (Samba 4.17). */
+    { "locked out", ON_AD, "locked", "locked-pw", TXT_REVOKED, 0, NULL },
+    /* AD: smartcard required, password used: KDC_ERR_PREAUTH_FAILED, no
+     * NTSTATUS (Samba does not send STATUS_SMARTCARD_LOGON_REQUIRED,
+     * which lib/map_ntstatus.c would turn into
+     * SEC_E_SMARTCARD_LOGON_REQUIRED). */
+    { "smartcard required", ON_AD, "smartcard", "smartcard-pw",
+      TXT_PREAUTH, 0, NULL },
+    { "wrong password", ON_AD | ON_MIT, "alice", "not-alice-pw",
+      TXT_PREAUTH, 0, NULL },
+    { "unknown user", ON_AD | ON_MIT, "nosuchuser", "x", TXT_UNKNOWN, 0,
+      NULL },
+    /* AD checks the password first: a wrong one for a disabled account
+     * is a wrong password. MIT checks the account first. */
+    { "disabled, wrong password", ON_AD, "disabled", "not-disabled-pw",
+      TXT_PREAUTH, 0, NULL },
+    { "disabled, wrong password", ON_MIT, "disabled", "not-x",
+      TXT_REVOKED, 0, NULL },
+};
+#define N_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
+
+/*
+ * One account state: AcquireCredentialsHandle succeeds, the first
+ * InitializeSecurityContext (A) is SEC_E_LOGON_DENIED with the reason
+ * kept, and a second one with the same credential (W) again (the
+ * password is kept for a retry, docs/kerberos.md).
+ */
+START_TEST(account_state)
+{
+    const struct account_case *k = &cases[_i];
+    char what[128];
+    CredHandle c;
+
+    ck_assert(k->kdcs & (cfg.ad ? ON_AD : ON_MIT));
+    snprintf(what, sizeof(what), "%s (%s, %s)", k->what, k->user, cfg.kind);
+    assert_sec(acquire_password(k->user, k->password, &c), SEC_E_OK);
+    assert_sec(isc_first(&c, false), SEC_E_LOGON_DENIED);
+    assert_reason(what, k->krb5_text, k->ntstatus, k->ntname);
+    assert_sec(isc_first(&c, true), SEC_E_LOGON_DENIED);
+    assert_reason(what, k->krb5_text, k->ntstatus, k->ntname);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/*
+ * Lockout through the library itself: lockme's policy (AD: a PSO; MIT:
+ * a kadmin policy) locks it after 3 bad passwords. Three
+ * InitializeSecurityContext calls with a wrong password are wrong
+ * passwords; then the right password is refused as a locked account:
+ * KDC_ERR_CLIENT_REVOKED without an NTSTATUS (Samba 4.17 sends none for
+ * a lockout), SEC_E_LOGON_DENIED either way.
+ */
+START_TEST(lockout)
+{
+    CredHandle bad, good;
+    int i;
+
+    assert_sec(acquire_password("lockme", "not-lockme-pw", &bad), SEC_E_OK);
+    for (i = 0; i < 3; i++) {
+        assert_sec(isc_first(&bad, false), SEC_E_LOGON_DENIED);
+        assert_reason("lockme, bad password", TXT_PREAUTH, 0, NULL);
+    }
+    ck_assert_sec(FreeCredentialsHandle(&bad), SEC_E_OK);
+    assert_sec(acquire_password("lockme", "lockme-pw", &good), SEC_E_OK);
+    assert_sec(isc_first(&good, false), SEC_E_LOGON_DENIED);
+    assert_reason("lockme, locked out", TXT_REVOKED, 0, NULL);
+    ck_assert_sec(FreeCredentialsHandle(&good), SEC_E_OK);
+}
+END_TEST
+
+/* A good logon next to them works (the KDC is fine, the accounts are
+ * what is refused). */
+START_TEST(good_logon)
+{
+    CredHandle c;
+
+    assert_sec(acquire_password("bob", "bob-pw-2", &c), SEC_E_OK);
+    assert_sec(isc_first(&c, false), SEC_I_CONTINUE_NEEDED);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- PAC */
+
+/* The AP-REQ inside a GSS krb5 initial context token (RFC 2743 3.1,
+ * RFC 4121 4.1: 0x60, length, krb5 OID, token ID 01 00, AP-REQ). */
+static bool
+ap_req_of(const unsigned char *t, size_t len, krb5_data *out)
+{
+    static const unsigned char oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+                                         0x86, 0xf7, 0x12, 0x01, 0x02,
+                                         0x02 };
+    size_t i = 2;
+
+    if (len < 2 || t[0] != 0x60)
+        return false;
+    if (t[1] & 0x80)
+        i += t[1] & 0x7f;
+    if (i + sizeof(oid) + 2 > len || memcmp(t + i, oid, sizeof(oid)) != 0)
+        return false;
+    i += sizeof(oid);
+    if (t[i] != 0x01 || t[i + 1] != 0x00)
+        return false;
+    i += 2;
+    out->data = (char *)(t + i);
+    out->length = (unsigned int)(len - i);
+    return true;
+}
+
+/*
+ * A handshake between alice's cache and the service's keytab works, and
+ * its service ticket, decrypted here with the same keytab, carries a PAC
+ * whose server signature verifies with the service's key. AD's PAC has
+ * the logon information (KERB_VALIDATION_INFO, buffer type 1) and the
+ * client information (type 10); MIT 1.20's KDC issues a PAC with the
+ * client information only.
+ */
+START_TEST(ticket_pac)
+{
+    struct tokenloop_opts o = { .target = cfg.target, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    krb5_context k = NULL;
+    krb5_auth_context ac = NULL;
+    krb5_keytab kt = NULL;
+    krb5_ticket *tkt = NULL;
+    krb5_authdata **pac_ad = NULL;
+    krb5_keytab_entry ent;
+    krb5_pac pac = NULL;
+    krb5_data apreq;
+    krb5_ui_4 *types = NULL;
+    krb5_error_code code;
+    CredHandle c, s;
+    struct tokenloop t;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    bool logon_info = false, client_info = false;
+    size_t n = 0, i;
+
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                            NULL, NULL, &c, &ts), SEC_E_OK);
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_INBOUND, NULL, NULL,
+                                            NULL, NULL, &s, &ts), SEC_E_OK);
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_msg(st == SEC_E_OK, "handshake: %s [%s] %s",
+                  sspigss_status_name(st), t.error, sspigss_last_error());
+    ck_assert_int_ge(t.nlegs, 1);
+    ck_assert(ap_req_of(t.legs[0].token, t.legs[0].token_len, &apreq));
+
+    /* The acceptor took this AP-REQ already: read it again without a
+     * replay cache (this test's process only). */
+    ck_assert_int_eq(setenv("KRB5RCACHETYPE", "none", 1), 0);
+    ck_assert_int_eq(krb5_init_context(&k), 0);
+    ck_assert_int_eq(krb5_kt_default(k, &kt), 0);
+    code = krb5_rd_req(k, &ac, &apreq, NULL, kt, NULL, &tkt);
+    ck_assert_msg(code == 0, "krb5_rd_req: %s",
+                  krb5_get_error_message(k, code));
+    code = krb5_find_authdata(k, tkt->enc_part2->authorization_data, NULL,
+                              KRB5_AUTHDATA_WIN2K_PAC, &pac_ad);
+    ck_assert_msg(code == 0 && pac_ad != NULL && pac_ad[0] != NULL,
+                  "%s: the service ticket carries no PAC", cfg.kind);
+    ck_assert_int_eq(krb5_pac_parse(k, pac_ad[0]->contents,
+                                    pac_ad[0]->length, &pac), 0);
+    ck_assert_int_eq(krb5_pac_get_types(k, pac, &n, &types), 0);
+    for (i = 0; i < n; i++) {
+        logon_info |= types[i] == KRB5_PAC_LOGON_INFO;
+        client_info |= types[i] == KRB5_PAC_CLIENT_INFO;
+    }
+    ck_assert_msg(client_info, "%s: PAC without client information",
+                  cfg.kind);
+    ck_assert_msg(logon_info == cfg.ad, "%s: PAC %s logon information",
+                  cfg.kind, logon_info ? "with" : "without");
+    /* The server signature, with the key the ticket was sealed with. */
+    ck_assert_int_eq(krb5_kt_get_entry(k, kt, tkt->server,
+                                       tkt->enc_part.kvno,
+                                       tkt->enc_part.enctype, &ent), 0);
+    code = krb5_pac_verify(k, pac, tkt->enc_part2->times.authtime,
+                           tkt->enc_part2->client, &ent.key, NULL);
+    ck_assert_msg(code == 0, "krb5_pac_verify: %s",
+                  krb5_get_error_message(k, code));
+    krb5_free_keytab_entry_contents(k, &ent);
+
+    free(types);
+    krb5_pac_free(k, pac);
+    krb5_free_authdata(k, pac_ad);
+    krb5_free_ticket(k, tkt);
+    krb5_auth_con_free(k, ac);
+    krb5_kt_close(k, kt);
+    krb5_free_context(k);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/* -------------------------------------------------------------- suite */
+
+static Suite *
+ad_suite(void)
+{
+    Suite *s = suite_create("ad");
+    TCase *tc;
+    int i;
+
+    tc = tcase_create("accounts");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    /* This KDC's rows only. */
+    for (i = 0; i < N_CASES; i++)
+        if (cases[i].kdcs & (cfg.ad ? ON_AD : ON_MIT))
+            tcase_add_loop_test(tc, account_state, i, i + 1);
+    tcase_add_test(tc, lockout);
+    tcase_add_test(tc, good_logon);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("pac");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, ticket_pac);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    if (!load_config()) {
+        fprintf(stderr, "check_ad: needs a KDC; run it through "
+                "tests/check_ad.sh or tests/check_ad_mit.sh\n");
+        return 99;
+    }
+    printf("check_ad: against %s (%s)\n", cfg.kind, cfg.realm);
+    return run_suite(ad_suite());
+}
