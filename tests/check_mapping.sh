@@ -42,6 +42,16 @@ if [ -n "$missing" ]; then
     echo "    apt-get install krb5-kdc krb5-admin-server krb5-user" >&2
     exit 99
 fi
+# libfaketime and AddressSanitizer deadlock while the process starts
+# (both hook the clock and thread functions before either is ready), so
+# the sanitizer build cannot run this suite; the gcc pass runs it, and
+# the valgrind pass checks its memory handling.
+case ${SAN_CFLAGS:-} in
+    *sanitize=*)
+        echo "check_mapping: not run in a sanitizer build (libfaketime" \
+             "deadlocks with ASan); the gcc and valgrind passes run it"
+        exit 77 ;;
+esac
 faketime_lib=
 for f in /usr/lib/*/faketime/libfaketime.so.1 \
          /usr/lib/faketime/libfaketime.so.1; do
