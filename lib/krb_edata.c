@@ -113,10 +113,15 @@ ext_error(struct der octets, uint32_t *status)
 bool
 krb_edata_ntstatus(const void *edata, size_t len, uint32_t *ntstatus)
 {
-    struct der all = { edata, (const unsigned char *)edata + len };
-    struct der outer, elem, octets;
+    struct der all, outer, elem, octets;
 
-    if (edata == NULL || !der_take(&all, 0x30, &outer))
+    /* KDC errors without e-data come as { 0, NULL }: no pointer
+     * arithmetic on NULL, not even + 0. */
+    if (edata == NULL || len == 0)
+        return false;
+    all.p = edata;
+    all.end = all.p + len;
+    if (!der_take(&all, 0x30, &outer))
         return false;
     if (outer.p < outer.end && outer.p[0] == 0xA1) {
         /* KERB-ERROR-DATA */

@@ -226,7 +226,11 @@ static const struct map_minor_rule minor_rules[] = {
     { KRB5, G_WRONG_MECH, MAP_ANY, SEC_E_INVALID_TOKEN },
     { KRB5, KG_BAD_LENGTH, MAP_ANY, SEC_E_INVALID_TOKEN },
     { KRB5, KG_BAD_SIGN_TYPE, MAP_ANY, SEC_E_INVALID_TOKEN },
-    { KRB5, KG_BAD_SEQ, MAP_ANY, SEC_E_INVALID_TOKEN },
+    /* Not for incoming messages: RFC 1964/4757 tokens encrypt their
+     * sequence number with a key derived from the checksum, so a
+     * modified checksum surfaces as a corrupt sequence number; the
+     * routine error (GSS_S_BAD_SIG: modified) decides there. */
+    { KRB5, KG_BAD_SEQ, MAP_ANY & ~MSG_IN, SEC_E_INVALID_TOKEN },
     /* Our own message coming back (reflection) or one sent the other
      * way: not a message from the peer. */
     { KRB5, G_REFLECT, MSG_IN, SEC_E_MESSAGE_ALTERED },

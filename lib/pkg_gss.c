@@ -51,6 +51,7 @@ struct gss_ctx {
     OM_uint32 lifetime;             /* seconds, from establishment */
     int64_t endtime;                /* UNIX time the ticket ends, or 0 */
     bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
+    bool cfx;                       /* RFC 4121 tokens (else RFC 1964) */
     uint64_t recv_seq;              /* next sequence number from the peer */
 };
 
@@ -471,10 +472,13 @@ compute_sizes(struct gss_ctx *c)
     /* Windows reports 1 for Kerberos (the observed value; AES-CTS needs
      * no padding). */
     c->sizes.cbBlockSize = 1;
+    /* The largest header any message gets: RFC 1964 (RC4, DES) headers
+     * hold the token's DER length, which grows with the data; RFC 4121
+     * headers do not. (Messages past 16 MiB would need one byte more.) */
     memset(iov, 0, sizeof(iov));
     iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
     iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
-    iov[1].buffer.length = 1;
+    iov[1].buffer.length = 0xFFFF00;
     iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING;
     maj = gss_wrap_iov_length(&min, c->gctx, 1, GSS_C_QOP_DEFAULT, NULL,
                               iov, 3);
@@ -482,8 +486,8 @@ compute_sizes(struct gss_ctx *c)
     /* Windows reports 76 for AES although it writes 60: room for the
      * 16-byte EC of DCE style (PowerShell issue 20168 trace; FreeRDP
      * PR 8307). Callers size TOKEN buffers from this value. */
-    c->sizes.cbSecurityTrailer = c->header_len
-                                 + (is_rfc4121(c) ? 16 : 0);
+    c->cfx = is_rfc4121(c);
+    c->sizes.cbSecurityTrailer = c->header_len + (c->cfx ? 16 : 0);
     memset(iov, 0, sizeof(iov));
     iov[0].type = GSS_IOV_BUFFER_TYPE_MIC_TOKEN;
     maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, 1);
@@ -841,6 +845,16 @@ gssp_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         /* Windows: no confidentiality was negotiated (pyspnego
          * docs/exceptions/wrapping.md, "wrap - no confidentiality"). */
         st = SEC_E_UNSUPPORTED_FUNCTION;
+        goto out;
+    }
+    /* RFC 1964 (RC4, DES) wrap tokens end in 1-8 bytes of padding, which
+     * has nowhere to go without a PADDING buffer: the layout does not fit
+     * this context. (Windows' own RC4 tokens omit it, which RFC 4757
+     * peers such as MIT cannot read: krb5 PR 1093.) */
+    if (!c->cfx && pad_i == (size_t)-1) {
+        trace_cause("EncryptMessage on an RFC 1964 (RC4/DES) context needs "
+                    "a SECBUFFER_PADDING buffer -> SEC_E_INVALID_TOKEN");
+        st = SEC_E_INVALID_TOKEN;
         goto out;
     }
     /* Sizes first, so a short TOKEN or PADDING fails before a sequence

@@ -7,9 +7,10 @@
  * Run through tests/check_ad.sh (SSPIGSS_KDC=samba) and
  * tests/check_ad_mit.sh (SSPIGSS_KDC=mit), which start the KDC with
  * tests/check_kerberos.sh, put a TGT for alice in the default ccache and
- * describe the KDC in SSPIGSS_TEST_KDC, SSPIGSS_TEST_REALM and
- * SSPIGSS_TEST_HOST. The accounts (tests/harness/samba.sh, kdc.sh and
- * the MIT setup in tests/check_kerberos.sh):
+ * describe the KDC in SSPIGSS_TEST_KDC, SSPIGSS_TEST_REALM,
+ * SSPIGSS_TEST_HOST and SSPIGSS_TEST_DIR. The accounts
+ * (tests/harness/samba.sh, kdc.sh and the MIT setup in
+ * tests/check_kerberos.sh):
  *
  *   AD (SAMBA.TEST)      disabled, expired, mustchange, oldpw, locked,
  *                        lockme (locked out after 3 bad passwords),
@@ -39,6 +40,11 @@
  * expiry is its KEY_EXP; +requires_hwauth is a preauthentication the
  * client cannot do, SEC_E_UNSUPPORTED_PREAUTH in tests/check_mapping.c).
  *
+ * The mapping TCase: client-side refusals (only camellia permitted, no
+ * client preauthentication, only aes128 permitted with an aes256 TGT)
+ * give the same SEC code whichever KDC answers; tests/check_mapping.c
+ * has them and the rest against MIT.
+ *
  * The PAC test decrypts the service ticket of a real handshake with the
  * service's keytab (krb5 API): AD's carries a PAC with the logon
  * information (KERB_VALIDATION_INFO); MIT 1.20's KDC issues a PAC
@@ -50,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <krb5.h>
 
@@ -95,6 +102,7 @@ load_config(void)
 /* ------------------------------------------------------------ fixture */
 
 static size_t bufs_before;
+static char profile_path[512];  /* a test's own profile, removed after */
 
 static void
 leak_setup(void)
@@ -107,6 +115,8 @@ leak_setup(void)
 static void
 leak_teardown(void)
 {
+    if (profile_path[0] != '\0')
+        unlink(profile_path);
     ck_assert_msg(handle_count(HANDLE_CRED) == 0, "%zu credential handles "
                   "left", handle_count(HANDLE_CRED));
     ck_assert_msg(handle_count(HANDLE_CTX) == 0, "%zu context handles left",
@@ -331,6 +341,99 @@ START_TEST(good_logon)
 }
 END_TEST
 
+/* ------------------------------------------------------------ mapping */
+
+/*
+ * Client-side refusals the mapper must name the same way whichever KDC
+ * answers (the scenarios of tests/check_mapping.c that need no second
+ * realm and no clock change). Each writes a profile of its own, read
+ * before the KDC's (KRB5_CONFIG is a list; the first file that sets a
+ * relation wins), in this test's process only.
+ */
+static void
+use_profile_extra(const char *text)
+{
+    const char *orig = getenv("KRB5_CONFIG");
+    const char *dir = getenv("SSPIGSS_TEST_DIR");
+    char path[512];
+    char list[1200];
+    FILE *f;
+    int fd;
+
+    ck_assert_ptr_nonnull(orig);
+    /* In the KDC's directory, which the wrapper removes. */
+    snprintf(path, sizeof(path), "%s/check_ad-profile.XXXXXX",
+             dir != NULL ? dir : "/tmp");
+    fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(list, sizeof(list), "%s:%s", path, orig);
+    ck_assert_int_eq(setenv("KRB5_CONFIG", list, 1), 0);
+    snprintf(profile_path, sizeof(profile_path), "%s", path);
+}
+
+/* The client asks only for camellia128-cts-cmac, which neither KDC has
+ * keys of: KDC_ERR_ETYPE_NOSUPP: SEC_E_KDC_UNKNOWN_ETYPE. */
+START_TEST(kdc_unknown_etype)
+{
+    CredHandle c;
+
+    use_profile_extra("[libdefaults]\n"
+                      "    default_tkt_enctypes = camellia128-cts-cmac\n"
+                      "    permitted_enctypes = camellia128-cts-cmac\n");
+    assert_sec(acquire_password("alice", "alice-pw-1", &c), SEC_E_OK);
+    assert_sec(isc_first(&c, false), SEC_E_KDC_UNKNOWN_ETYPE);
+    assert_reason("camellia only", "KDC has no support for encryption type",
+                  0, NULL);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/* Every client preauthentication mechanism disabled: both KDCs require
+ * preauthentication (AD always; MIT's alice has +requires_preauth), the
+ * client has none to offer: SEC_E_UNSUPPORTED_PREAUTH. */
+START_TEST(unsupported_preauth)
+{
+    CredHandle c;
+
+    use_profile_extra("[plugins]\n"
+                      "    clpreauth = {\n"
+                      "        disable = encrypted_timestamp\n"
+                      "        disable = encrypted_challenge\n"
+                      "        disable = spake\n"
+                      "        disable = pkinit\n"
+                      "        disable = otp\n"
+                      "    }\n");
+    assert_sec(acquire_password("alice", "alice-pw-1", &c), SEC_E_OK);
+    assert_sec(isc_first(&c, false), SEC_E_UNSUPPORTED_PREAUTH);
+    assert_reason("no client preauth", "preauthentication", 0, NULL);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/* Only aes128 permitted, and alice's TGT (from the KDC's default
+ * ccache) is aes256: no usable credentials (KRB5_CC_NOT_KTYPE):
+ * SEC_E_CRYPTO_SYSTEM_INVALID. */
+START_TEST(crypto_system_invalid)
+{
+    CredHandle c;
+    TimeStamp ts;
+
+    use_profile_extra("[libdefaults]\n"
+                      "    permitted_enctypes = aes128-cts-hmac-sha1-96\n");
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                            SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                            NULL, NULL, &c, &ts), SEC_E_OK);
+    assert_sec(isc_first(&c, false), SEC_E_CRYPTO_SYSTEM_INVALID);
+    assert_reason("aes128 only", "No credentials found with supported "
+                  "encryption types", 0, NULL);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- PAC */
 
 /* The AP-REQ inside a GSS krb5 initial context token (RFC 2743 3.1,
@@ -463,6 +566,14 @@ ad_suite(void)
             tcase_add_loop_test(tc, account_state, i, i + 1);
     tcase_add_test(tc, lockout);
     tcase_add_test(tc, good_logon);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("mapping");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, kdc_unknown_etype);
+    tcase_add_test(tc, unsupported_preauth);
+    tcase_add_test(tc, crypto_system_invalid);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("pac");
