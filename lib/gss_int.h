@@ -43,6 +43,12 @@ struct gss_cred {
     krb5_ccache ccache;         /* private MEMORY: cache, or NULL */
     char *password;             /* until the ticket is obtained */
     TimeStamp expiry;
+    /* Made while impersonating a client (ImpersonateSecurityContext):
+     * gcred is borrowed from that acceptor context, which is held. */
+    struct handle_obj *impersonated;
+    /* A failure Windows reports at the first InitializeSecurityContext
+     * rather than at AcquireCredentialsHandle, or SEC_E_OK. */
+    SECURITY_STATUS deferred;
 };
 
 /*
@@ -72,6 +78,15 @@ TimeStamp gss_timestamp(int64_t unix_time);
 
 /* TimeStamp Windows uses for "never expires". */
 #define TIMESTAMP_NEVER ((LONGLONG)0x7FFFFFFFFFFFFFFFLL)
+
+/*
+ * The acceptor context this thread impersonates (ImpersonateSecurityContext
+ * until RevertSecurityContext), with a new reference, or NULL; and the
+ * client credentials it received by delegation (GSS_C_NO_CREDENTIAL when
+ * the client delegated none). (pkg_gss.c)
+ */
+struct handle_obj *gss_impersonation(void);
+gss_cred_id_t gss_ctx_delegated(struct handle_obj *ctx);
 
 /* Package ops of the GSS engine (pkg_gss.c). */
 extern const struct package_ops gss_package_ops;

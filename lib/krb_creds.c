@@ -47,8 +47,9 @@ cred_destroy(struct handle_obj *obj)
     struct gss_cred *c = (struct gss_cred *)obj;
     OM_uint32 min;
 
-    if (c->gcred != GSS_C_NO_CREDENTIAL)
+    if (c->gcred != GSS_C_NO_CREDENTIAL && c->impersonated == NULL)
         gss_release_cred(&min, &c->gcred);
+    handle_obj_unref(c->impersonated);
     if (c->kctx != NULL) {
         if (c->ccache != NULL)
             krb5_cc_destroy(c->kctx, c->ccache);
@@ -203,7 +204,29 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         if (st != SEC_E_OK)
             goto out;
     }
-    if (id.user != NULL && id.password != NULL
+    if (args->auth_data == NULL && args->principal == NULL
+        && c->use == SECPKG_CRED_OUTBOUND
+        && (c->impersonated = gss_impersonation()) != NULL) {
+        /* Outbound credentials while impersonating a client are the
+         * client's, if it delegated them: the double hop of Windows. */
+        c->gcred = gss_ctx_delegated(c->impersonated);
+        expiry->QuadPart = TIMESTAMP_NEVER;
+        if (c->gcred == GSS_C_NO_CREDENTIAL) {
+            /* Windows lets the handle be made and fails the hop:
+             * SEC_E_DELEGATION_REQUIRED ("the computer must be trusted
+             * for delegation and the user account must allow it"). */
+            c->deferred = SEC_E_DELEGATION_REQUIRED;
+        } else {
+            gss_name_t n = GSS_C_NO_NAME;
+            OM_uint32 min;
+
+            if (gss_inquire_cred(&min, c->gcred, &n, NULL, NULL, NULL)
+                == GSS_S_COMPLETE)
+                c->principal = display_name(n);
+            gss_release_name(&min, &n);
+        }
+        st = SEC_E_OK;
+    } else if (id.user != NULL && id.password != NULL
         && (c->use & SECPKG_CRED_OUTBOUND)
         && !(c->use & SECPKG_CRED_INBOUND)) {
         st = prepare_explicit(c, &id);
@@ -255,6 +278,12 @@ krb_creds_ready(struct gss_cred *c)
     OM_uint32 maj, min;
     SECURITY_STATUS st;
 
+    if (c->deferred != SEC_E_OK) {
+        trace_cause("credentials made while impersonating a client that "
+                    "delegated none cannot reach another service -> %s",
+                    sspigss_status_name(c->deferred));
+        return c->deferred;
+    }
     if (c->gcred != GSS_C_NO_CREDENTIAL)
         return SEC_E_OK;
     if (c->kctx == NULL || c->password == NULL)

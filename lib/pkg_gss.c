@@ -1474,6 +1474,64 @@ gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
     return SEC_E_OK;
 }
 
+/* ------------------------------------------------------ impersonation */
+
+/*
+ * Linux has no access tokens to put on a thread. What impersonation gives
+ * Windows code that matters here is the double hop: while a thread
+ * impersonates a client, outbound credentials acquired without an
+ * identity are that client's delegated ones (krb_creds.c). The context
+ * being impersonated is per thread and held until RevertSecurityContext
+ * (or until the thread impersonates another).
+ */
+static _Thread_local struct gss_ctx *impersonating;
+
+struct handle_obj *
+gss_impersonation(void)
+{
+    if (impersonating == NULL)
+        return NULL;
+    handle_obj_ref(&impersonating->h);
+    return &impersonating->h;
+}
+
+gss_cred_id_t
+gss_ctx_delegated(struct handle_obj *obj)
+{
+    return ((struct gss_ctx *)obj)->delegated;
+}
+
+static SECURITY_STATUS
+gssp_impersonate(struct handle_obj *obj)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj, *old = impersonating;
+
+    /* Only a server impersonates its client; a client context has no one
+     * to impersonate. */
+    if (c->initiator) {
+        trace_cause("ImpersonateSecurityContext on a client context -> "
+                    "SEC_E_NO_IMPERSONATION");
+        return SEC_E_NO_IMPERSONATION;
+    }
+    if (!c->established)
+        return SEC_E_INVALID_HANDLE;
+    handle_obj_ref(&c->h);
+    impersonating = c;
+    handle_obj_unref(old != NULL ? &old->h : NULL);
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS
+gssp_revert(struct handle_obj *obj)
+{
+    struct gss_ctx *old = impersonating;
+
+    (void)obj;
+    impersonating = NULL;
+    handle_obj_unref(old != NULL ? &old->h : NULL);
+    return SEC_E_OK;
+}
+
 /* ------------------------------------------------------------ the ops */
 
 static SECURITY_STATUS
@@ -1499,4 +1557,6 @@ const struct package_ops gss_package_ops = {
     .decrypt = gssp_decrypt,
     .export_context = gssp_export,
     .import_context = gssp_import,
+    .impersonate = gssp_impersonate,
+    .revert = gssp_revert,
 };

@@ -284,13 +284,15 @@ SSPIGSS_DOC_PRODUCED(SEC_E_QOP_NOT_SUPPORTED,
     "a context with neither confidentiality nor integrity; [pyspnego] "
     "recorded SEC_E_UNSUPPORTED_FUNCTION there, which we follow.",
     "check_map_gss.c:routine_defaults check_map_gss.c:every_minor_rule")
-SSPIGSS_DOC_NEVER(SEC_E_NO_IMPERSONATION,
-    "Windows refuses ImpersonateSecurityContext with it when the "
-    "client's token cannot be impersonated (the client allowed "
-    "identification only, or there is no token). Linux threads carry no "
-    "Windows access token to swap: ImpersonateSecurityContext and "
-    "RevertSecurityContext answer SEC_E_UNSUPPORTED_FUNCTION for every "
-    "context, so no single client is ever refused.")
+SSPIGSS_DOC_PRODUCED(SEC_E_NO_IMPERSONATION,
+    "Kerberos",
+    "ImpersonateSecurityContext",
+    "Called on a client (initiator) context: only a service impersonates "
+    "the client it accepted. Windows gives the code when a client's token "
+    "cannot be impersonated. On Linux, impersonating an accepted context "
+    "has no thread token to swap; it makes outbound credentials acquired "
+    "without an identity the client's delegated ones (the double hop).",
+    "check_kerberos.c:no_impersonation")
 SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
     "Kerberos",
     "InitializeSecurityContext (explicit credentials, first call)",
@@ -622,13 +624,18 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNSUPPORTED_PREAUTH,
     "KRB5_PREAUTH_NO_KEY).",
     "check_mapping.c:unsupported_preauth "
     "check_map_gss.c:every_minor_rule")
-SSPIGSS_DOC_LATER(SEC_E_DELEGATION_REQUIRED, "Active Directory", 13,
-    "A constrained-delegation (S4U2Proxy) request the KDC refuses "
-    "because the service may not delegate to the target, or the "
-    "client's ticket is not forwardable. No SSPI call here starts "
-    "S4U2Proxy yet (Windows does it when a service impersonates its "
-    "client and calls InitializeSecurityContext; sspigss cannot "
-    "impersonate), and lib/map_gss.c has no rule for the refusal.")
+SSPIGSS_DOC_PRODUCED(SEC_E_DELEGATION_REQUIRED,
+    "Kerberos",
+    "InitializeSecurityContext (the second hop)",
+    "A service impersonates a client that delegated no credentials "
+    "(no ISC_REQ_DELEGATE, or a TGT that is not forwardable), acquires "
+    "outbound credentials without an identity, and tries to reach "
+    "another service as the client: the classic double-hop failure, "
+    "which Windows reports with this code. Constrained delegation "
+    "(S4U2Proxy) refusals are not reached yet: no SSPI call here asks "
+    "for S4U (Active Directory issue #13).",
+    "check_kerberos.c:delegation_required "
+    "check_kerberos.c:impersonate_delegated_double_hop")
 SSPIGSS_DOC_PRODUCED(SEC_E_BAD_BINDINGS,
     "Kerberos",
     "AcceptSecurityContext, InitializeSecurityContext",

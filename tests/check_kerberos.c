@@ -2665,6 +2665,111 @@ START_TEST(established_context_internal_and_shutdown)
 }
 END_TEST
 
+/*
+ * The double hop. A service impersonates its client
+ * (ImpersonateSecurityContext on its accepted context); outbound
+ * credentials it then acquires without an identity are the client's
+ * delegated ones, which reach a second service as the client. Without
+ * delegation the handle is made and the hop fails with
+ * SEC_E_DELEGATION_REQUIRED, as on Windows; a client context cannot be
+ * impersonated (SEC_E_NO_IMPERSONATION).
+ */
+static SECURITY_STATUS
+second_hop(CredHandle *hop, CtxtHandle *out_srv, char *client_name,
+           size_t name_size)
+{
+    struct tokenloop_opts o = { .target = cfg.gssdemo,
+                                .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    struct tokenloop t;
+    CredHandle s2;
+    SECURITY_STATUS st;
+
+    acquire_default(&s2, SECPKG_CRED_INBOUND);
+    st = tokenloop_run(hop, &s2, &o, &t);
+    if (st == SEC_E_OK && t.have_server) {
+        SecPkgContext_NativeNamesA nn;
+
+        ck_assert_sec(QueryContextAttributesA(&t.server,
+                                              SECPKG_ATTR_NATIVE_NAMES,
+                                              &nn), SEC_E_OK);
+        snprintf(client_name, name_size, "%s", nn.sClientName);
+        FreeContextBuffer(nn.sClientName);
+        FreeContextBuffer(nn.sServerName);
+    }
+    (void)out_srv;
+    tokenloop_free(&t);
+    free_cred(&s2);
+    return st;
+}
+
+START_TEST(impersonate_delegated_double_hop)
+{
+    struct pair p;
+    CredHandle hop;
+    SecPkgCredentials_NamesA cn;
+    TimeStamp ts;
+    char who[256] = "";
+
+    pair_open(&p, REQ_ALL | ISC_REQ_DELEGATE);
+    ck_assert(p.t.asc_attrs & ASC_RET_DELEGATE);
+    ck_assert_sec(ImpersonateSecurityContext(SRV(&p)), SEC_E_OK);
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos",
+                                            SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                            NULL, NULL, &hop, &ts),
+                  SEC_E_OK);
+    ck_assert_sec(RevertSecurityContext(SRV(&p)), SEC_E_OK);
+    /* The credential is the client's. */
+    ck_assert_sec(QueryCredentialsAttributesA(&hop, SECPKG_CRED_ATTR_NAMES,
+                                              &cn), SEC_E_OK);
+    ck_assert_int_eq(strcasecmp(cn.sUserName, ALICE), 0);
+    FreeContextBuffer(cn.sUserName);
+    ck_assert_sec(second_hop(&hop, NULL, who, sizeof(who)), SEC_E_OK);
+    ck_assert_int_eq(strcasecmp(who, ALICE), 0);
+    /* After RevertSecurityContext, credentials are the service's own
+     * again (the default cache here), not the client's. */
+    free_cred(&hop);
+    pair_close(&p);
+}
+END_TEST
+
+START_TEST(delegation_required)
+{
+    struct pair p;
+    CredHandle hop;
+    TimeStamp ts;
+    char who[256] = "";
+
+    pair_open(&p, REQ_ALL);     /* no ISC_REQ_DELEGATE */
+    ck_assert(!(p.t.asc_attrs & ASC_RET_DELEGATE));
+    ck_assert_sec(ImpersonateSecurityContext(SRV(&p)), SEC_E_OK);
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos",
+                                            SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                            NULL, NULL, &hop, &ts),
+                  SEC_E_OK);
+    ck_assert_sec(RevertSecurityContext(SRV(&p)), SEC_E_OK);
+    ck_assert_sec(second_hop(&hop, NULL, who, sizeof(who)),
+                  SEC_E_DELEGATION_REQUIRED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "delegated none"));
+    free_cred(&hop);
+    pair_close(&p);
+}
+END_TEST
+
+START_TEST(no_impersonation)
+{
+    struct pair p;
+
+    pair_open(&p, REQ_ALL);
+    ck_assert_sec(ImpersonateSecurityContext(CLI(&p)),
+                  SEC_E_NO_IMPERSONATION);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "client context"));
+    /* Reverting when nothing is impersonated is harmless. */
+    ck_assert_sec(RevertSecurityContext(CLI(&p)), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
 /* Every context call with a handle that names no usable context. */
 static void
 context_calls_refuse(CtxtHandle *h, CredHandle *c, CredHandle *s,
@@ -3595,6 +3700,9 @@ kerberos_suite(void)
                         (int)(sizeof(bad_cont) / sizeof(bad_cont[0])));
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, wrong_credential_handle);
+    tcase_add_test(tc, impersonate_delegated_double_hop);
+    tcase_add_test(tc, delegation_required);
+    tcase_add_test(tc, no_impersonation);
     tcase_add_test(tc, unusable_identities);
     tcase_add_test(tc, established_context_internal_and_shutdown);
     tcase_add_test(tc, free_credentials_while_context_lives);
