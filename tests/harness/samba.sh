@@ -73,10 +73,12 @@ samba_password() {  # samba_password USER: the harness's password for USER
 # caller's shell, whose dir, pid, port, ... they must leave alone.
 
 samba_free_port() {
-    # A port nothing listens on (TCP or UDP), from the dynamic range.
+    # A port no socket uses, below Linux's ephemeral range (32768 up), so
+    # that client sockets of parallel tests cannot take it before the bind
+    # (as kdc_free_port in kdc.sh).
     for _ in 1 2 3 4 5 6 7 8 9 10; do
-        sb_p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 30000 ))
-        if ! (ss -Hltnu 2>/dev/null | awk '{print $5}' \
+        sb_p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 12000 ) + 20000 ))
+        if ! (ss -Hantu 2>/dev/null | awk '{print $5}' \
               | grep -q ":$sb_p\$"); then
             echo "$sb_p"
             return 0
@@ -355,19 +357,22 @@ samba_start() {
     sb_tpl=$(samba_template) || return 1
     mkdir -p "$sb_dir"
     sb_dir=$(cd "$sb_dir" && pwd)
-    sb_port=$(samba_free_port) && sb_kpport=$(samba_free_port) || {
-        echo "samba: no free port" >&2
-        return 1
-    }
-    if [ "$sb_kpport" = "$sb_port" ]; then
-        sb_kpport=$(samba_free_port) || return 1
-    fi
     cp -a "$sb_tpl/." "$sb_dir/" || {
         echo "samba: cannot copy $sb_tpl" >&2
         return 1
     }
-    samba_write_conf "$sb_dir" "$sb_port" "$sb_kpport"
-    cat > "$sb_dir/env" <<ENV
+    # A port may still be taken between the check and the bind: then try
+    # two more pairs.
+    for _sb_try in 1 2 3; do
+        sb_port=$(samba_free_port) && sb_kpport=$(samba_free_port) || {
+            echo "samba: no free port" >&2
+            return 1
+        }
+        if [ "$sb_kpport" = "$sb_port" ]; then
+            sb_kpport=$(samba_free_port) || return 1
+        fi
+        samba_write_conf "$sb_dir" "$sb_port" "$sb_kpport"
+        cat > "$sb_dir/env" <<ENV
 KRB5_CONFIG='$sb_dir/krb5.conf'
 KRB5CCNAME='FILE:$sb_dir/ccache'
 KRB5_KTNAME='FILE:$sb_dir/keytab'
@@ -386,34 +391,40 @@ export SSPIGSS_SAMBA_DIR SSPIGSS_SAMBA_PORT SSPIGSS_SAMBA_KPASSWD_PORT
 export SSPIGSS_SAMBA_REALM SSPIGSS_SAMBA_DOMAIN SSPIGSS_SAMBA_HOST
 export SSPIGSS_SAMBA_RC4_KEYTAB
 ENV
-    # samba itself, in the foreground (-F) as this very process (exec),
-    # in DIR (samba_stop checks its cwd; Samba overwrites its command line
-    # with "samba: root process").
-    (
-        cd "$sb_dir" || exit 1
-        exec env -i PATH="/usr/sbin:/usr/bin:/sbin:/bin" HOME="$sb_dir" \
-            LANG=C.UTF-8 KRB5_CONFIG="$sb_dir/krb5.conf" \
-            samba -F --no-process-group -M single \
-            -s "$sb_dir/smb.conf" -l "$sb_dir/log" \
-            > "$sb_dir/log/samba.out" 2>&1 < /dev/null
-    ) &
-    echo $! > "$sb_dir/samba.pid.shell"
-    # Ready when the KDC listens on its TCP port.
-    sb_i=0
-    while [ $sb_i -lt 200 ]; do
-        if ss -Hltn "sport = :$sb_port" 2>/dev/null \
-           | grep -q "127\.0\.0\.1:$sb_port"; then
-            return 0
-        fi
-        if ! kill -0 "$(cat "$sb_dir/samba.pid.shell")" 2>/dev/null; then
-            echo "samba: samba exited:" >&2
-            cat "$sb_dir/log/samba.out" "$sb_dir/log/log.samba" >&2
-            return 1
-        fi
-        sleep 0.1
-        sb_i=$((sb_i + 1))
+        # samba itself, in the foreground (-F) as this very process (exec),
+        # in DIR (samba_stop checks its cwd; Samba overwrites its command line
+        # with "samba: root process").
+        (
+            cd "$sb_dir" || exit 1
+            exec env -i PATH="/usr/sbin:/usr/bin:/sbin:/bin" HOME="$sb_dir" \
+                LANG=C.UTF-8 KRB5_CONFIG="$sb_dir/krb5.conf" \
+                samba -F --no-process-group -M single \
+                -s "$sb_dir/smb.conf" -l "$sb_dir/log" \
+                > "$sb_dir/log/samba.out" 2>&1 < /dev/null
+        ) &
+        echo $! > "$sb_dir/samba.pid.shell"
+        # Ready when the KDC listens on its TCP port.
+        sb_i=0
+        while [ $sb_i -lt 200 ]; do
+            if ss -Hltn "sport = :$sb_port" 2>/dev/null \
+               | grep -q "127\.0\.0\.1:$sb_port"; then
+                return 0
+            fi
+            if ! kill -0 "$(cat "$sb_dir/samba.pid.shell")" 2>/dev/null; then
+                if grep -q ALREADY_ASSOCIATED "$sb_dir/log/samba.out" \
+                       2>/dev/null && [ "$_sb_try" -lt 3 ]; then
+                    continue 2
+                fi
+                echo "samba: samba exited:" >&2
+                cat "$sb_dir/log/samba.out" "$sb_dir/log/log.samba" >&2
+                return 1
+            fi
+            sleep 0.1
+            sb_i=$((sb_i + 1))
+        done
+        echo "samba: the KDC did not listen on 127.0.0.1:$sb_port in 20 s" >&2
+        return 1
     done
-    echo "samba: the KDC did not listen on 127.0.0.1:$sb_port in 20 s" >&2
     return 1
 }
 
