@@ -70,13 +70,21 @@ publish_context(SECURITY_STATUS st, PCtxtHandle ctx_h, PCtxtHandle new_h,
     return ins == SEC_E_OK ? st : ins;
 }
 
+/*
+ * The shared body of InitializeSecurityContext (init given) and
+ * AcceptSecurityContext (acc given): resolve handles, check descriptors,
+ * call the package, publish the new context, write the outputs on
+ * success only.
+ */
 static SECURITY_STATUS
-initialize(PCredHandle cred_h, PCtxtHandle ctx_h, const char *target,
-           ULONG req, ULONG drep, PSecBufferDesc input, PCtxtHandle new_h,
-           PSecBufferDesc output, ULONG *attrs, PTimeStamp expiry, bool wide)
+handshake(PCredHandle cred_h, PCtxtHandle ctx_h, PCtxtHandle new_h,
+          const struct init_args *init, const struct accept_args *acc,
+          ULONG *attrs, PTimeStamp expiry)
 {
+    PSecBufferDesc input = init != NULL ? init->input : acc->input;
+    PSecBufferDesc output = init != NULL ? init->output : acc->output;
     struct handle_obj *cred, *ctx, *newctx = NULL;
-    struct init_args args;
+    const struct package_ops *ops;
     ULONG got = 0;
     TimeStamp ts = { 0 };
     SECURITY_STATUS st;
@@ -94,21 +102,13 @@ initialize(PCredHandle cred_h, PCtxtHandle ctx_h, const char *target,
     newctx = ctx;
     if (newctx != NULL)
         handle_obj_ref(newctx);
-    {
-        const struct package *pkg = ctx != NULL ? ctx->pkg : cred->pkg;
-
-        if (pkg->ops->initialize_context == NULL) {
-            st = SEC_E_UNSUPPORTED_FUNCTION;
-            goto out;
-        }
-        args.target = target;
-        args.req = req;
-        args.drep = drep;
-        args.input = input;
-        args.output = output;
-        args.wide = wide;
-        st = pkg->ops->initialize_context(cred, &newctx, &args, &got, &ts);
-    }
+    ops = (ctx != NULL ? ctx->pkg : cred->pkg)->ops;
+    if (init != NULL && ops->initialize_context != NULL)
+        st = ops->initialize_context(cred, &newctx, init, &got, &ts);
+    else if (acc != NULL && ops->accept_context != NULL)
+        st = ops->accept_context(cred, &newctx, acc, &got, &ts);
+    else
+        st = SEC_E_UNSUPPORTED_FUNCTION;
     st = publish_context(st, ctx_h, new_h, newctx);
     if (SEC_SUCCESS(st)) {
         if (attrs != NULL)
@@ -121,6 +121,22 @@ out:
     handle_obj_unref(ctx);
     handle_obj_unref(cred);
     return st;
+}
+
+static SECURITY_STATUS
+initialize(PCredHandle cred_h, PCtxtHandle ctx_h, const char *target,
+           ULONG req, ULONG drep, PSecBufferDesc input, PCtxtHandle new_h,
+           PSecBufferDesc output, ULONG *attrs, PTimeStamp expiry, bool wide)
+{
+    struct init_args args;
+
+    args.target = target;
+    args.req = req;
+    args.drep = drep;
+    args.input = input;
+    args.output = output;
+    args.wide = wide;
+    return handshake(cred_h, ctx_h, new_h, &args, NULL, attrs, expiry);
 }
 
 SSPIGSS_EXPORT SECURITY_STATUS SEC_ENTRY
@@ -173,50 +189,15 @@ AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
                       PSecBufferDesc pOutput, ULONG *pfContextAttr,
                       PTimeStamp ptsExpiry)
 {
-    struct handle_obj *cred, *ctx, *newctx = NULL;
     struct accept_args args;
-    ULONG got = 0;
-    TimeStamp ts = { 0 };
-    SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st == SEC_E_OK)
-        st = resolve_handles(phCredential, phContext, phNewContext, &cred,
-                             &ctx);
-    if (st != SEC_E_OK)
-        return trace_result("AcceptSecurityContext", st);
-    if (pInput != NULL && (st = secbuf_check_desc(pInput)) != SEC_E_OK)
-        goto out;
-    if (pOutput != NULL && (st = secbuf_check_desc(pOutput)) != SEC_E_OK)
-        goto out;
-    newctx = ctx;
-    if (newctx != NULL)
-        handle_obj_ref(newctx);
-    {
-        const struct package *pkg = ctx != NULL ? ctx->pkg : cred->pkg;
-
-        if (pkg->ops->accept_context == NULL) {
-            st = SEC_E_UNSUPPORTED_FUNCTION;
-            goto out;
-        }
-        args.req = fContextReq;
-        args.drep = TargetDataRep;
-        args.input = pInput;
-        args.output = pOutput;
-        st = pkg->ops->accept_context(cred, &newctx, &args, &got, &ts);
-    }
-    st = publish_context(st, phContext, phNewContext, newctx);
-    if (SEC_SUCCESS(st)) {
-        if (pfContextAttr != NULL)
-            *pfContextAttr = got;
-        if (ptsExpiry != NULL)
-            *ptsExpiry = ts;
-    }
-out:
-    handle_obj_unref(newctx);
-    handle_obj_unref(ctx);
-    handle_obj_unref(cred);
-    return trace_result("AcceptSecurityContext", st);
+    args.req = fContextReq;
+    args.drep = TargetDataRep;
+    args.input = pInput;
+    args.output = pOutput;
+    return trace_result("AcceptSecurityContext",
+                        handshake(phCredential, phContext, phNewContext,
+                                  NULL, &args, pfContextAttr, ptsExpiry));
 }
 
 SSPIGSS_EXPORT SECURITY_STATUS SEC_ENTRY

@@ -524,6 +524,51 @@ context_expiry(const struct gss_ctx *c, OM_uint32 time_rec)
     return gss_timestamp((int64_t)time(NULL) + time_rec);
 }
 
+/*
+ * After a successful GSS handshake step (c->lock held): deliver the output
+ * token, record the granted attributes and, when complete, what the
+ * finished context knows. Returns SEC_E_OK, SEC_I_CONTINUE_NEEDED, or the
+ * failure to deliver the token (then nothing about c changed).
+ */
+static SECURITY_STATUS
+step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
+          OM_uint32 time_rec, SecBufferDesc *output, bool allocate,
+          const gss_buffer_desc *out, ULONG *attrs, TimeStamp *expiry)
+{
+    bool allocated = false;
+    SECURITY_STATUS st;
+
+    st = output_fits(output, allocate, out->length);
+    if (st == SEC_E_OK)
+        st = output_put(output, allocate, out, &allocated);
+    if (st != SEC_E_OK)
+        return st;
+    c->gss_flags = ret_flags;
+    if (c->initiator) {
+        c->attrs = to_sspi(isc_ret_map, NFLAGS(isc_ret_map), ret_flags);
+        /* Confidentiality and integrity only when asked for: Windows
+         * refuses EncryptMessage on a context made without
+         * ISC_REQ_CONFIDENTIALITY (pyspnego docs/exceptions/wrapping.md). */
+        c->attrs &= ~((ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)
+                      & ~(c->req & (ISC_REQ_CONFIDENTIALITY
+                                    | ISC_REQ_INTEGRITY)));
+    } else {
+        c->attrs = to_sspi(asc_ret_map, NFLAGS(asc_ret_map), ret_flags);
+    }
+    if (maj == GSS_S_COMPLETE) {
+        established(c, time_rec);
+        st = SEC_E_OK;
+    } else {
+        st = SEC_I_CONTINUE_NEEDED;
+    }
+    /* ALLOCATED_MEMORY describes this call, not the context. */
+    *attrs = c->attrs | (allocated ? (c->initiator ? ISC_RET_ALLOCATED_MEMORY
+                                                  : ASC_RET_ALLOCATED_MEMORY)
+                                   : 0);
+    *expiry = context_expiry(c, time_rec);
+    return st;
+}
+
 /* --------------------------------------------------------- handshakes */
 
 static SECURITY_STATUS
@@ -538,7 +583,7 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     gss_name_t target = GSS_C_NO_NAME;
     OM_uint32 maj, min, ret_flags = 0, time_rec = 0;
     bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0;
-    bool have_cb, allocated = false;
+    bool have_cb;
     SecBuffer *tok;
     SECURITY_STATUS st;
 
@@ -608,32 +653,13 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
-    st = output_fits(args->output, allocate, out.length);
-    if (st == SEC_E_OK)
-        st = output_put(args->output, allocate, &out, &allocated);
-    if (st != SEC_E_OK) {
-        /* First call: dropping the fresh context undoes everything (an
-         * AP-REQ can be made again). */
-        pthread_mutex_unlock(&c->lock);
-        goto out;
-    }
-    c->gss_flags = ret_flags;
-    c->attrs = to_sspi(isc_ret_map, NFLAGS(isc_ret_map), ret_flags);
-    /* Report confidentiality and integrity only when asked for: Windows
-     * refuses EncryptMessage on a context made without
-     * ISC_REQ_CONFIDENTIALITY (pyspnego docs/exceptions/wrapping.md). */
-    c->attrs &= ~((ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)
-                  & ~(c->req & (ISC_REQ_CONFIDENTIALITY
-                                | ISC_REQ_INTEGRITY)));
-    if (maj == GSS_S_COMPLETE) {
-        established(c, time_rec);
-        st = SEC_E_OK;
-    } else {
-        st = SEC_I_CONTINUE_NEEDED;
-    }
-    *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
-    *expiry = context_expiry(c, time_rec);
+    /* On failure of a first call, dropping the fresh context undoes
+     * everything (an AP-REQ can be made again). */
+    st = step_done(c, maj, ret_flags, time_rec, args->output, allocate,
+                   &out, attrs, expiry);
     pthread_mutex_unlock(&c->lock);
+    if (st < 0)
+        goto out;
     if (fresh != NULL) {
         *ctx_obj = &fresh->h;
         fresh = NULL;
@@ -657,7 +683,7 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
     OM_uint32 maj, min, ret_flags = 0, time_rec = 0;
     bool allocate = (args->req & ASC_REQ_ALLOCATE_MEMORY) != 0;
-    bool have_cb, allocated = false;
+    bool have_cb;
     SecBuffer *tok;
     SECURITY_STATUS st;
 
@@ -703,28 +729,15 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
-    st = output_fits(args->output, allocate, out.length);
-    if (st == SEC_E_OK)
-        st = output_put(args->output, allocate, &out, &allocated);
-    if (st != SEC_E_OK) {
-        pthread_mutex_unlock(&c->lock);
-        goto out;
-    }
-    if (deleg != GSS_C_NO_CREDENTIAL) {
+    st = step_done(c, maj, ret_flags, time_rec, args->output, allocate,
+                   &out, attrs, expiry);
+    if (st >= 0 && deleg != GSS_C_NO_CREDENTIAL) {
         c->delegated = deleg;
         deleg = GSS_C_NO_CREDENTIAL;
     }
-    c->gss_flags = ret_flags;
-    c->attrs = to_sspi(asc_ret_map, NFLAGS(asc_ret_map), ret_flags);
-    if (maj == GSS_S_COMPLETE) {
-        established(c, time_rec);
-        st = SEC_E_OK;
-    } else {
-        st = SEC_I_CONTINUE_NEEDED;
-    }
-    *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
-    *expiry = context_expiry(c, time_rec);
     pthread_mutex_unlock(&c->lock);
+    if (st < 0)
+        goto out;
     if (fresh != NULL) {
         *ctx_obj = &fresh->h;
         fresh = NULL;
