@@ -15,6 +15,8 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 inc="-I$here/lib -I$here/include -I$work"
 echo '#define PACKAGE_VERSION "fuzz"' > "$work/config.h"
 echo '#define HAVE_EXPLICIT_BZERO 1' >> "$work/config.h"
+# Leaks count as findings (libFuzzer checks each input).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 build() {  # build NAME SOURCES...
     name=$1
@@ -25,8 +27,12 @@ build() {  # build NAME SOURCES...
 
 build fuzz_edata "$here/lib/krb_edata.c"
 build fuzz_unicode "$here/lib/unicode.c"
+# The whole library behind the SSPI API (no main of its own).
+# shellcheck disable=SC2046
+build fuzz_accept $(ls "$here"/lib/*.c) \
+    $(pkg-config --libs krb5-gssapi krb5 libssl libcrypto) -lpthread
 
-for t in fuzz_edata fuzz_unicode; do
+for t in fuzz_edata fuzz_unicode fuzz_accept; do
     mkdir -p "$work/corpus-$t"
     seeds="$here/fuzz/corpus/${t#fuzz_}"
     [ -d "$seeds" ] || seeds=
