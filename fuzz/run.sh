@@ -27,12 +27,14 @@ build() {  # build NAME SOURCES...
 
 build fuzz_edata "$here/lib/krb_edata.c"
 build fuzz_unicode "$here/lib/unicode.c"
+build fuzz_identity "$here/lib/identity.c" "$here/lib/unicode.c" \
+    "$here/lib/memory.c" -lpthread
 # The whole library behind the SSPI API (no main of its own).
 # shellcheck disable=SC2046
 build fuzz_accept $(ls "$here"/lib/*.c) \
     $(pkg-config --libs krb5-gssapi krb5 libssl libcrypto) -lpthread
 
-for t in fuzz_edata fuzz_unicode fuzz_accept; do
+for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_accept; do
     mkdir -p "$work/corpus-$t"
     seeds="$here/fuzz/corpus/${t#fuzz_}"
     [ -d "$seeds" ] || seeds=
