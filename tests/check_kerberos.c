@@ -33,6 +33,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2770,6 +2771,85 @@ START_TEST(no_impersonation)
 }
 END_TEST
 
+/*
+ * Threads share one explicit credential (whose ticket is obtained by the
+ * first InitializeSecurityContext of whichever thread gets there) and
+ * one acceptor credential, each making its own contexts and messages at
+ * the same time. No assertion runs off the main thread: workers report.
+ */
+struct share {
+    CredHandle *c, *s;
+    int failures;
+    SECURITY_STATUS first_bad;
+};
+
+static void *
+share_worker(void *arg)
+{
+    struct share *sh = arg;
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    struct tokenloop t;
+    SecPkgContext_Sizes sz;
+    SECURITY_STATUS st;
+    int i;
+
+    st = tokenloop_run(sh->c, sh->s, &o, &t);
+    if (st == SEC_E_OK)
+        st = QueryContextAttributesA(&t.client, SECPKG_ATTR_SIZES, &sz);
+    for (i = 0; st == SEC_E_OK && i < 50; i++) {
+        unsigned char tok[128], data[64], copy[64];
+        SecBuffer b[2] = { { sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok },
+                           { sizeof(data), SECBUFFER_DATA, data } };
+        SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+        ULONG qop = 0;
+
+        memset(data, i, sizeof(data));
+        memcpy(copy, data, sizeof(data));
+        st = EncryptMessage(&t.client, 0, &d, 0);
+        if (st == SEC_E_OK)
+            st = DecryptMessage(&t.server, &d, 0, &qop);
+        if (st == SEC_E_OK && memcmp(data, copy, sizeof(data)) != 0)
+            st = SEC_E_MESSAGE_ALTERED;
+    }
+    if (st != SEC_E_OK) {
+        sh->failures++;     /* the main thread reads it after join */
+        sh->first_bad = st;
+    }
+    tokenloop_free(&t);
+    return NULL;
+}
+
+START_TEST(threads_share_credentials)
+{
+    enum { N = 4 };
+    struct share sh[N];
+    pthread_t th[N];
+    CredHandle c, s;
+    TimeStamp ts;
+    int i;
+
+    ck_assert_sec(acquire_identity(ID_A, "alice", cfg.realm, cfg.alice_pw,
+                                   &c, &ts), SEC_E_OK);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    for (i = 0; i < N; i++) {
+        sh[i].c = &c;
+        sh[i].s = &s;
+        sh[i].failures = 0;
+        sh[i].first_bad = SEC_E_OK;
+        ck_assert_int_eq(pthread_create(&th[i], NULL, share_worker, &sh[i]),
+                         0);
+    }
+    for (i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+    for (i = 0; i < N; i++)
+        ck_assert_msg(sh[i].failures == 0, "thread %d: %s", i,
+                      sspigss_status_name(sh[i].first_bad));
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
 /* Every context call with a handle that names no usable context. */
 static void
 context_calls_refuse(CtxtHandle *h, CredHandle *c, CredHandle *s,
@@ -3700,6 +3780,7 @@ kerberos_suite(void)
                         (int)(sizeof(bad_cont) / sizeof(bad_cont[0])));
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, wrong_credential_handle);
+    tcase_add_test(tc, threads_share_credentials);
     tcase_add_test(tc, impersonate_delegated_double_hop);
     tcase_add_test(tc, delegation_required);
     tcase_add_test(tc, no_impersonation);
