@@ -230,10 +230,7 @@ ctx_call(PCtxtHandle h, enum ctx_op op, PSecBufferDesc desc)
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CTX, &ctx);
+    st = lib_enter_handle(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
     ops = ctx->pkg->ops;
@@ -301,10 +298,7 @@ query_context(PCtxtHandle h, ULONG attr, void *buffer, bool wide)
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CTX, &ctx);
+    st = lib_enter_handle(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
     if (buffer == NULL)
@@ -341,11 +335,9 @@ static SECURITY_STATUS
 ctx_unsupported(PCtxtHandle h)
 {
     struct handle_obj *ctx;
-    SECURITY_STATUS st = lib_enter();
+    SECURITY_STATUS st = lib_enter_handle(h, HANDLE_CTX,
+                                          &ctx);
 
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
     handle_obj_unref(ctx);
@@ -376,10 +368,7 @@ set_context(PCtxtHandle h, ULONG attr, void *buffer, ULONG size, bool wide)
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CTX, &ctx);
+    st = lib_enter_handle(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
     if (buffer == NULL && size != 0)
@@ -431,9 +420,7 @@ ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st == SEC_E_OK)
-        st = handle_lookup(phContext, HANDLE_CTX, &ctx);
+    st = lib_enter_handle(phContext, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return trace_result("ExportSecurityContext", st);
     if (pPackedContext == NULL)

@@ -125,10 +125,7 @@ query_cred(PCredHandle h, ULONG attr, void *buffer, bool wide)
     struct handle_obj *cred;
     SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CRED, &cred);
+    st = lib_enter_handle(h, HANDLE_CRED, &cred);
     if (st != SEC_E_OK)
         return st;
     if (cred->pkg->ops->query_credentials == NULL)
@@ -168,11 +165,9 @@ static SECURITY_STATUS
 cred_unsupported(PCredHandle h)
 {
     struct handle_obj *cred;
-    SECURITY_STATUS st = lib_enter();
+    SECURITY_STATUS st = lib_enter_handle(h, HANDLE_CRED,
+                                          &cred);
 
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CRED, &cred);
     if (st != SEC_E_OK)
         return st;
     handle_obj_unref(cred);

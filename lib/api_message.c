@@ -25,10 +25,7 @@ message(PCtxtHandle h, enum msg_op op, ULONG qop, PSecBufferDesc msg,
     struct handle_obj *ctx;
     SECURITY_STATUS st;
 
-    st = lib_enter();
-    if (st != SEC_E_OK)
-        return st;
-    st = handle_lookup(h, HANDLE_CTX, &ctx);
+    st = lib_enter_handle(h, HANDLE_CTX, &ctx);
     if (st != SEC_E_OK)
         return st;
     /* A missing or malformed descriptor is a bad token, as a descriptor

@@ -26,6 +26,16 @@ SECURITY_STATUS lib_enter(void);
 /* Start refusing new work (the destructor; tests). */
 void lib_begin_shutdown(void);
 
+struct handle_obj;
+
+/*
+ * lib_enter(), then the object a handle names (handle_lookup(): a new
+ * reference for the caller). The first steps of every call that starts
+ * new work on a handle.
+ */
+SECURITY_STATUS lib_enter_handle(const SecHandle *h, int kind,
+                                 struct handle_obj **out);
+
 /* ----------------------------------------------------------------- memory */
 
 /*

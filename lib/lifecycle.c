@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 
+#include "handles.h"
 #include "internal.h"
 
 static atomic_bool shutting_down;
@@ -32,6 +33,17 @@ lib_enter(void)
         return SEC_E_SHUTDOWN_IN_PROGRESS;
     }
     return SEC_E_OK;
+}
+
+SECURITY_STATUS
+lib_enter_handle(const SecHandle *h, int kind, struct handle_obj **out)
+{
+    SECURITY_STATUS st = lib_enter();
+
+    *out = NULL;
+    if (st != SEC_E_OK)
+        return st;
+    return handle_lookup(h, (enum handle_kind)kind, out);
 }
 
 /* From the library's destructor on, new work is refused. (The other

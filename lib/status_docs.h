@@ -305,7 +305,9 @@ SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
     "Directory KDC's NTSTATUS in the error's e-data is read and named in "
     "sspigss_last_error() (lib/krb_edata.c). Windows "
     "reports these logon failures at InitializeSecurityContext, not at "
-    "AcquireCredentialsHandle. Also the mapper's GSS_S_UNAUTHORIZED and "
+    "AcquireCredentialsHandle. An expired password (KDC_ERR_KEY_EXP) "
+    "comes out so against both KDCs (MIT and Samba AD). Also the "
+    "mapper's GSS_S_UNAUTHORIZED and "
     "SPNEGO negotiation-failed rules; Schannel will map an access_denied "
     "alert here ([alerts], issue #7).",
     "check_kerberos.c:wrong_password check_kerberos.c:unknown_user "
@@ -374,7 +376,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_AUTHENTICATING_AUTHORITY,
     "need a service ticket not yet cached. MIT's client ends a referral "
     "loop, or a chain longer than 10 referrals, with the same "
     "KRB5_KDC_UNREACH, so that case comes out here too. [ms] lists it "
-    "for InitializeSecurityContext (Kerberos).",
+    "for InitializeSecurityContext (Kerberos). A client realm no KDC is "
+    "known for comes out so against both KDCs (MIT and Samba AD).",
     "check_kerberos.c:kdc_down check_mapping.c:unknown_realm "
     "check_mapping.c:max_referrals_exceeded")
 SSPIGSS_DOC_NEVER(SEC_E_BAD_PKGID,
@@ -391,7 +394,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_CONTEXT_EXPIRED,
     "rule. An established context does not expire by itself here: MIT's "
     "wrap, unwrap and MIC functions never check its lifetime, so the "
     "message calls do not return it. Schannel will return it for a "
-    "context already shut down (issue #7).",
+    "context already shut down (issue #7). The expired ticket comes "
+    "out so against both KDCs (MIT and Samba AD).",
     "check_mapping.c:context_expired check_map_gss.c:routine_defaults "
     "check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_LATER(SEC_E_INCOMPLETE_MESSAGE, "Schannel", 7,
@@ -438,7 +442,9 @@ SSPIGSS_DOC_PRODUCED(SEC_E_TIME_SKEW,
     "authenticator (KRB5KRB_AP_ERR_SKEW); a ticket not yet valid "
     "(KRB5KRB_AP_ERR_TKT_NYV); an Active Directory KDC naming "
     "STATUS_TIME_DIFFERENCE_AT_DC in its error's e-data (read by "
-    "lib/krb_edata.c). Windows reports clock skew so (KB 278467).",
+    "lib/krb_edata.c). Windows reports clock skew so (KB 278467). The "
+    "KDC's and the acceptor's skew checks come out so against both KDCs "
+    "(MIT and Samba AD).",
     "check_mapping.c:clock_skew check_map_gss.c:every_minor_rule "
     "check_edata.c:ntstatus_mapping")
 SSPIGSS_DOC_LATER(SEC_E_UNTRUSTED_ROOT, "Schannel", 7,
@@ -524,7 +530,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_CRYPTO_SYSTEM_INVALID,
     "enctypes it may not use (KRB5_CC_NOT_KTYPE), or one its krb5 "
     "library lacks (KRB5_BAD_ENCTYPE, KRB5_PROG_ETYPE_NOSUPP, "
     "KRB5_PROG_SUMTYPE_NOSUPP, KDC_ERR_SUMTYPE_NOSUPP). [ms] lists it "
-    "for EncryptMessage (Kerberos).",
+    "for EncryptMessage (Kerberos). The acceptor and initiator cases "
+    "come out so against both KDCs (MIT and Samba AD).",
     "check_mapping.c:crypto_system_invalid "
     "check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_NEVER(SEC_E_MAX_REFERRALS_EXCEEDED,
@@ -610,7 +617,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_KDC_UNKNOWN_ETYPE,
     "InitializeSecurityContext",
     "The KDC shares no encryption type with the request "
     "(KDC_ERR_ETYPE_NOSUPP): the enctypes krb5.conf allows and the keys "
-    "of the client or service account do not overlap.",
+    "of the client or service account do not overlap; so against both "
+    "KDCs (MIT and Samba AD).",
     "check_mapping.c:kdc_unknown_etype check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_PRODUCED(SEC_E_UNSUPPORTED_PREAUTH,
     "Kerberos",
@@ -621,7 +629,9 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNSUPPORTED_PREAUTH,
     "KRB5_PREAUTH_FAILED, or KDC_ERR_PREAUTH_REQUIRED is the final "
     "answer); or one side does not support the type offered "
     "(KDC_ERR_PADATA_TYPE_NOSUPP, KRB5_PREAUTH_BAD_TYPE, "
-    "KRB5_PREAUTH_NO_KEY).",
+    "KRB5_PREAUTH_NO_KEY). Every client mechanism disabled comes out so "
+    "against both KDCs (MIT and Samba AD); hardware preauthentication is "
+    "an MIT principal flag only.",
     "check_mapping.c:unsupported_preauth "
     "check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_PRODUCED(SEC_E_DELEGATION_REQUIRED,
@@ -655,7 +665,9 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_KERB_KEY,
     "The service's keytab has no key of the ticket's principal, key "
     "version or enctype (KRB5_KT_NOTFOUND, KRB5_KT_KVNONOTFOUND, "
     "KRB5KRB_AP_ERR_BADKEYVER, KRB5KRB_AP_ERR_NOKEY), typically after "
-    "the service's key changed and the keytab was not refreshed.",
+    "the service's key changed and the keytab was not refreshed; so "
+    "against both KDCs (MIT and Samba AD), a stale kvno and a missing "
+    "enctype alike.",
     "check_mapping.c:no_kerb_key "
     "check_map_gss.c:minor_refines_by_operation "
     "check_map_gss.c:every_minor_rule")
