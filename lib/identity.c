@@ -54,7 +54,8 @@ identity_from_auth_data(const void *auth_data, struct identity *id)
         password = ex->Password, plen = ex->PasswordLength;
         plist = ex->PackageList, pllen = ex->PackageListLength;
         flags = ex->Flags;
-    } else if (*(const ULONG *)auth_data == SEC_WINNT_AUTH_IDENTITY_VERSION_2) {
+    } else if (*(const ULONG *)auth_data
+               == SEC_WINNT_AUTH_IDENTITY_VERSION_2) {
         /* Packed EX2 identities are not supported (yet). */
         return SEC_E_UNKNOWN_CREDENTIALS;
     } else {
