@@ -1,7 +1,11 @@
 #!/bin/sh
 # check_mapping.sh - run tests/check_mapping against three throwaway MIT
-# KDCs on 127.0.0.1, under libfaketime.
+# KDCs on 127.0.0.1 (SSPIGSS_KDC=mit, the default), or against a
+# throwaway Samba AD DC (SSPIGSS_KDC=samba, tests/check_mapping_ad.sh:
+# tests/harness/samba.sh, SAMBA.TEST; needs root, other users SKIP),
+# under libfaketime.
 #
+# SSPIGSS_KDC=mit:
 #   SSPIGSS.TEST  the realm of tests/harness/kdc.sh, plus:
 #                 kvno/ (keytab one kvno behind), etype/ (keytab without
 #                 its aes256 key), u2u/ (-allow_svr), hwauth@
@@ -10,7 +14,15 @@
 #   OTHER.TEST    host/svc.other.test; trusts SSPIGSS.TEST and THIRD.TEST
 #   THIRD.TEST    trusts OTHER.TEST
 #
-# Each KDC reads a [domain_realm] of its own (the clients' profile has
+# SSPIGSS_KDC=samba: the DC's realm only (no second realm, no
+# kadmin.local): client profiles as below, etype-aes128.keytab (the DC's
+# keytab less host/localhost's aes256 key) and kvno-old.keytab
+# (host/localhost at the kvno before the account's, with another key, as
+# a keytab left from before a password change); the suite skips the
+# rest with the reason. The suite learns which KDC from SSPIGSS_TEST_*
+# (tests/check_mapping.c, struct map_config).
+#
+# Each MIT KDC reads a [domain_realm] of its own (the clients' profile has
 # none for these domains, so clients follow referrals):
 #   SSPIGSS.TEST: .other.test and .loop.test -> OTHER.TEST,
 #                 .nopath.test -> NOPATH.TEST (no key towards it)
@@ -24,23 +36,42 @@
 #
 # CHECK_MAPPING_KEEP=1 keeps the directory (profiles, keytabs, KDC logs).
 # Run by `make check`; by hand: top_srcdir=. top_builddir=_build \
-#     sh tests/check_mapping.sh
+#     [SSPIGSS_KDC=samba] sh tests/check_mapping.sh
 
 top_srcdir=${top_srcdir:-${srcdir:-.}}
 top_builddir=${top_builddir:-.}
 suite="$top_builddir/tests/check_mapping"
+kind=${SSPIGSS_KDC:-mit}
 
 PATH="$PATH:/usr/sbin:/sbin"
 export PATH
 
+case $kind in
+    mit)
+        progs="krb5kdc kdb5_util kadmin.local kinit ktutil"
+        pkgs="krb5-kdc krb5-admin-server krb5-user" ;;
+    samba)
+        progs="samba samba-tool kinit ktutil ss flock"
+        pkgs="--no-install-recommends samba samba-ad-dc samba-ad-provision"
+        pkgs="$pkgs winbind krb5-user iproute2 util-linux" ;;
+    *)
+        echo "check_mapping: SSPIGSS_KDC must be mit or samba" >&2
+        exit 99 ;;
+esac
 missing=
-for prog in krb5kdc kdb5_util kadmin.local kinit ktutil; do
+for prog in $progs; do
     command -v "$prog" >/dev/null 2>&1 || missing="$missing $prog"
 done
 if [ -n "$missing" ]; then
-    echo "check_mapping: missing$missing; install them with:" >&2
-    echo "    apt-get install krb5-kdc krb5-admin-server krb5-user" >&2
+    echo "check_mapping($kind): missing$missing; install them with:" >&2
+    echo "    apt-get install $pkgs" >&2
     exit 99
+fi
+if [ "$kind" = samba ] && [ "$(id -u)" -ne 0 ]; then
+    echo "check_mapping(samba): SKIP: the Samba AD DC harness needs root" \
+         "(tests/harness/samba.sh); run make check as root for the AD" \
+         "pass" >&2
+    exit 77
 fi
 # libfaketime and AddressSanitizer deadlock while the process starts
 # (both hook the clock and thread functions before either is ready), so
@@ -71,15 +102,20 @@ if [ ! -x "$suite" ]; then
 fi
 
 . "$top_srcdir/tests/harness/kdc.sh"
+. "$top_srcdir/tests/harness/samba.sh"
 
 base=$(mktemp -d "${TMPDIR:-/tmp}/sspigss-map.XXXXXX") || exit 99
 main=$base/main
 other=$base/other
 third=$base/third
 cleanup() {
-    kdc_stop "$third"
-    kdc_stop "$other"
-    kdc_stop "$base/main"
+    if [ "$kind" = samba ]; then
+        samba_stop "$main"
+    else
+        kdc_stop "$third"
+        kdc_stop "$other"
+        kdc_stop "$base/main"
+    fi
     if [ -n "${CHECK_MAPPING_KEEP:-}" ]; then
         echo "check_mapping: kept $base" >&2
     else
@@ -90,10 +126,82 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 fail() {
-    echo "check_mapping: $*" >&2
+    echo "check_mapping($kind): $*" >&2
     exit 99
 }
 
+# --- client profiles (from the realm's own krb5.conf)
+add_libdefaults() {  # add_libdefaults OUT LINES: krb5.conf plus LINES
+    printf '%s\n' "$2" > "$1.add"
+    sed "/^\[libdefaults\]/r $1.add" "$main/krb5.conf" > "$1"
+    rm -f "$1.add"
+}
+client_profiles() {
+    add_libdefaults "$base/krb5-camellia.conf" \
+"    default_tkt_enctypes = camellia128-cts-cmac
+    permitted_enctypes = camellia128-cts-cmac"
+    add_libdefaults "$base/krb5-aes128.conf" \
+"    permitted_enctypes = aes128-cts-hmac-sha1-96"
+    cp "$main/krb5.conf" "$base/krb5-nopreauth.conf"
+    cat >> "$base/krb5-nopreauth.conf" <<CONF
+[plugins]
+    clpreauth = {
+        disable = encrypted_timestamp
+        disable = encrypted_challenge
+        disable = spake
+        disable = pkinit
+        disable = otp
+    }
+CONF
+}
+
+# keytab_drop IN OUT PRINCIPAL ENCTYPE: IN less PRINCIPAL's ENCTYPE keys
+# (every principal's when PRINCIPAL is "*").
+keytab_drop() {
+    # Highest slot first: delent renumbers the slots after it.
+    slots=$(printf 'rkt %s\nlist -e\n' "$1" | ktutil 2>/dev/null |
+            awk -v p="$3" -v e="($4)" '($3 == p || p == "*") && $4 == e {
+                print $1 }' | sort -rn)
+    [ -n "$slots" ] || fail "no $4 key of $3 in $1"
+    { echo "rkt $1"
+      for s in $slots; do echo "delent $s"; done
+      echo "wkt $2"; } | ktutil >/dev/null 2>&1 || fail "ktutil failed"
+}
+
+if [ "$kind" = samba ]; then
+    # One test provisions the template (~15 s); parallel ones wait.
+    tpl=$(samba_template_dir) || fail "no Samba version"
+    mkdir -p "$(dirname "$tpl")" || exit 99
+    flock "$(dirname "$tpl")/.sspigss-template.lock" \
+        sh -c ". '$top_srcdir/tests/harness/samba.sh' && samba_template" \
+        >/dev/null || fail "the Samba domain template could not be built"
+    samba_start "$main" || fail "the Samba AD DC did not start"
+    samba_kinit "$main" alice || fail "kinit alice failed"
+    client_profiles
+    . "$main/env"
+    unset KRB5_TRACE
+    princ=host/$SSPIGSS_SAMBA_HOST@$SSPIGSS_SAMBA_REALM
+    # Every aes256 key: AD salts a key with the account's name, not the
+    # SPN's, so HTTP/ and gssdemo/ hold host/'s very key, and an
+    # acceptor without a name (any keytab entry) would use theirs.
+    keytab_drop "$main/keytab" "$base/etype-aes128.keytab" "*" \
+        aes256-cts-hmac-sha1-96
+    # kvno-old.keytab: princ at the kvno before the DC's, another key.
+    kvno=$(printf 'rkt %s\nlist\n' "$main/keytab" | ktutil 2>/dev/null |
+           awk -v p="$princ" '$3 == p { print $2; exit }')
+    [ -n "$kvno" ] && [ "$kvno" -gt 1 ] || fail "no kvno of $princ"
+    { echo "addent -password -p $princ -k $((kvno - 1))" \
+           "-e aes256-cts-hmac-sha1-96"
+      echo "stale-key-pw-1"
+      echo "wkt $base/kvno-old.keytab"; } |
+        ktutil >/dev/null 2>&1 || fail "ktutil addent failed"
+    [ -s "$base/kvno-old.keytab" ] || fail "no kvno-old.keytab"
+    SSPIGSS_TEST_KDC=samba
+    SSPIGSS_TEST_REALM=$SSPIGSS_SAMBA_REALM
+    SSPIGSS_TEST_HOST=$SSPIGSS_SAMBA_HOST
+    SSPIGSS_TEST_DIR=$SSPIGSS_SAMBA_DIR
+    logs=$main/log/log.samba
+else
 # kdc.sh's functions use $dir for themselves: this script says $main.
 kdc_start "$main" || fail "the KDC did not start"
 kdc_kinit "$main" alice || fail "kinit alice failed"
@@ -113,35 +221,9 @@ do
     kdc_admin "$main" "$q" || exit 99
 done
 # etype-aes128.keytab: etype/'s keytab less its aes256 entry.
-slot=$(printf 'rkt %s\nlist -e\n' "$base/etype-full.keytab" |
-       ktutil 2>/dev/null | awk '/aes256-cts-hmac-sha1-96/ { print $1 }')
-[ -n "$slot" ] || fail "no aes256 key in etype-full.keytab"
-printf 'rkt %s\ndelent %s\nwkt %s\n' "$base/etype-full.keytab" "$slot" \
-    "$base/etype-aes128.keytab" | ktutil >/dev/null 2>&1 ||
-    fail "ktutil failed"
-
-# --- client profiles
-add_libdefaults() {  # add_libdefaults OUT LINES: krb5.conf plus LINES
-    printf '%s\n' "$2" > "$1.add"
-    sed "/^\[libdefaults\]/r $1.add" "$main/krb5.conf" > "$1"
-    rm -f "$1.add"
-}
-add_libdefaults "$base/krb5-camellia.conf" \
-"    default_tkt_enctypes = camellia128-cts-cmac
-    permitted_enctypes = camellia128-cts-cmac"
-add_libdefaults "$base/krb5-aes128.conf" \
-"    permitted_enctypes = aes128-cts-hmac-sha1-96"
-cp "$main/krb5.conf" "$base/krb5-nopreauth.conf"
-cat >> "$base/krb5-nopreauth.conf" <<CONF
-[plugins]
-    clpreauth = {
-        disable = encrypted_timestamp
-        disable = encrypted_challenge
-        disable = spake
-        disable = pkinit
-        disable = otp
-    }
-CONF
+keytab_drop "$base/etype-full.keytab" "$base/etype-aes128.keytab" \
+    "etype/$KDC_HOST@$KDC_REALM" aes256-cts-hmac-sha1-96
+client_profiles
 
 # --- OTHER.TEST and THIRD.TEST, trust, referrals
 kdc_start_realm "$other" OTHER.TEST || fail "OTHER.TEST did not start"
@@ -172,18 +254,26 @@ kdc_restart "$main" "$main/krb5-kdc.conf" &&
 
 . "$main/env"
 unset KRB5_TRACE
+SSPIGSS_TEST_KDC=mit
+SSPIGSS_TEST_REALM=$SSPIGSS_REALM
+SSPIGSS_TEST_HOST=$SSPIGSS_HOST
+SSPIGSS_TEST_DIR=$SSPIGSS_KDC_DIR
+logs="$main/kdc.log $other/kdc.log $third/kdc.log"
+fi
 SSPIGSS_MAP_DIR=$base
-export SSPIGSS_MAP_DIR
+SSPIGSS_TEST_ALICE_PW=alice-pw-1
+export SSPIGSS_MAP_DIR SSPIGSS_TEST_KDC SSPIGSS_TEST_REALM
+export SSPIGSS_TEST_HOST SSPIGSS_TEST_DIR SSPIGSS_TEST_ALICE_PW
 
 # SSPIGSS_TEST_RUNNER: e.g. "valgrind --error-exitcode=9" (hardening runs).
 LD_PRELOAD="$faketime_lib${LD_PRELOAD:+ $LD_PRELOAD}" FAKETIME=+0 \
     FAKETIME_NO_CACHE=1 ${SSPIGSS_TEST_RUNNER:-} "$suite"
 rc=$?
 if [ $rc -ne 0 ]; then
-    for d in "$main" "$other" "$third"; do
-        [ -f "$d/kdc.log" ] || continue
-        echo "check_mapping: failed ($rc); $d/kdc.log:" >&2
-        grep -v "closing down" "$d/kdc.log" | tail -n 15 | cut -c 1-300 >&2
+    for f in $logs; do
+        [ -f "$f" ] || continue
+        echo "check_mapping($kind): failed ($rc); $f:" >&2
+        grep -v "closing down" "$f" | tail -n 15 | cut -c 1-300 >&2
     done
 fi
 exit $rc
