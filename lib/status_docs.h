@@ -296,22 +296,29 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_IMPERSONATION,
 SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
     "Kerberos",
     "InitializeSecurityContext (explicit credentials, first call)",
-    "The initial ticket of a user/password credential is refused: wrong "
-    "password (KDC_ERR_PREAUTH_FAILED, or without preauthentication an "
-    "AS-REP that does not decrypt), unknown user "
-    "(KDC_ERR_C_PRINCIPAL_UNKNOWN), disabled or locked account "
-    "(KDC_ERR_CLIENT_REVOKED), expired account or password "
-    "(KDC_ERR_NAME_EXP, KDC_ERR_KEY_EXP), KDC_ERR_NULL_KEY; an Active "
-    "Directory KDC's NTSTATUS in the error's e-data is read and named in "
-    "sspigss_last_error() (lib/krb_edata.c). Windows "
-    "reports these logon failures at InitializeSecurityContext, not at "
-    "AcquireCredentialsHandle. An expired password (KDC_ERR_KEY_EXP) "
-    "comes out so against both KDCs (MIT and Samba AD). Also the "
-    "mapper's GSS_S_UNAUTHORIZED and "
-    "SPNEGO negotiation-failed rules; Schannel will map an access_denied "
-    "alert here ([alerts], issue #7).",
+    "The initial ticket of a user/password credential is refused; Windows "
+    "reports such logon failures at InitializeSecurityContext, not at "
+    "AcquireCredentialsHandle, and documents only this code for them "
+    "(InitializeSecurityContext (Kerberos), return values). Per KDC: "
+    "wrong password: MIT and AD KDC_ERR_PREAUTH_FAILED (without "
+    "preauthentication, an AS-REP that does not decrypt); unknown user: "
+    "KDC_ERR_C_PRINCIPAL_UNKNOWN on both; disabled account: MIT "
+    "KDC_ERR_CLIENT_REVOKED, AD the same plus NTSTATUS 0xC0000072; "
+    "expired account: MIT KDC_ERR_NAME_EXP, AD KDC_ERR_CLIENT_REVOKED + "
+    "0xC0000193; must change password: AD KDC_ERR_KEY_EXP + 0xC0000224; "
+    "password too old: MIT KDC_ERR_KEY_EXP, AD the same + 0xC0000071; "
+    "locked out: KDC_ERR_CLIENT_REVOKED on both, with no NTSTATUS from "
+    "Samba 4.17; smartcard required (password tried): AD "
+    "KDC_ERR_PREAUTH_FAILED. An AD KDC's NTSTATUS is read from the "
+    "KRB-ERROR e-data (lib/krb_edata.c, MS-KILE 2.2.1) and named in "
+    "sspigss_last_error(); what Windows returns for these account states "
+    "is not recorded anywhere we found, so the documented code stands. "
+    "Also KDC_ERR_NULL_KEY, the mapper's GSS_S_UNAUTHORIZED and SPNEGO "
+    "negotiation-failed rules; Schannel will map an access_denied alert "
+    "here ([alerts], issue #7).",
     "check_kerberos.c:wrong_password check_kerberos.c:unknown_user "
     "check_kerberos.c:disabled_account check_kerberos.c:expired_account "
+    "check_ad.c:account_state check_ad.c:lockout "
     "check_mapping.c:key_expired check_edata.c:ntstatus_mapping "
     "check_interop.sh:c-badpw: code")
 SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
