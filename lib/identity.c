@@ -43,11 +43,21 @@ identity_from_auth_data(const void *auth_data, struct identity *id)
     bool wide;
 
     memset(id, 0, sizeof(*id));
-    if (*(const ULONG *)auth_data == SEC_WINNT_AUTH_IDENTITY_VERSION) {
+    /*
+     * An EX identity starts with Version and Length; a plain one with the
+     * User pointer, whose low half may happen to equal the version. Only
+     * a Length of exactly the EX structure's size makes it EX (a real EX
+     * caller sets sizeof); a shorter one is a malformed EX; a larger one
+     * is the high half of a pointer: a plain identity. (Found by
+     * fuzz/fuzz_identity.c: reading a plain identity as EX ran past it.)
+     */
+    if (*(const ULONG *)auth_data == SEC_WINNT_AUTH_IDENTITY_VERSION
+        && ((const ULONG *)auth_data)[1]
+               <= sizeof(SEC_WINNT_AUTH_IDENTITY_EXW)) {
         /* The A and W EX layouts are the same but for string types. */
         const SEC_WINNT_AUTH_IDENTITY_EXW *ex = auth_data;
 
-        if (ex->Length < sizeof(*ex))
+        if (ex->Length != sizeof(*ex))
             return SEC_E_UNKNOWN_CREDENTIALS;
         user = ex->User, ulen = ex->UserLength;
         domain = ex->Domain, dlen = ex->DomainLength;

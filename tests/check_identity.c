@@ -137,6 +137,29 @@ START_TEST(ex_identity)
 }
 END_TEST
 
+/*
+ * A plain identity whose User pointer's low half equals the EX version
+ * (0x200) is still read as plain: EX needs Length == sizeof(EX), and the
+ * pointer's high half is far larger. Under ASan a read past the plain
+ * structure would be caught.
+ */
+START_TEST(plain_identity_that_looks_like_ex)
+{
+    unsigned char raw[sizeof(SEC_WINNT_AUTH_IDENTITY_A)];
+    ULONG words[2] = { SEC_WINNT_AUTH_IDENTITY_VERSION, 0x7f00 };
+    SEC_WINNT_AUTH_IDENTITY_A *a = (void *)raw;
+    struct identity id;
+
+    memset(raw, 0, sizeof(raw));
+    memcpy(raw, words, sizeof(words));      /* a.User, as two words */
+    a->Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    /* Lengths are 0, so the (bogus) pointer is never read. */
+    ck_assert_sec(identity_from_auth_data(raw, &id), SEC_E_OK);
+    ck_assert_str_eq(id.user, "");
+    identity_clear(&id);
+}
+END_TEST
+
 START_TEST(bad_identities)
 {
     static const WCHAR lone[] = { 0xDC00, 0 };
@@ -183,6 +206,7 @@ identity_suite(void)
     tcase_add_test(tc, unicode_identity);
     tcase_add_test(tc, ex_identity);
     tcase_add_test(tc, bad_identities);
+    tcase_add_test(tc, plain_identity_that_looks_like_ex);
     suite_add_tcase(s, tc);
     return s;
 }
