@@ -40,7 +40,10 @@ for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_accept; do
     [ -d "$seeds" ] || seeds=
     echo "fuzz: $t for ${secs}s"
     # shellcheck disable=SC2086
+    # SSPIGSS_FUZZ_SEED fixes libFuzzer's seed (./quickstart test sets it,
+    # so CI explores the same inputs each run; make fuzz does not).
     "$work/$t" -max_total_time="$secs" -print_final_stats=0 \
+        ${SSPIGSS_FUZZ_SEED:+-seed=$SSPIGSS_FUZZ_SEED} \
         -artifact_prefix="$work/$t-" "$work/corpus-$t" $seeds \
         > "$work/$t.log" 2>&1 || {
         echo "fuzz: $t FAILED; see $work/$t.log and $work/$t-crash-*" >&2
