@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2850,6 +2851,52 @@ START_TEST(threads_share_credentials)
 }
 END_TEST
 
+/*
+ * ExportSecurityContext in one process, ImportSecurityContext in another
+ * (Windows' use of the pair, on the same machine): the child imports the
+ * server context from the bytes alone and decrypts what the client sent
+ * after the export. (The import needs the krb5 configuration files the
+ * exporter used to still exist: MIT's token names them.)
+ */
+START_TEST(export_to_another_process)
+{
+    struct pair p;
+    SecBuffer packed = { 0, SECBUFFER_EMPTY, NULL };
+    unsigned char tok[SECURITY_TRAILER], data[40], plain[40];
+    ULONG tok_len = sizeof(tok);
+    pid_t pid;
+    int status;
+
+    pair_open(&p, REQ_ALL);
+    ck_assert_sec(ExportSecurityContext(SRV(&p),
+                                        SECPKG_CONTEXT_EXPORT_DELETE_OLD,
+                                        &packed, NULL), SEC_E_OK);
+    fill(plain, sizeof(plain), 9);
+    memcpy(data, plain, sizeof(data));
+    ck_assert_sec(seal(CLI(&p), 0, tok, &tok_len, data, sizeof(data)),
+                  SEC_E_OK);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        CtxtHandle h;
+        ULONG qop;
+
+        /* No Check assertions here: report through the exit status. */
+        if (ImportSecurityContextA((SEC_CHAR *)"Kerberos", &packed, NULL,
+                                   &h) != SEC_E_OK)
+            _exit(2);
+        if (unseal(&h, tok, tok_len, data, sizeof(data), &qop) != SEC_E_OK)
+            _exit(3);
+        _exit(memcmp(data, plain, sizeof(data)) == 0 ? 0 : 4);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "child: status %d", status);
+    ck_assert_sec(FreeContextBuffer(packed.pvBuffer), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
 /* Every context call with a handle that names no usable context. */
 static void
 context_calls_refuse(CtxtHandle *h, CredHandle *c, CredHandle *s,
@@ -3780,6 +3827,7 @@ kerberos_suite(void)
                         (int)(sizeof(bad_cont) / sizeof(bad_cont[0])));
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, wrong_credential_handle);
+    tcase_add_test(tc, export_to_another_process);
     tcase_add_test(tc, threads_share_credentials);
     tcase_add_test(tc, impersonate_delegated_double_hop);
     tcase_add_test(tc, delegation_required);
