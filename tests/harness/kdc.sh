@@ -34,6 +34,30 @@ kdc_free_port() {
     return 1
 }
 
+# kdc_write_kdc_conf DIR REALM PORT [EXTRA]: the KDC's own profile
+# (DIR/kdc.conf: 127.0.0.1:PORT, database and log in DIR, AES only) and an
+# empty ACL; EXTRA is one more line for the realm's section.
+kdc_write_kdc_conf() {
+    cat > "$1/kdc.conf" <<CONF
+[kdcdefaults]
+    kdc_listen = 127.0.0.1:$3
+    kdc_tcp_listen = 127.0.0.1:$3
+[realms]
+    $2 = {
+        database_name = $1/principal
+        key_stash_file = $1/stash
+        acl_file = $1/kadm5.acl
+        max_life = 10h
+        max_renewable_life = 1d
+        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+        ${4:-}
+    }
+[logging]
+    kdc = FILE:$1/kdc.log
+CONF
+    : > "$1/kadm5.acl"
+}
+
 kdc_start() {
     dir=$1
     mkdir -p "$dir"
@@ -60,23 +84,7 @@ kdc_start() {
     $KDC_HOST = $KDC_REALM
     .$KDC_HOST = $KDC_REALM
 CONF
-    cat > "$dir/kdc.conf" <<CONF
-[kdcdefaults]
-    kdc_listen = 127.0.0.1:$port
-    kdc_tcp_listen = 127.0.0.1:$port
-[realms]
-    $KDC_REALM = {
-        database_name = $dir/principal
-        key_stash_file = $dir/stash
-        acl_file = $dir/kadm5.acl
-        max_life = 10h
-        max_renewable_life = 1d
-        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
-    }
-[logging]
-    kdc = FILE:$dir/kdc.log
-CONF
-    : > "$dir/kadm5.acl"
+    kdc_write_kdc_conf "$dir" "$KDC_REALM" "$port"
     cat > "$dir/env" <<ENV
 KRB5_CONFIG='$dir/krb5.conf'
 KRB5_KDC_PROFILE='$dir/kdc.conf'
@@ -254,25 +262,9 @@ kdc_start_realm() {  # kdc_start_realm DIR REALM: a second realm, started
         admin_server = 127.0.0.1:1
     }
 CONF
-    cat > "$_kr_dir/kdc.conf" <<CONF
-[kdcdefaults]
-    kdc_listen = 127.0.0.1:$_kr_port
-    kdc_tcp_listen = 127.0.0.1:$_kr_port
-[realms]
-    $_kr_realm = {
-        database_name = $_kr_dir/principal
-        key_stash_file = $_kr_dir/stash
-        acl_file = $_kr_dir/kadm5.acl
-        max_life = 10h
-        max_renewable_life = 1d
-        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
-        # Throwaway trust graphs (referral chains) without [capaths].
-        reject_bad_transit = false
-    }
-[logging]
-    kdc = FILE:$_kr_dir/kdc.log
-CONF
-    : > "$_kr_dir/kadm5.acl"
+    # Throwaway trust graphs (referral chains) without [capaths].
+    kdc_write_kdc_conf "$_kr_dir" "$_kr_realm" "$_kr_port" \
+        "reject_bad_transit = false"
     cat > "$_kr_dir/env" <<ENV
 KRB5_CONFIG='$_kr_dir/krb5.conf'
 KRB5_KDC_PROFILE='$_kr_dir/kdc.conf'
