@@ -44,9 +44,7 @@ struct gss_ctx {
     bool established;
     ULONG req;                      /* ISC_REQ_* or ASC_REQ_* asked for */
     ULONG attrs;                    /* ISC_RET_* or ASC_RET_* granted */
-    OM_uint32 gss_flags;
     SecPkgContext_Sizes sizes;
-    ULONG header_len;               /* wrap header actually written */
     int64_t start;                  /* UNIX time the context was made */
     OM_uint32 lifetime;             /* seconds, from establishment */
     int64_t endtime;                /* UNIX time the ticket ends, or 0 */
@@ -467,6 +465,7 @@ compute_sizes(struct gss_ctx *c)
 {
     gss_iov_buffer_desc iov[3];
     OM_uint32 maj, min;
+    ULONG header_len;
 
     c->sizes.cbMaxToken = c->h.pkg->max_token;
     /* Windows reports 1 for Kerberos (the observed value; AES-CTS needs
@@ -482,12 +481,12 @@ compute_sizes(struct gss_ctx *c)
     iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING;
     maj = gss_wrap_iov_length(&min, c->gctx, 1, GSS_C_QOP_DEFAULT, NULL,
                               iov, 3);
-    c->header_len = GSS_ERROR(maj) ? 0 : (ULONG)iov[0].buffer.length;
+    header_len = GSS_ERROR(maj) ? 0 : (ULONG)iov[0].buffer.length;
     /* Windows reports 76 for AES although it writes 60: room for the
      * 16-byte EC of DCE style (PowerShell issue 20168 trace; FreeRDP
      * PR 8307). Callers size TOKEN buffers from this value. */
     c->cfx = is_rfc4121(c);
-    c->sizes.cbSecurityTrailer = c->header_len + (c->cfx ? 16 : 0);
+    c->sizes.cbSecurityTrailer = header_len + (c->cfx ? 16 : 0);
     memset(iov, 0, sizeof(iov));
     iov[0].type = GSS_IOV_BUFFER_TYPE_MIC_TOKEN;
     maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, 1);
@@ -543,7 +542,6 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
         st = output_put(output, allocate, out, &allocated);
     if (st != SEC_E_OK)
         return st;
-    c->gss_flags = ret_flags;
     if (c->initiator) {
         c->attrs = to_sspi(isc_ret_map, NFLAGS(isc_ret_map), ret_flags);
         /* Confidentiality and integrity only when asked for: Windows
@@ -1475,7 +1473,6 @@ gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
     }
     c->initiator = initiator != 0;
     c->established = open != 0;
-    c->gss_flags = flags;
     c->lifetime = lifetime;
     c->attrs = initiator ? to_sspi(isc_ret_map, NFLAGS(isc_ret_map), flags)
                          : to_sspi(asc_ret_map, NFLAGS(asc_ret_map), flags);
