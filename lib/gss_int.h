@@ -44,8 +44,11 @@ struct gss_cred {
     char *password;             /* until the ticket is obtained */
     TimeStamp expiry;
     /* Made while impersonating a client (ImpersonateSecurityContext):
-     * gcred is borrowed from that acceptor context, which is held. */
+     * that acceptor context, which is held. */
     struct handle_obj *impersonated;
+    /* gcred belongs to the impersonated context (its forwarded TGT), not
+     * to this credential. */
+    bool borrowed;
     /* A failure Windows reports at the first InitializeSecurityContext
      * rather than at AcquireCredentialsHandle, or SEC_E_OK. */
     SECURITY_STATUS deferred;
@@ -87,6 +90,13 @@ TimeStamp gss_timestamp(int64_t unix_time);
  */
 struct handle_obj *gss_impersonation(void);
 gss_cred_id_t gss_ctx_delegated(struct handle_obj *ctx);
+
+/*
+ * Whether an acceptor's delegated credential is MIT's proxy credential
+ * for constrained delegation (the client's ticket to the service), not a
+ * TGT the client forwarded (krb_creds.c).
+ */
+bool krb_creds_is_proxy(gss_cred_id_t deleg);
 
 /* Package ops of the GSS engine (pkg_gss.c). */
 extern const struct package_ops gss_package_ops;

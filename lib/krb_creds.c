@@ -47,7 +47,7 @@ cred_destroy(struct handle_obj *obj)
     struct gss_cred *c = (struct gss_cred *)obj;
     OM_uint32 min;
 
-    if (c->gcred != GSS_C_NO_CREDENTIAL && c->impersonated == NULL)
+    if (c->gcred != GSS_C_NO_CREDENTIAL && !c->borrowed)
         gss_release_cred(&min, &c->gcred);
     handle_obj_unref(c->impersonated);
     if (c->kctx != NULL) {
@@ -180,6 +180,171 @@ out:
     return st;
 }
 
+/* MIT's cache configuration naming the service of a proxy credential. */
+#define PROXY_CONF "proxy_impersonator"
+
+/*
+ * A copy of the acceptor's delegated credential deleg in a new MEMORY
+ * cache (*cc) whose principal (*client) is the credential's.
+ * gss_krb5_copy_ccache copies the credentials only, not the principal.
+ */
+static krb5_error_code
+copy_deleg(krb5_context k, gss_cred_id_t deleg, krb5_principal *client,
+           krb5_ccache *cc)
+{
+    gss_name_t gname = GSS_C_NO_NAME;
+    gss_buffer_desc disp = GSS_C_EMPTY_BUFFER;
+    OM_uint32 maj, min;
+    krb5_error_code code = KRB5_CC_NOTFOUND;
+    char *name = NULL;
+
+    *client = NULL;
+    *cc = NULL;
+    maj = gss_inquire_cred(&min, deleg, &gname, NULL, NULL, NULL);
+    if (!GSS_ERROR(maj))
+        maj = gss_display_name(&min, gname, &disp, NULL);
+    if (!GSS_ERROR(maj) && (name = strndup(disp.value, disp.length)) != NULL
+        && (code = krb5_parse_name(k, name, client)) == 0
+        && (code = krb5_cc_new_unique(k, "MEMORY", NULL, cc)) == 0
+        && (code = krb5_cc_initialize(k, *cc, *client)) == 0) {
+        maj = gss_krb5_copy_ccache(&min, deleg, *cc);
+        if (GSS_ERROR(maj))
+            code = KRB5_CC_NOTFOUND;
+    }
+    free(name);
+    gss_release_buffer(&min, &disp);
+    gss_release_name(&min, &gname);
+    if (code != 0) {
+        if (*cc != NULL)
+            krb5_cc_destroy(k, *cc);
+        krb5_free_principal(k, *client);
+        *cc = NULL;
+        *client = NULL;
+    }
+    return code;
+}
+
+bool
+krb_creds_is_proxy(gss_cred_id_t deleg)
+{
+    krb5_context k;
+    krb5_principal client;
+    krb5_ccache cc;
+    krb5_data conf = { 0 };
+    bool proxy = false;
+
+    if (krb5_init_context(&k) != 0)
+        return false;
+    if (copy_deleg(k, deleg, &client, &cc) == 0) {
+        proxy = krb5_cc_get_config(k, cc, NULL, PROXY_CONF, &conf) == 0;
+        krb5_free_data_contents(k, &conf);
+        krb5_cc_destroy(k, cc);
+        krb5_free_principal(k, client);
+    }
+    krb5_free_context(k);
+    return proxy;
+}
+
+/*
+ * Constrained delegation (S4U2Proxy, [MS-SFU] 3.2.5.2). When a client
+ * authenticates without delegating its TGT to a service whose credential
+ * can also initiate (SECPKG_CRED_BOTH), MIT's acceptor hands back a
+ * "proxy" credential: the client's ticket to the service (the evidence
+ * ticket) and the service's own TGT, in a cache whose configuration names
+ * the service as "proxy_impersonator". InitializeSecurityContext with it
+ * asks the KDC for a ticket to the next service in the client's name.
+ *
+ * MIT looks the evidence ticket up under the impersonator's name, so both
+ * must be the same principal. They are under MIT's KDC, where a service
+ * gets its TGT as its service principal. They are not under Active
+ * Directory, which issues TGTs to the account (front@REALM) while the
+ * client's ticket is for one of its SPNs (HTTP/front.example@REALM): the
+ * ticket is found only if it is also filed under the account's name. The
+ * KDC reads the ticket itself, not that name.
+ *
+ * Returns 0 when deleg is a proxy credential and c now owns a copy of it
+ * made usable so; nonzero otherwise (a TGT the client forwarded, which c
+ * borrows as it is).
+ */
+static int
+proxy_cred(struct gss_cred *c, gss_cred_id_t deleg)
+{
+    krb5_context k = NULL;
+    krb5_ccache cc = NULL;
+    krb5_principal imp = NULL, client = NULL;
+    krb5_data conf = { 0 };
+    krb5_cc_cursor cur = NULL;
+    krb5_creds cr, *evidence = NULL;
+    krb5_error_code code;
+    gss_cred_id_t made = GSS_C_NO_CREDENTIAL;
+    OM_uint32 maj, min;
+    char *impname = NULL;
+    int ret = 1;
+
+    if (krb5_init_context(&k) != 0)
+        return 1;
+    if (copy_deleg(k, deleg, &client, &cc) != 0)
+        goto out;
+    if (krb5_cc_get_config(k, cc, NULL, PROXY_CONF, &conf) != 0)
+        goto out;               /* not a proxy credential */
+    impname = strndup(conf.data, conf.length);
+    if (impname == NULL || krb5_parse_name(k, impname, &imp) != 0
+        || krb5_cc_start_seq_get(k, cc, &cur) != 0)
+        goto out;
+    /* The evidence ticket: the client's, to a service that is not a TGS.
+     * (Stored to only after the scan: a cache is not written to while a
+     * cursor walks it.) */
+    while (evidence == NULL && krb5_cc_next_cred(k, cc, &cur, &cr) == 0) {
+        if (!krb5_is_config_principal(k, cr.server)
+            && krb5_principal_compare(k, cr.client, client)
+            && !(cr.server->length == 2 && cr.server->data[0].length == 6
+                 && memcmp(cr.server->data[0].data, "krbtgt", 6) == 0)
+            && krb5_copy_creds(k, &cr, &evidence) != 0)
+            evidence = NULL;
+        krb5_free_cred_contents(k, &cr);
+    }
+    krb5_cc_end_seq_get(k, cc, &cur);
+    if (evidence == NULL)
+        goto out;
+    if (!krb5_principal_compare(k, evidence->server, imp)) {
+        krb5_principal own = evidence->server;
+
+        evidence->server = imp;
+        code = krb5_cc_store_cred(k, cc, evidence);
+        evidence->server = own;
+        if (code != 0)
+            goto out;
+        if (trace_enabled())
+            trace_printf("constrained delegation: the client's ticket is "
+                         "filed under the impersonator %s too", impname);
+    }
+    maj = gss_krb5_import_cred(&min, cc, NULL, NULL, &made);
+    if (GSS_ERROR(maj))
+        goto out;
+    c->gcred = made;
+    c->kctx = k;
+    c->ccache = cc;
+    k = NULL;
+    cc = NULL;
+    ret = 0;
+out:
+    free(impname);
+    krb5_free_creds(k != NULL ? k : c->kctx, evidence);
+    if (k != NULL) {
+        krb5_free_data_contents(k, &conf);
+        krb5_free_principal(k, imp);
+        krb5_free_principal(k, client);
+        if (cc != NULL)
+            krb5_cc_destroy(k, cc);
+        krb5_free_context(k);
+    } else {
+        krb5_free_data_contents(c->kctx, &conf);
+        krb5_free_principal(c->kctx, imp);
+        krb5_free_principal(c->kctx, client);
+    }
+    return ret;
+}
+
 SECURITY_STATUS
 krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
                   struct gss_cred **out, TimeStamp *expiry)
@@ -209,9 +374,14 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         && (c->impersonated = gss_impersonation()) != NULL) {
         /* Outbound credentials while impersonating a client are the
          * client's, if it delegated them: the double hop of Windows. */
-        c->gcred = gss_ctx_delegated(c->impersonated);
+        gss_cred_id_t deleg = gss_ctx_delegated(c->impersonated);
+
         expiry->QuadPart = TIMESTAMP_NEVER;
-        if (c->gcred == GSS_C_NO_CREDENTIAL) {
+        if (deleg != GSS_C_NO_CREDENTIAL && proxy_cred(c, deleg) != 0) {
+            c->gcred = deleg;   /* a forwarded TGT: borrowed as it is */
+            c->borrowed = true;
+        }
+        if (deleg == GSS_C_NO_CREDENTIAL) {
             /* Windows lets the handle be made and fails the hop:
              * SEC_E_DELEGATION_REQUIRED ("the computer must be trusted
              * for delegation and the user account must allow it"). */

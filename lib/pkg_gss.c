@@ -727,6 +727,13 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
+    /* MIT flags delegation for its proxy credential too (an acceptor
+     * credential that can also initiate gets one for every forwardable
+     * ticket); Windows' ASC_RET_DELEGATE means the client forwarded its
+     * TGT, which a proxy credential is not. */
+    if ((ret_flags & GSS_C_DELEG_FLAG) && deleg != GSS_C_NO_CREDENTIAL
+        && krb_creds_is_proxy(deleg))
+        ret_flags &= ~GSS_C_DELEG_FLAG;
     st = step_done(c, maj, ret_flags, time_rec, args->output, allocate,
                    &out, attrs, expiry);
     if (st >= 0 && deleg != GSS_C_NO_CREDENTIAL) {

@@ -566,8 +566,10 @@ SSPIGSS_DOC_PRODUCED(SEC_E_TOO_MANY_PRINCIPALS,
     "The KDC finds more than one entry for a name "
     "(KDC_ERR_PRINCIPAL_NOT_UNIQUE), such as a duplicate SPN in a "
     "directory: the mapper's rule. No real scenario produces it: MIT's "
-    "KDC over its own database cannot hold duplicates, so only a "
-    "directory-backed KDC (LDAP, Active Directory) could give it.",
+    "KDC over its own database cannot hold duplicates, and Samba 4.17 "
+    "refuses a duplicate SPN when it is added and, with one forced into "
+    "its database, answers KDC_ERR_S_PRINCIPAL_UNKNOWN (measured), so "
+    "only Windows' own KDC gives it.",
     "check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_NEVER(SEC_E_NO_PA_DATA,
     "Windows' Kerberos client gives it when the KDC asks for "
@@ -589,8 +591,10 @@ SSPIGSS_DOC_PRODUCED(SEC_E_SMARTCARD_LOGON_REQUIRED,
     "card: an Active Directory KDC names STATUS_SMARTCARD_LOGON_REQUIRED "
     "in the KRB-ERROR's e-data (MS-KILE 2.2.1), which lib/krb_edata.c "
     "reads. MIT's KDC gives no such reason for its requires_hwauth flag: "
-    "that comes out as SEC_E_UNSUPPORTED_PREAUTH. Only the NTSTATUS "
-    "rule is tested yet, not a real Active Directory KDC (issue #13).",
+    "that comes out as SEC_E_UNSUPPORTED_PREAUTH. Samba 4.17's AD DC "
+    "sends no NTSTATUS for a smartcard-required account "
+    "(check_ad.c:account_state asserts that none appears: "
+    "SEC_E_LOGON_DENIED), so only the NTSTATUS rule is tested.",
     "check_edata.c:ntstatus_mapping")
 SSPIGSS_DOC_PRODUCED(SEC_E_SHUTDOWN_IN_PROGRESS,
     "all",
@@ -607,10 +611,13 @@ SSPIGSS_DOC_PRODUCED(SEC_E_KDC_INVALID_REQUEST,
     "Kerberos",
     "InitializeSecurityContext",
     "The KDC rejects options or fields of the request (KDC_ERR_BADOPTION, "
-    "KDC_ERR_BAD_PVNO, KRB_ERR_FIELD_TOOLONG): the mapper's rules. No "
-    "real scenario produces it yet: the requests MIT's libraries build "
-    "for the package's calls are ones an MIT KDC accepts, and none of "
-    "the mapping tests found a call that draws these errors.",
+    "KDC_ERR_BAD_PVNO, KRB_ERR_FIELD_TOOLONG): the mapper's rules. A "
+    "service's constrained delegation (S4U2Proxy: credentials acquired "
+    "while impersonating a client who delegated nothing) to a service "
+    "the KDC may not delegate to is KDC_ERR_BADOPTION; an AD KDC adds "
+    "STATUS_NOT_SUPPORTED or STATUS_NO_MATCH ([MS-SFU] 3.2.5.2.2), which "
+    "MIT's GSS-API does not pass on from a TGS reply.",
+    "check_ad.c:constrained_delegation_refused "
     "check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_NEVER(SEC_E_KDC_UNABLE_TO_REFER,
     "Windows' client reports it when the KDC finds no referral path to "
@@ -703,14 +710,27 @@ SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_EXPIRED, "PKINIT/smartcard", 11,
     "The client certificate has expired. MIT refuses it on the client "
     "side with a generic preauthentication failure (KRB5_PREAUTH_FAILED, "
     "DESIGN.md), so the PKINIT work must tell it apart.")
-SSPIGSS_DOC_LATER(SEC_E_NO_S4U_PROT_SUPPORT, "Active Directory", 13,
-    "The KDC does not support the S4U extensions (protocol transition, "
-    "constrained delegation) a service asks for. No SSPI call here "
-    "starts S4U yet, and lib/map_gss.c has no rule for the refusal.")
-SSPIGSS_DOC_LATER(SEC_E_CROSSREALM_DELEGATION_FAILURE, "Active Directory", 13,
-    "A constrained-delegation request for a service in another realm, "
-    "which the KDC refuses. No SSPI call here starts S4U2Proxy yet, and "
-    "lib/map_gss.c has no rule for the refusal.")
+SSPIGSS_DOC_NEVER(SEC_E_NO_S4U_PROT_SUPPORT,
+    "Windows reports it when a service asks for S4U (protocol transition "
+    "or constrained delegation) and the KDC has no S4U support "
+    "(STATUS_NO_S4U_PROT_SUPPORT). Every KDC a Linux service meets "
+    "supports S4U (MIT 1.8 and later, Samba, AD since 2003). MIT's client "
+    "reports a KDC that ignores an S4U2Proxy request as "
+    "KRB5_KDCREP_MODIFIED, the code of a tampered KDC reply, so the two "
+    "cannot be told apart; constrained delegation itself works "
+    "(check_ad.c:constrained_delegation), and a refusal is "
+    "SEC_E_KDC_INVALID_REQUEST.")
+SSPIGSS_DOC_NEVER(SEC_E_CROSSREALM_DELEGATION_FAILURE,
+    "An AD KDC refuses classic constrained delegation to a service in "
+    "another realm with KDC_ERR_POLICY and the NTSTATUS "
+    "STATUS_CROSSREALM_DELEGATION_FAILURE in the error data. The "
+    "S4U2Proxy request comes from MIT's GSS-API (gss_init_sec_context "
+    "with the service's proxy credential), which returns the krb5 code "
+    "alone and not a TGS reply's error data (inside FAST armor besides), "
+    "so the refusal is reported by what the mapper makes of "
+    "KDC_ERR_POLICY alone (a rule with no finer reason than "
+    "SEC_E_INTERNAL_ERROR today). Resource-based delegation across "
+    "realms has no such refusal.")
 SSPIGSS_DOC_LATER(SEC_E_REVOCATION_OFFLINE_KDC, "PKINIT/smartcard", 11,
     "The client cannot learn the revocation status of the KDC's "
     "certificate (no CRL). MIT returns EIO and names the reason only in "

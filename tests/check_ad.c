@@ -548,6 +548,131 @@ START_TEST(ticket_pac)
 }
 END_TEST
 
+/* ------------------------------------------------ constrained delegation */
+
+/*
+ * The double hop without a forwarded TGT ([MS-SFU] S4U2Proxy), as a
+ * Windows service does it: alice logs on to s4u/localhost without
+ * ISC_REQ_DELEGATE; the service, whose credential is
+ * SECPKG_CRED_BOTH (its keys to accept, its account's TGT to initiate),
+ * impersonates her and acquires outbound credentials; the KDC issues a
+ * ticket in her name to a service it may delegate to (HTTP/localhost,
+ * msDS-AllowedToDelegateTo) and refuses one to any other (host/localhost):
+ * KDC_ERR_BADOPTION, SEC_E_KDC_INVALID_REQUEST by the mapper's rule.
+ * (An AD KDC adds STATUS_NO_MATCH there, [MS-SFU] 3.2.5.2.2; MIT's
+ * GSS-API does not pass a TGS reply's error data on.)
+ *
+ * The front service's credential comes from its own keytabs and an empty
+ * cache (this test's process only): tests/harness/samba.sh's s4u-front.
+ */
+static void
+s4u_front(CredHandle *front)
+{
+    const char *dir = getenv("SSPIGSS_TEST_DIR");
+    char kt[512], ckt[512];
+    TimeStamp ts;
+
+    ck_assert_ptr_nonnull(dir);
+    snprintf(kt, sizeof(kt), "FILE:%s/s4u.keytab", dir);
+    snprintf(ckt, sizeof(ckt), "FILE:%s/s4u-client.keytab", dir);
+    ck_assert_int_eq(setenv("KRB5_KTNAME", kt, 1), 0);
+    ck_assert_int_eq(setenv("KRB5_CLIENT_KTNAME", ckt, 1), 0);
+    ck_assert_int_eq(setenv("KRB5CCNAME", "MEMORY:s4u-front", 1), 0);
+    assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG, SECPKG_CRED_BOTH,
+                                         NULL, NULL, NULL, NULL, front, &ts),
+               SEC_E_OK);
+}
+
+/* alice's context with the front service, and the outbound credential
+ * the service acquires while impersonating her. */
+static void
+s4u_first_hop(CredHandle *alice, CredHandle *front, struct tokenloop *t,
+              CredHandle *hop)
+{
+    struct tokenloop_opts o = { .target = "s4u/localhost",
+                                .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    assert_sec(acquire_password("alice", "alice-pw-1", alice), SEC_E_OK);
+    s4u_front(front);
+    st = tokenloop_run(alice, front, &o, t);
+    ck_assert_msg(st == SEC_E_OK, "first hop: %s [%s] %s",
+                  sspigss_status_name(st), t->error, sspigss_last_error());
+    ck_assert(!(t->asc_attrs & ASC_RET_DELEGATE));
+    assert_sec(ImpersonateSecurityContext(&t->server), SEC_E_OK);
+    assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                         SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                         NULL, NULL, hop, &ts), SEC_E_OK);
+    assert_sec(RevertSecurityContext(&t->server), SEC_E_OK);
+}
+
+START_TEST(constrained_delegation)
+{
+    struct tokenloop_opts o = { .target = "HTTP/localhost",
+                                .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    CredHandle alice, front, hop, back;
+    struct tokenloop t, t2;
+    SecPkgContext_NamesA sn;
+    SecPkgCredentials_NamesA cn;
+    const char *dir = getenv("SSPIGSS_TEST_DIR");
+    char kt[512];
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    s4u_first_hop(&alice, &front, &t, &hop);
+    /* The outbound credential is alice's. */
+    assert_sec(QueryCredentialsAttributesA(&hop, SECPKG_CRED_ATTR_NAMES,
+                                           &cn), SEC_E_OK);
+    ck_assert_ptr_nonnull(strstr(cn.sUserName, "alice"));
+    ck_assert_sec(FreeContextBuffer(cn.sUserName), SEC_E_OK);
+
+    /* The back service (svc-localhost, the default keytab) sees alice. */
+    snprintf(kt, sizeof(kt), "FILE:%s/keytab", dir);
+    ck_assert_int_eq(setenv("KRB5_KTNAME", kt, 1), 0);
+    assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                         SECPKG_CRED_INBOUND, NULL, NULL,
+                                         NULL, NULL, &back, &ts), SEC_E_OK);
+    st = tokenloop_run(&hop, &back, &o, &t2);
+    ck_assert_msg(st == SEC_E_OK, "second hop: %s [%s] %s",
+                  sspigss_status_name(st), t2.error, sspigss_last_error());
+    assert_sec(QueryContextAttributesA(&t2.server, SECPKG_ATTR_NAMES, &sn),
+               SEC_E_OK);
+    ck_assert_str_eq(sn.sUserName, "SAMBA\\alice");
+    ck_assert_sec(FreeContextBuffer(sn.sUserName), SEC_E_OK);
+    tokenloop_free(&t2);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&back), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&hop), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&front), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&alice), SEC_E_OK);
+}
+END_TEST
+
+START_TEST(constrained_delegation_refused)
+{
+    CredHandle alice, front, hop;
+    struct tokenloop t;
+    char saved[sizeof(cfg.target)];
+
+    s4u_first_hop(&alice, &front, &t, &hop);
+    /* The credential outlives the context it was made from. */
+    tokenloop_free(&t);
+    /* host/localhost is not in s4u-front's msDS-AllowedToDelegateTo. */
+    memcpy(saved, cfg.target, sizeof(saved));
+    snprintf(cfg.target, sizeof(cfg.target), "host/localhost");
+    assert_sec(isc_first(&hop, false), SEC_E_KDC_INVALID_REQUEST);
+    assert_reason("delegation to host/localhost",
+                  "KDC can't fulfill requested option", 0, NULL);
+    memcpy(cfg.target, saved, sizeof(saved));
+    ck_assert_sec(FreeCredentialsHandle(&hop), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&front), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&alice), SEC_E_OK);
+}
+END_TEST
+
 /* -------------------------------------------------------------- suite */
 
 static Suite *
@@ -575,6 +700,16 @@ ad_suite(void)
     tcase_add_test(tc, unsupported_preauth);
     tcase_add_test(tc, crypto_system_invalid);
     suite_add_tcase(s, tc);
+
+    /* MIT's KDB2 database keeps no delegation lists: AD only. */
+    if (cfg.ad) {
+        tc = tcase_create("delegation");
+        tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, constrained_delegation);
+        tcase_add_test(tc, constrained_delegation_refused);
+        suite_add_tcase(s, tc);
+    }
 
     tc = tcase_create("pac");
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);

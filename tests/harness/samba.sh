@@ -51,12 +51,17 @@
 #   svc-localhost SPNs host/localhost, HTTP/localhost, gssdemo/localhost;
 #                 msDS-SupportedEncryptionTypes AES256|AES128|RC4
 #   svc-rc4       SPN rc4test/localhost; msDS-SupportedEncryptionTypes RC4
+#   s4u-front     SPN s4u/localhost; constrained delegation (Kerberos
+#                 only) to HTTP/localhost (msDS-AllowedToDelegateTo), not
+#                 to host/localhost; its keys in DIR/s4u.keytab (the SPN,
+#                 to accept) and DIR/s4u-client.keytab (the account,
+#                 s4u-front@SAMBA.TEST, for its own TGT)
 
 SAMBA_REALM=SAMBA.TEST
 SAMBA_DOMAIN=SAMBA
 SAMBA_HOST=localhost
 SAMBA_ADMIN_PW='Admin-pw-1!'
-SAMBA_TEMPLATE_FORMAT=1
+SAMBA_TEMPLATE_FORMAT=2
 # Samba's Python modules live in Debian's python3, not a pyenv one.
 SAMBA_PYTHON=/usr/bin/python3
 
@@ -266,17 +271,21 @@ replace(user_dn("locked"), {"lockoutTime": str(now)})
 
 services = {"svc-localhost": (["host/localhost", "HTTP/localhost",
                                "gssdemo/localhost"], "28"),
-            "svc-rc4": (["rc4test/localhost"], "4")}
+            "svc-rc4": (["rc4test/localhost"], "4"),
+            "s4u-front": (["s4u/localhost"], "28")}
 for name, (spns, etypes) in services.items():
     db.newuser(name, secrets.token_urlsafe(24))
     replace(user_dn(name), {"servicePrincipalName": spns,
                             "msDS-SupportedEncryptionTypes": etypes})
+replace(user_dn("s4u-front"), {"msDS-AllowedToDelegateTo": ["HTTP/localhost"]})
 
 enable_net_export_keytab()
 net = Net(None, lp)
 for spn in services["svc-localhost"][0]:
     net.export_keytab(keytab=d + "/keytab", principal=spn)
 net.export_keytab(keytab=d + "/rc4.keytab", principal="rc4test/localhost")
+net.export_keytab(keytab=d + "/s4u.keytab", principal="s4u/localhost")
+net.export_keytab(keytab=d + "/s4u-client.keytab", principal="s4u-front")
 PY
 }
 
