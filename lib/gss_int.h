@@ -18,9 +18,17 @@
 #include "package.h"
 
 /* What a GSS package runs on. */
+enum gss_mech_kind {
+    KIND_KERBEROS,          /* MIT's krb5 mechanism */
+    KIND_NTLM,              /* gss-ntlmssp */
+    KIND_SPNEGO,            /* MIT's SPNEGO over the two */
+};
+
 struct gss_mech {
     gss_OID_desc oid;
+    enum gss_mech_kind kind;
     bool krb5;              /* Kerberos credentials (krb_creds.c) */
+    const char *package;    /* the SSPI package of this mechanism */
 };
 
 /*
@@ -50,9 +58,59 @@ struct gss_cred {
      * to this credential. */
     bool borrowed;
     /* A failure Windows reports at the first InitializeSecurityContext
-     * rather than at AcquireCredentialsHandle, or SEC_E_OK. */
+     * rather than at AcquireCredentialsHandle, or SEC_E_OK; and its
+     * underlying reason, when known (malloc). */
     SECURITY_STATUS deferred;
+    char *deferred_why;
+    /* Negotiate (negotiate.c): which packages it may use (NEG_*), and
+     * for an explicit identity its Kerberos credential and what NTLM
+     * needs (the password until the credential is freed, as Windows
+     * keeps it for each new context). */
+    unsigned neg_allowed;
+    struct gss_cred *krb;
+    char *neg_name;             /* GSS_C_NT_USER_NAME for both mechs */
+    char *ntlm_domain;
+    char *ntlm_password;
 };
+
+#define NEG_KERBEROS 1u
+#define NEG_NTLM 2u
+
+/*
+ * A context. The GSS context is the package's mechanism's (SPNEGO's for
+ * Negotiate); actual is the mechanism that ended up authenticating
+ * (Kerberos or NTLM), known when the handshake is complete and deciding
+ * the per-message code, the sizes and the names.
+ */
+struct gss_ctx {
+    struct handle_obj h;
+    pthread_mutex_t lock;
+    struct gss_cred *cred;          /* referenced */
+    const struct gss_mech *mech;
+    const struct gss_mech *actual;  /* once established */
+    gss_ctx_id_t gctx;
+    gss_name_t target;              /* initiator: the target's name */
+    gss_cred_id_t delegated;        /* acceptor: forwarded TGT, if any */
+    gss_cred_id_t negcred;          /* Negotiate initiator: this context's */
+    bool initiator;
+    bool established;
+    ULONG req;                      /* ISC_REQ_* or ASC_REQ_* asked for */
+    ULONG attrs;                    /* ISC_RET_* or ASC_RET_* granted */
+    SecPkgContext_Sizes sizes;
+    int64_t start;                  /* UNIX time the context was made */
+    OM_uint32 lifetime;             /* seconds, from establishment */
+    int64_t endtime;                /* UNIX time the ticket ends, or 0 */
+    bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
+    bool cfx;                       /* RFC 4121 tokens (else RFC 1964) */
+    uint64_t recv_seq;              /* next sequence number from the peer */
+};
+
+/*
+ * A Windows target name (pszTargetName) as a GSS name for a mechanism
+ * (pkg_gss.c, which lists the forms). NTLM and Negotiate take NULL.
+ */
+SECURITY_STATUS gss_import_target(const char *target,
+                                  enum gss_mech_kind kind, gss_name_t *out);
 
 /*
  * Make a credential for pkg (krb_creds.c). args as for the package op.
@@ -103,5 +161,50 @@ extern const struct package_ops gss_package_ops;
 
 /* Mechanisms. */
 extern const struct gss_mech gss_mech_kerberos;
+extern const struct gss_mech gss_mech_ntlm;
+extern const struct gss_mech gss_mech_spnego;
+
+/* ------------------------------------------- Negotiate (negotiate.c) */
+
+/* Make a Negotiate credential; args as for the package op. */
+SECURITY_STATUS neg_creds_acquire(const struct package *pkg,
+                                  const struct acquire_args *args,
+                                  struct gss_cred **out, TimeStamp *expiry);
+
+/*
+ * The SPNEGO credential for a new context of cred to target (NULL when
+ * none was given): Kerberos first when it can reach target, NTLM when
+ * allowed and possible, as gss_set_neg_mechs restricts it. *gcred is
+ * the caller's (gss_release_cred). Called with cred->lock held.
+ */
+SECURITY_STATUS neg_context_cred(struct gss_cred *cred, const char *target,
+                                 gss_cred_id_t *gcred);
+
+/* Free what a Negotiate credential holds beyond the common fields. */
+void neg_creds_clear(struct gss_cred *c);
+
+/* ---------------------------------------------------- NTLM (ntlm.c) */
+
+/* Make an NTLM credential (gss-ntlmssp); args as for the package op. */
+SECURITY_STATUS ntlm_creds_acquire(const struct package *pkg,
+                                   const struct acquire_args *args,
+                                   struct gss_cred **out, TimeStamp *expiry);
+
+/*
+ * Per-message calls of an established context whose actual mechanism is
+ * NTLM. gss-ntlmssp has no IOV interface: the DATA buffers are joined,
+ * wrapped or signed whole, and the result put back in Windows' layout
+ * (the 16-byte signature in the TOKEN buffer). Called with c->lock held.
+ */
+SECURITY_STATUS ntlm_encrypt(struct gss_ctx *c, ULONG qop,
+                             SecBufferDesc *msg);
+SECURITY_STATUS ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg,
+                             ULONG *qop);
+SECURITY_STATUS ntlm_sign(struct gss_ctx *c, SecBufferDesc *msg);
+SECURITY_STATUS ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg,
+                            ULONG *qop);
+
+/* NTLM's signature and security trailer: 16 bytes (MS-NLMP 2.2.2.9). */
+#define NTLM_SIGNATURE_SIZE 16
 
 #endif /* SSPIGSS_GSS_INT_H */

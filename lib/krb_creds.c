@@ -58,6 +58,7 @@ cred_destroy(struct handle_obj *obj)
     }
     mem_free_secret_str(c->password);
     free(c->principal);
+    free(c->deferred_why);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

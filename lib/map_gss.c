@@ -99,8 +99,21 @@ static const struct routine_rule routine_rules[] = {
 #define SPNEGO_NEGOTIATION_FAILED 0x20000004
 #define SPNEGO_NO_TOKEN_FROM_ACCEPTOR 0x20000005
 
+/*
+ * gss-ntlmssp's own minor codes (its src/ntlm_common.h, base 0x4E540000,
+ * "NT"); it also returns plain errno values.
+ */
+#define NTLM_ERR_DECODE 0x4E540001
+#define NTLM_ERR_NOARG 0x4E540004
+#define NTLM_ERR_WRONGMSG 0x4E54000D
+#define NTLM_ERR_TIMESKEW 0x4E540019
+#define NTLM_ERR_EXPIRED 0x4E54001A
+#define NTLM_ERR_NONTLMV1 0x4E54001C
+#define NTLM_ERR_NOUSRFOUND 0x4E54001D
+
 #define KRB5 MECH_KRB5
 #define ANY_MECH MECH_ANY
+#define NTLM MECH_NTLM
 #define ACQ MAP_ACQUIRE
 #define INI MAP_INIT
 #define ACC MAP_ACCEPT
@@ -251,11 +264,31 @@ static const struct map_minor_rule minor_rules[] = {
     { MECH_SPNEGO, SPNEGO_NO_TOKEN_FROM_ACCEPTOR, INI, SEC_E_INVALID_TOKEN },
     { MECH_SPNEGO, SPNEGO_NEGOTIATION_FAILED, MAP_ANY, SEC_E_LOGON_DENIED },
 
+    /* gss-ntlmssp, checking the client's AUTHENTICATE message: a
+     * response that does not verify against the password it knows
+     * (EINVAL), a user neither its user file nor winbind knows (EACCES,
+     * ERR_NOUSRFOUND), an NTLMv1 response refused: Windows' NTLM answers
+     * all with SEC_E_LOGON_DENIED ([wine] ntlm.c allows exactly that for
+     * an unknown user; Microsoft documents it for a failed logon). A
+     * malformed message is an invalid token. */
+    { NTLM, EINVAL, ACC, SEC_E_LOGON_DENIED },
+    { NTLM, EACCES, ACC, SEC_E_LOGON_DENIED },
+    { NTLM, NTLM_ERR_NOUSRFOUND, ACC, SEC_E_LOGON_DENIED },
+    { NTLM, NTLM_ERR_NONTLMV1, ACC, SEC_E_LOGON_DENIED },
+    { NTLM, NTLM_ERR_DECODE, INI | ACC, SEC_E_INVALID_TOKEN },
+    { NTLM, NTLM_ERR_WRONGMSG, INI | ACC, SEC_E_INVALID_TOKEN },
+    { NTLM, NTLM_ERR_TIMESKEW, MAP_ANY, SEC_E_TIME_SKEW },
+    { NTLM, NTLM_ERR_EXPIRED, MAP_ANY, SEC_E_CONTEXT_EXPIRED },
+    /* No user file entry and no winbind to ask: no credentials. */
+    { NTLM, ENOENT, ACQ | INI, SEC_E_NO_CREDENTIALS },
+    { NTLM, NTLM_ERR_NOARG, ACQ | INI, SEC_E_NO_CREDENTIALS },
+
     { ANY_MECH, ENOMEM, MAP_ANY, SEC_E_INSUFFICIENT_MEMORY },
     { KRB5, G_BUFFER_ALLOC, MAP_ANY, SEC_E_INSUFFICIENT_MEMORY },
 };
 
 #undef KRB5
+#undef NTLM
 #undef ANY_MECH
 #undef ACQ
 #undef INI
@@ -295,6 +328,51 @@ map_mech_of(gss_const_OID mech)
         return MECH_NTLM;
 #undef OID_IS
     return MECH_ANY;
+}
+
+/*
+ * The code gss-ntlmssp gave, from the minor status the caller saw. MIT's
+ * mechglue hands a mechanism's minor code on as it is unless another
+ * mechanism in the process reported the same number first; then it
+ * substitutes a number of its own from 100000 up (util_errmap.c), and
+ * only gss_display_status can still tell the original. So a substituted
+ * code is recognised by its text: the errno values by strerror's, the
+ * mechanism's own codes by the texts it gives them.
+ */
+static int32_t
+ntlm_minor(OM_uint32 minor, gss_const_OID mech)
+{
+    static const int errnos[] = { EINVAL, EACCES, ENOENT, ENOMEM };
+    static const struct { int32_t code; const char *text; } own[] = {
+        { NTLM_ERR_DECODE, "Failed to decode data" },
+        { NTLM_ERR_NOARG, "A required argument is missing" },
+        { NTLM_ERR_WRONGMSG, "Wrong message type" },
+        { NTLM_ERR_TIMESKEW, "Server and client clocks are too far apart" },
+        { NTLM_ERR_EXPIRED, "Expired" },
+        { NTLM_ERR_NONTLMV1, "NTLM version 1 not allowed" },
+        { NTLM_ERR_NOUSRFOUND, "User not found" },
+    };
+    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
+    OM_uint32 min, ctx = 0;
+    int32_t code = (int32_t)minor;
+    char buf[128];
+    size_t i;
+
+    if (minor < 100000)
+        return code;
+    if (gss_display_status(&min, minor, GSS_C_MECH_CODE, (gss_OID)mech,
+                           &ctx, &msg) != GSS_S_COMPLETE)
+        return code;
+    snprintf(buf, sizeof(buf), "%.*s", (int)msg.length,
+             (const char *)msg.value);
+    gss_release_buffer(&min, &msg);
+    for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+        if (strcmp(buf, strerror(errnos[i])) == 0)
+            return errnos[i];
+    for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (strcmp(buf, own[i].text) == 0)
+            return own[i].code;
+    return code;
 }
 
 static bool
@@ -394,11 +472,22 @@ map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech, enum map_op op)
         }
         /* 3. The minor refines generic or ambiguous routine errors. */
         if (minor != 0) {
+            enum map_mech m = map_mech_of(mech);
+            int32_t code = m == MECH_NTLM ? ntlm_minor(minor, mech)
+                                          : (int32_t)minor;
             SECURITY_STATUS refined;
 
-            if (minor_lookup(map_mech_of(mech), (int32_t)minor, op,
-                             &refined))
+            if (m == MECH_NTLM && routine == GSS_S_DEFECTIVE_TOKEN
+                && code == EACCES && op == MAP_ACCEPT) {
+                /* gss-ntlmssp: the AUTHENTICATE message's channel
+                 * bindings hash (or its MIC over the handshake) does
+                 * not match: what the client bound is not this
+                 * channel, Windows' SEC_E_BAD_BINDINGS ([ms]
+                 * AcceptSecurityContext). */
+                st = SEC_E_BAD_BINDINGS;
+            } else if (minor_lookup(m, code, op, &refined)) {
                 st = refined;
+            }
         }
     }
 

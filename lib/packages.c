@@ -41,7 +41,8 @@ static const struct package packages[] = {
         .version = 1,
         .rpcid = 9,
         .max_token = 48256,
-        .ops = &no_ops,
+        .ops = &gss_package_ops,
+        .data = &gss_mech_spnego,
     },
     {
         /* caps: Wine tests/secur32.c test_kerberos base 0x73BBF plus
@@ -68,7 +69,8 @@ static const struct package packages[] = {
         .version = 1,
         .rpcid = 10,
         .max_token = 2888,
-        .ops = &no_ops,
+        .ops = &gss_package_ops,
+        .data = &gss_mech_ntlm,
     },
     {
         /* caps 0x004107B3 and cbMaxToken 24576 as Windows 10 shows them

@@ -29,29 +29,25 @@
 const struct gss_mech gss_mech_kerberos = {
     /* 1.2.840.113554.1.2.2, RFC 1964 */
     .oid = { 9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" },
+    .kind = KIND_KERBEROS,
     .krb5 = true,
+    .package = "Kerberos",
 };
 
-struct gss_ctx {
-    struct handle_obj h;
-    pthread_mutex_t lock;
-    struct gss_cred *cred;          /* referenced */
-    const struct gss_mech *mech;
-    gss_ctx_id_t gctx;
-    gss_name_t target;              /* initiator: the target's name */
-    gss_cred_id_t delegated;        /* acceptor: forwarded TGT, if any */
-    bool initiator;
-    bool established;
-    ULONG req;                      /* ISC_REQ_* or ASC_REQ_* asked for */
-    ULONG attrs;                    /* ISC_RET_* or ASC_RET_* granted */
-    SecPkgContext_Sizes sizes;
-    int64_t start;                  /* UNIX time the context was made */
-    OM_uint32 lifetime;             /* seconds, from establishment */
-    int64_t endtime;                /* UNIX time the ticket ends, or 0 */
-    bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
-    bool cfx;                       /* RFC 4121 tokens (else RFC 1964) */
-    uint64_t recv_seq;              /* next sequence number from the peer */
+const struct gss_mech gss_mech_ntlm = {
+    /* 1.3.6.1.4.1.311.2.2.10, Microsoft's NTLMSSP (gss-ntlmssp) */
+    .oid = { 10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a" },
+    .kind = KIND_NTLM,
+    .package = "NTLM",
 };
+
+const struct gss_mech gss_mech_spnego = {
+    /* 1.3.6.1.5.5.2, RFC 4178 */
+    .oid = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" },
+    .kind = KIND_SPNEGO,
+    .package = "Negotiate",
+};
+
 
 /* ------------------------------------------------------------- flags */
 
@@ -133,6 +129,8 @@ ctx_destroy(struct handle_obj *obj)
         gss_delete_sec_context(&min, &c->gctx, GSS_C_NO_BUFFER);
     if (c->delegated != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &c->delegated);
+    if (c->negcred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &c->negcred);
     gss_release_name(&min, &c->target);
     handle_obj_unref(c->cred != NULL ? &c->cred->h : NULL);
     pthread_mutex_destroy(&c->lock);
@@ -151,9 +149,11 @@ ctx_new(struct gss_cred *cred, bool initiator)
     handle_obj_ref(&cred->h);
     c->cred = cred;
     c->mech = cred->mech;
+    c->actual = cred->mech;
     c->gctx = GSS_C_NO_CONTEXT;
     c->target = GSS_C_NO_NAME;
     c->delegated = GSS_C_NO_CREDENTIAL;
+    c->negcred = GSS_C_NO_CREDENTIAL;
     c->initiator = initiator;
     c->start = (int64_t)time(NULL);
     return c;
@@ -171,8 +171,9 @@ ctx_new(struct gss_cred *cred, bool initiator)
  *                         upper case like a realm
  *   "name"                a principal in the default realm
  */
-static SECURITY_STATUS
-import_target(const char *target, gss_name_t *out)
+SECURITY_STATUS
+gss_import_target(const char *target, enum gss_mech_kind kind,
+                  gss_name_t *out)
 {
     const char *slash, *at;
     gss_buffer_desc b;
@@ -182,6 +183,12 @@ import_target(const char *target, gss_name_t *out)
     SECURITY_STATUS st;
 
     *out = GSS_C_NO_NAME;
+    if ((target == NULL || *target == '\0') && kind != KIND_KERBEROS) {
+        /* NTLM needs no target (Windows' own tests pass none, [wine]
+         * ntlm.c and negotiate.c); gss-ntlmssp wants a name anyway and
+         * only puts it in the AUTHENTICATE message's target field. */
+        target = "host@localhost";
+    }
     if (target == NULL || *target == '\0')
         return SEC_E_TARGET_UNKNOWN;
     slash = strchr(target, '/');
@@ -213,6 +220,9 @@ import_target(const char *target, gss_name_t *out)
         b.value = (void *)target;
         b.length = strlen(target);
     }
+    /* gss-ntlmssp takes host-based names only. */
+    if (kind == KIND_NTLM && type != GSS_C_NT_HOSTBASED_SERVICE)
+        type = GSS_C_NT_HOSTBASED_SERVICE;
     maj = gss_import_name(&min, &b, type, out);
     st = GSS_ERROR(maj) ? map_gss(maj, min, GSS_C_NO_OID, MAP_INIT)
                         : SEC_E_OK;
@@ -373,7 +383,7 @@ learn_lucid(struct gss_ctx *c)
 
     c->seq_known = false;
     c->endtime = 0;
-    if (!c->mech->krb5)
+    if (c->actual->kind != KIND_KERBEROS)
         return;
     maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
                                          (gss_OID)&lucid_v1, &set);
@@ -459,15 +469,51 @@ framing_ok(const void *token, size_t len)
     return body == len - hdr;
 }
 
+/*
+ * The mechanism that authenticated: the package's own, or for SPNEGO the
+ * one negotiated (MIT's SPNEGO answers gss_inquire_context with it).
+ * Only the mechanism is asked for: gss-ntlmssp 1.2 crashes when an
+ * acceptor without a service name is asked for its own name.
+ */
+static const struct gss_mech *
+actual_mech(struct gss_ctx *c)
+{
+    gss_OID mech = GSS_C_NO_OID;
+    OM_uint32 maj, min;
+
+    if (c->mech->kind != KIND_SPNEGO)
+        return c->mech;
+    maj = gss_inquire_context(&min, c->gctx, NULL, NULL, NULL, &mech, NULL,
+                              NULL, NULL);
+    if (!GSS_ERROR(maj) && mech != GSS_C_NO_OID) {
+        if (gss_oid_equal(mech, &gss_mech_ntlm.oid))
+            return &gss_mech_ntlm;
+        if (gss_oid_equal(mech, &gss_mech_kerberos.oid))
+            return &gss_mech_kerberos;
+    }
+    return &gss_mech_kerberos;
+}
+
 /* Sizes, once the context is established. */
 static void
 compute_sizes(struct gss_ctx *c)
 {
+    const struct package *actual = package_find(c->actual->package);
     gss_iov_buffer_desc iov[3];
     OM_uint32 maj, min;
     ULONG header_len;
 
-    c->sizes.cbMaxToken = c->h.pkg->max_token;
+    /* A Negotiate context reports the sizes of the package it chose:
+     * NTLM's cbMaxToken after an NTLM handshake ([wine] negotiate.c). */
+    c->sizes.cbMaxToken = actual != NULL ? actual->max_token
+                                         : c->h.pkg->max_token;
+    if (c->actual->kind == KIND_NTLM) {
+        /* [wine] ntlm.c and negotiate.c: 16, 16, block size 0. */
+        c->sizes.cbMaxSignature = NTLM_SIGNATURE_SIZE;
+        c->sizes.cbSecurityTrailer = NTLM_SIGNATURE_SIZE;
+        c->sizes.cbBlockSize = 0;
+        return;
+    }
     /* Windows reports 1 for Kerberos (the observed value; AES-CTS needs
      * no padding). */
     c->sizes.cbBlockSize = 1;
@@ -500,6 +546,7 @@ established(struct gss_ctx *c, OM_uint32 time_rec)
 {
     c->established = true;
     c->lifetime = time_rec;
+    c->actual = actual_mech(c);
     learn_lucid(c);
     compute_sizes(c);
 }
@@ -569,6 +616,30 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
 
 /* --------------------------------------------------------- handshakes */
 
+/*
+ * Make sure an outbound credential is ready for a first
+ * InitializeSecurityContext to target (cred->lock held).
+ */
+static SECURITY_STATUS
+creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred)
+{
+    switch (cred->mech->kind) {
+    case KIND_KERBEROS:
+        return krb_creds_ready(cred);
+    case KIND_SPNEGO:
+        return neg_context_cred(cred, target, negcred);
+    case KIND_NTLM:
+        break;
+    }
+    if (cred->deferred != SEC_E_OK) {
+        trace_cause("%s", cred->deferred_why != NULL ? cred->deferred_why
+                                                     : "no credentials");
+        return cred->deferred;
+    }
+    return cred->gcred != GSS_C_NO_CREDENTIAL ? SEC_E_OK
+                                              : SEC_E_NO_CREDENTIALS;
+}
+
 static SECURITY_STATUS
 gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                const struct init_args *args, ULONG *attrs,
@@ -579,6 +650,7 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     struct gss_channel_bindings_struct cb;
     gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
     gss_name_t target = GSS_C_NO_NAME;
+    gss_cred_id_t negcred = GSS_C_NO_CREDENTIAL;
     OM_uint32 maj, min, ret_flags = 0, time_rec = 0;
     bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0;
     bool have_cb;
@@ -589,13 +661,13 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         if (!(cred->use & SECPKG_CRED_OUTBOUND))
             return SEC_E_NO_CREDENTIALS;
         pthread_mutex_lock(&cred->lock);
-        st = krb_creds_ready(cred);
+        st = creds_ready(cred, args->target, &negcred);
         pthread_mutex_unlock(&cred->lock);
         if (st != SEC_E_OK)
             return st;
-        st = import_target(args->target, &target);
+        st = gss_import_target(args->target, cred->mech->kind, &target);
         if (st != SEC_E_OK)
-            return st;
+            goto out;
         fresh = c = ctx_new(cred, true);
         if (c == NULL) {
             st = SEC_E_INSUFFICIENT_MEMORY;
@@ -604,6 +676,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         c->req = args->req;
         c->target = target;
         target = GSS_C_NO_NAME;
+        c->negcred = negcred;
+        negcred = GSS_C_NO_CREDENTIAL;
     } else {
         if (cred != NULL && cred != c->cred)
             return SEC_E_WRONG_CREDENTIAL_HANDLE;
@@ -637,8 +711,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_HANDLE;
         goto out;
     }
-    maj = gss_init_sec_context(&min, cred != NULL ? cred->gcred
-                                                  : c->cred->gcred,
+    maj = gss_init_sec_context(&min, c->negcred != GSS_C_NO_CREDENTIAL
+                                         ? c->negcred : c->cred->gcred,
                                &c->gctx, c->target,
                                (gss_OID)&c->mech->oid,
                                to_gss(isc_req_map, NFLAGS(isc_req_map),
@@ -665,6 +739,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
 out:
     gss_release_buffer(&min, &out);
     gss_release_name(&min, &target);
+    if (negcred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &negcred);
     if (fresh != NULL)
         handle_obj_unref(&fresh->h);
     return st;
@@ -783,6 +859,46 @@ ctx_ready(struct gss_ctx *c)
     return c->established ? SEC_E_OK : SEC_E_INVALID_HANDLE;
 }
 
+/* Whether messages of c go through NTLM (ntlm.c). Once established, a
+ * context's mechanism never changes. */
+static bool
+ntlm_messages(struct gss_ctx *c)
+{
+    bool ntlm;
+
+    pthread_mutex_lock(&c->lock);
+    ntlm = c->established && c->actual->kind == KIND_NTLM;
+    pthread_mutex_unlock(&c->lock);
+    return ntlm;
+}
+
+enum ntlm_op { NTLM_ENCRYPT, NTLM_DECRYPT, NTLM_SIGN, NTLM_VERIFY };
+
+static SECURITY_STATUS
+ntlm_message(struct gss_ctx *c, enum ntlm_op op, ULONG qop_in,
+             SecBufferDesc *msg, ULONG *qop_out)
+{
+    SECURITY_STATUS st;
+
+    pthread_mutex_lock(&c->lock);
+    switch (op) {
+    case NTLM_ENCRYPT:
+        st = ntlm_encrypt(c, qop_in, msg);
+        break;
+    case NTLM_DECRYPT:
+        st = ntlm_decrypt(c, msg, qop_out);
+        break;
+    case NTLM_SIGN:
+        st = ntlm_sign(c, msg);
+        break;
+    default:
+        st = ntlm_verify(c, msg, qop_out);
+        break;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return st;
+}
+
 /*
  * Build the IOV array of an Encrypt/Decrypt/Sign/Verify call from the
  * caller's buffers, Windows layout: TOKEN (one), DATA (one or more),
@@ -850,6 +966,8 @@ gssp_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     SECURITY_STATUS st;
 
     (void)seq;      /* Kerberos keeps its own sequence numbers. */
+    if (ntlm_messages(c))
+        return ntlm_message(c, NTLM_ENCRYPT, qop, msg, NULL);
     st = build_iov(msg, GSS_IOV_BUFFER_TYPE_HEADER, true, iov, src, &n,
                    &tok_i, &pad_i);
     if (st != SEC_E_OK)
@@ -922,6 +1040,8 @@ gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
     SECURITY_STATUS st;
 
     (void)msgseq;
+    if (ntlm_messages(c))
+        return ntlm_message(c, NTLM_DECRYPT, 0, msg, qop);
     stream = secbuf_find(msg, SECBUFFER_STREAM, 0);
     if (stream != NULL) {
         /* One whole token in STREAM; the DATA buffer receives a pointer
@@ -991,6 +1111,8 @@ gssp_sign(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
      * docs/exceptions/wrapping.md, "sign - invalid qop"). */
     (void)qop;
     (void)seq;
+    if (ntlm_messages(c))
+        return ntlm_message(c, NTLM_SIGN, 0, msg, NULL);
     st = build_iov(msg, GSS_IOV_BUFFER_TYPE_MIC_TOKEN, false, iov, src, &n,
                    &tok_i, &pad_i);
     if (st != SEC_E_OK)
@@ -1036,6 +1158,8 @@ gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
     SECURITY_STATUS st;
 
     (void)msgseq;
+    if (ntlm_messages(c))
+        return ntlm_message(c, NTLM_VERIFY, 0, msg, qop);
     st = build_iov(msg, GSS_IOV_BUFFER_TYPE_MIC_TOKEN, false, iov, src, &n,
                    &tok_i, &pad_i);
     if (st != SEC_E_OK)
@@ -1205,16 +1329,19 @@ session_key(struct gss_ctx *c, gss_buffer_set_t *set, int32_t *enctype)
                                          GSS_C_INQ_SSPI_SESSION_KEY, set);
     if (GSS_ERROR(maj))
         return map_gss(maj, min, &c->mech->oid, MAP_QUERY);
-    if (*set == GSS_C_NO_BUFFER_SET || (*set)->count < 2) {
+    if (*set == GSS_C_NO_BUFFER_SET || (*set)->count < 1) {
         gss_release_buffer_set(&min, set);
         return SEC_E_INTERNAL_ERROR;
     }
-    /* The enctype is the last arc of 1.2.840.113554.1.2.2.4.<enctype>,
-     * base-128 encoded. */
-    o = (*set)->elements[1].value;
-    n = (*set)->elements[1].length;
-    for (i = 10; i < n; i++)
-        et = (et << 7) | (o[i] & 0x7f);
+    /* Kerberos: the enctype is the last arc of
+     * 1.2.840.113554.1.2.2.4.<enctype>, base-128 encoded. (NTLM gives
+     * the key alone.) */
+    if ((*set)->count >= 2) {
+        o = (*set)->elements[1].value;
+        n = (*set)->elements[1].length;
+        for (i = 10; i < n; i++)
+            et = (et << 7) | (o[i] & 0x7f);
+    }
     *enctype = et;
     return SEC_E_OK;
 }
@@ -1229,6 +1356,7 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
     char *s1 = NULL, *s2 = NULL;
     OM_uint32 maj, min;
     int32_t et = 0;
+    bool ntlm_acceptor;
     SECURITY_STATUS st;
 
     pthread_mutex_lock(&c->lock);
@@ -1264,7 +1392,11 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
     case SECPKG_ATTR_NAMES:
     case SECPKG_ATTR_NATIVE_NAMES:
     case SECPKG_ATTR_AUTHORITY:
-        maj = gss_inquire_context(&min, c->gctx, &src, &targ, NULL, NULL,
+        /* Not the acceptor's own name from gss-ntlmssp 1.2: it crashes
+         * when the acceptor credential has no service name. */
+        ntlm_acceptor = c->actual->kind == KIND_NTLM && !c->initiator;
+        maj = gss_inquire_context(&min, c->gctx, &src,
+                                  ntlm_acceptor ? NULL : &targ, NULL, NULL,
                                   NULL, NULL, NULL);
         if (GSS_ERROR(maj)) {
             st = map_gss(maj, min, &c->mech->oid, MAP_QUERY);
@@ -1292,6 +1424,15 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
             st = put_string((void **)&((SecPkgContext_NamesA *)buffer)
                                 ->sUserName, nl, wide);
             free(nl);
+        } else if (c->actual->kind == KIND_NTLM) {
+            /* NTLM names are DOMAIN\user: the domain authenticated. */
+            const char *bs = s1 != NULL ? strchr(s1, '\\') : NULL;
+
+            if (bs != NULL)
+                s1[bs - s1] = '\0';
+            st = put_string((void **)&((SecPkgContext_AuthorityA *)buffer)
+                                ->sAuthorityName,
+                            bs != NULL ? s1 : NULL, wide);
         } else {
             const char *at = s1 != NULL ? strrchr(s1, '@') : NULL;
 
@@ -1321,6 +1462,12 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         SecPkgContext_KeyInfoA *ki = buffer;
         void *sig = NULL, *enc = NULL;
 
+        if (c->actual->kind == KIND_NTLM) {
+            /* gss-ntlmssp does not say which algorithms it negotiated. */
+            st = SEC_E_UNSUPPORTED_FUNCTION;
+            break;
+        }
+
         st = session_key(c, &set, &et);
         if (st != SEC_E_OK)
             break;
@@ -1346,9 +1493,17 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         break;
     case SECPKG_ATTR_NEGOTIATION_INFO: {
         SecPkgContext_NegotiationInfoA *ni = buffer;
+        const struct package *chosen = c->h.pkg;
         void *info = NULL;
 
-        st = package_info(c->h.pkg, wide, &info);
+        /* Negotiate names the package it chose once it is done ([wine]
+         * negotiate.c: "NTLM" after an NTLM handshake). */
+        if (c->established && c->mech->kind == KIND_SPNEGO) {
+            chosen = package_find(c->actual->package);
+            if (chosen == NULL)
+                chosen = c->h.pkg;
+        }
+        st = package_info(chosen, wide, &info);
         if (st == SEC_E_OK) {
             ni->PackageInfo = info;
             ni->NegotiationState = c->established
@@ -1555,8 +1710,21 @@ static SECURITY_STATUS
 gssp_acquire(const struct package *pkg, const struct acquire_args *args,
             struct handle_obj **cred, TimeStamp *expiry)
 {
+    const struct gss_mech *mech = pkg->data;
     struct gss_cred *c;
-    SECURITY_STATUS st = krb_creds_acquire(pkg, args, &c, expiry);
+    SECURITY_STATUS st;
+
+    switch (mech->kind) {
+    case KIND_NTLM:
+        st = ntlm_creds_acquire(pkg, args, &c, expiry);
+        break;
+    case KIND_SPNEGO:
+        st = neg_creds_acquire(pkg, args, &c, expiry);
+        break;
+    default:
+        st = krb_creds_acquire(pkg, args, &c, expiry);
+        break;
+    }
 
     *cred = st == SEC_E_OK ? &c->h : NULL;
     return st;

@@ -386,7 +386,12 @@ START_TEST(import_and_password_change)
     ck_assert_sec(ImportSecurityContextA((LPSTR)"Kerberos", &nullpacked,
                                          NULL, &ctx),
                   SEC_E_INVALID_TOKEN);
+    /* An NTLM blob that is none (gss-ntlmssp reads it). */
     ck_assert_sec(ImportSecurityContextW((LPWSTR)ntlm, &packed, NULL, &ctx),
+                  SEC_E_INVALID_TOKEN);
+    /* A package without contexts yet. */
+    ck_assert_sec(ImportSecurityContextA((LPSTR)"Schannel", &packed, NULL,
+                                         &ctx),
                   SEC_E_UNSUPPORTED_FUNCTION);
     ck_assert_sec(ChangeAccountPasswordA((SEC_CHAR *)"Bogus", NULL, NULL,
                                          NULL, NULL, 0, 0, NULL),

@@ -1,0 +1,397 @@
+/*
+ * negotiate.c - the Negotiate package's credentials, over MIT's SPNEGO.
+ *
+ * Windows' Negotiate uses Kerberos when it can and falls back to NTLM
+ * when Kerberos cannot be used: no KDC, no ticket-granting ticket, a
+ * target without a Kerberos service ([ms] "Microsoft Negotiate"). MIT's
+ * SPNEGO does not fall back by itself: it sends the first mechanism's
+ * token optimistically and fails with it. So each new client context
+ * gets a SPNEGO credential of its own, restricted (gss_set_neg_mechs) to
+ * the mechanisms that will work for this target:
+ *
+ *   Kerberos  if allowed, the credential yields a TGT (an explicit
+ *             identity's password, or the default ccache), and a service
+ *             ticket for the target can be had: a throwaway
+ *             gss_init_sec_context of the krb5 mechanism finds out (the
+ *             ticket stays cached for the real one);
+ *   NTLM      if allowed and gss-ntlmssp has credentials (the identity's
+ *             password, or NTLM_USER_FILE / winbind).
+ *
+ * SEC_WINNT_AUTH_IDENTITY_EX's PackageList ("Kerberos", "NTLM", "!NTLM",
+ * comma-separated, as Windows reads it) narrows the set. A refusal by the
+ * KDC of the identity itself (a wrong password: SEC_E_LOGON_DENIED) is
+ * final, as on Windows; Kerberos being unreachable or not knowing the
+ * target only moves Negotiate to NTLM. When nothing is left, the
+ * Kerberos failure (if any) is the answer, else SEC_E_NO_CREDENTIALS.
+ *
+ * Acceptors take a SPNEGO credential over the keytab and gss-ntlmssp's
+ * user file, whichever exist.
+ */
+#include "setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gssapi/gssapi_ext.h>
+
+#include "gss_int.h"
+#include "identity.h"
+#include "internal.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/*
+ * The packages an EX identity's PackageList allows: a comma-separated
+ * list of names, each optionally preceded by '!' to exclude it. Names
+ * listed without '!' are the only ones allowed; exclusions remove from
+ * that set (or from all when nothing is listed). Unknown names are
+ * ignored, as are "Negotiate" and surrounding spaces.
+ */
+static unsigned
+package_list_mask(const char *list)
+{
+    unsigned include = 0, exclude = 0;
+    const char *p = list;
+
+    if (list == NULL)
+        return NEG_KERBEROS | NEG_NTLM;
+    while (*p != '\0') {
+        const char *e = strchr(p, ',');
+        size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+        bool neg = false;
+        unsigned bit = 0;
+
+        while (n > 0 && (*p == ' ' || *p == '\t')) {
+            p++;
+            n--;
+        }
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n > 0 && *p == '!') {
+            neg = true;
+            p++;
+            n--;
+        }
+        if (n == 8 && strncasecmp(p, "Kerberos", 8) == 0)
+            bit = NEG_KERBEROS;
+        else if (n == 4 && strncasecmp(p, "NTLM", 4) == 0)
+            bit = NEG_NTLM;
+        if (neg)
+            exclude |= bit;
+        else
+            include |= bit;
+        if (e == NULL)
+            break;
+        p = e + 1;
+    }
+    if (include == 0)
+        include = NEG_KERBEROS | NEG_NTLM;
+    return include & ~exclude;
+}
+
+void
+neg_creds_clear(struct gss_cred *c)
+{
+    handle_obj_unref(c->krb != NULL ? &c->krb->h : NULL);
+    c->krb = NULL;
+    free(c->neg_name);
+    free(c->ntlm_domain);
+    mem_free_secret_str(c->ntlm_password);
+    c->neg_name = c->ntlm_domain = c->ntlm_password = NULL;
+}
+
+static void
+neg_cred_destroy(struct handle_obj *obj)
+{
+    struct gss_cred *c = (struct gss_cred *)obj;
+    OM_uint32 min;
+
+    if (c->gcred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &c->gcred);
+    neg_creds_clear(c);
+    free(c->deferred_why);
+    free(c->principal);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static gss_OID_set_desc spnego_set = { 1, (gss_OID)&gss_mech_spnego.oid };
+
+/* ------------------------------------------------------------ acquire */
+
+SECURITY_STATUS
+neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
+                  struct gss_cred **out, TimeStamp *expiry)
+{
+    struct identity id = { 0 };
+    struct gss_cred *c;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    *out = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    handle_obj_init(&c->h, HANDLE_CRED, pkg, neg_cred_destroy);
+    pthread_mutex_init(&c->lock, NULL);
+    c->mech = &gss_mech_spnego;
+    c->use = args->cred_use;
+    c->gcred = GSS_C_NO_CREDENTIAL;
+    expiry->QuadPart = TIMESTAMP_NEVER;
+
+    if (args->auth_data != NULL) {
+        st = identity_from_auth_data(args->auth_data, &id);
+        if (st != SEC_E_OK)
+            goto out;
+    }
+    c->neg_allowed = package_list_mask(id.package_list);
+
+    if (c->use & SECPKG_CRED_INBOUND) {
+        /* SPNEGO over whatever acceptor credentials exist: the keytab
+         * (Kerberos) and gss-ntlmssp's user file. */
+        maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+                               &spnego_set, GSS_C_ACCEPT, &c->gcred, NULL,
+                               NULL);
+        if (GSS_ERROR(maj)) {
+            st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
+            if (st != SEC_E_INSUFFICIENT_MEMORY)
+                st = SEC_E_NO_CREDENTIALS;
+            goto out;
+        }
+        if (c->neg_allowed != (NEG_KERBEROS | NEG_NTLM)) {
+            gss_OID_desc one = c->neg_allowed == NEG_NTLM
+                               ? gss_mech_ntlm.oid : gss_mech_kerberos.oid;
+            gss_OID_set_desc set = { 1, &one };
+
+            if (c->neg_allowed == 0) {
+                st = SEC_E_NO_CREDENTIALS;
+                goto out;
+            }
+            maj = gss_set_neg_mechs(&min, c->gcred, &set);
+            if (GSS_ERROR(maj)) {
+                st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
+                goto out;
+            }
+        }
+        st = SEC_E_OK;
+        goto out;
+    }
+
+    if (id.user != NULL && id.password != NULL) {
+        /* Kerberos: the same lazy TGT as the Kerberos package's. */
+        if (c->neg_allowed & NEG_KERBEROS) {
+            const struct package *kp = package_find("Kerberos");
+            struct acquire_args ka = *args;
+
+            ka.cred_use = SECPKG_CRED_OUTBOUND;
+            if (kp != NULL && krb_creds_acquire(kp, &ka, &c->krb, expiry)
+                != SEC_E_OK)
+                c->krb = NULL;
+            expiry->QuadPart = TIMESTAMP_NEVER;
+        }
+        /* NTLM: user, domain and password for gss-ntlmssp's cred store;
+         * the Kerberos principal's spelling serves both mechanisms. */
+        if (c->krb != NULL && c->krb->kctx != NULL) {
+            char *u = NULL;
+
+            if (krb5_unparse_name(c->krb->kctx, c->krb->client, &u) == 0) {
+                c->neg_name = strdup(u);
+                krb5_free_unparsed_name(c->krb->kctx, u);
+            }
+        } else {
+            c->neg_name = strdup(id.user);
+        }
+        c->ntlm_domain = id.domain != NULL ? strdup(id.domain) : NULL;
+        c->ntlm_password = strdup(id.password);
+        if (c->neg_name == NULL || c->ntlm_password == NULL
+            || (id.domain != NULL && c->ntlm_domain == NULL)) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            goto out;
+        }
+        c->principal = strdup(c->neg_name);
+        st = SEC_E_OK;
+        goto out;
+    }
+    /* Default credentials, or a named user's from the environment: the
+     * context's SPNEGO credential is made from them when it starts. */
+    if (id.user != NULL || args->principal != NULL) {
+        c->neg_name = strdup(id.user != NULL ? id.user : args->principal);
+        if (c->neg_name == NULL) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            goto out;
+        }
+        c->principal = strdup(c->neg_name);
+    }
+    st = SEC_E_OK;
+out:
+    identity_clear(&id);
+    if (st != SEC_E_OK) {
+        handle_obj_unref(&c->h);
+        return st;
+    }
+    *out = c;
+    return SEC_E_OK;
+}
+
+/* ---------------------------------------------------- a new context's */
+
+/*
+ * Can Kerberos reach target with this credential? A throwaway first
+ * krb5 token (its ticket stays in the cache for SPNEGO). Returns SEC_E_OK
+ * or the mapped failure, with its cause recorded.
+ */
+static SECURITY_STATUS
+kerberos_reaches(gss_cred_id_t kcred, const char *target)
+{
+    gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+    gss_name_t name = GSS_C_NO_NAME;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    if (target == NULL || *target == '\0') {
+        trace_cause("Negotiate: no target name, so no Kerberos service "
+                    "ticket -> NTLM only");
+        return SEC_E_TARGET_UNKNOWN;
+    }
+    st = gss_import_target(target, KIND_KERBEROS, &name);
+    if (st != SEC_E_OK)
+        return st;
+    maj = gss_init_sec_context(&min, kcred, &ctx, name,
+                               (gss_OID)&gss_mech_kerberos.oid, 0,
+                               GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
+                               GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
+    st = GSS_ERROR(maj) ? map_gss(maj, min, &gss_mech_kerberos.oid,
+                                  MAP_INIT)
+                        : SEC_E_OK;
+    gss_release_buffer(&min, &out);
+    gss_delete_sec_context(&min, &ctx, GSS_C_NO_BUFFER);
+    gss_release_name(&min, &name);
+    return st;
+}
+
+/* A refusal of the identity by the KDC: final, no fallback to NTLM. */
+static bool
+kdc_refused_logon(SECURITY_STATUS st)
+{
+    return st == SEC_E_LOGON_DENIED || st == SEC_E_TIME_SKEW
+           || st == SEC_E_INSUFFICIENT_MEMORY;
+}
+
+SECURITY_STATUS
+neg_context_cred(struct gss_cred *cred, const char *target,
+                 gss_cred_id_t *gcred)
+{
+    gss_key_value_element_desc el[3];
+    gss_key_value_set_desc store = { 0, el };
+    gss_OID_desc mechs[2];
+    gss_OID_set_desc set = { 0, mechs };
+    gss_cred_id_t kcred = GSS_C_NO_CREDENTIAL;
+    gss_name_t name = GSS_C_NO_NAME;
+    gss_buffer_desc b;
+    char ccname[256] = "";
+    unsigned use = cred->neg_allowed;
+    OM_uint32 maj, min;
+    SECURITY_STATUS kst = SEC_E_OK, st;
+    bool explicit_id = cred->ntlm_password != NULL;
+
+    *gcred = GSS_C_NO_CREDENTIAL;
+
+    /* 1. Kerberos, if allowed and it reaches the target. */
+    if (use & NEG_KERBEROS) {
+        if (explicit_id) {
+            if (cred->krb == NULL) {
+                kst = SEC_E_NO_CREDENTIALS;
+            } else {
+                pthread_mutex_lock(&cred->krb->lock);
+                kst = krb_creds_ready(cred->krb);
+                if (kst == SEC_E_OK) {
+                    OM_uint32 m2;
+
+                    (void)gss_krb5_import_cred(&m2, cred->krb->ccache, NULL,
+                                               NULL, &kcred);
+                    snprintf(ccname, sizeof(ccname), "%s:%s",
+                             krb5_cc_get_type(cred->krb->kctx,
+                                              cred->krb->ccache),
+                             krb5_cc_get_name(cred->krb->kctx,
+                                              cred->krb->ccache));
+                }
+                pthread_mutex_unlock(&cred->krb->lock);
+            }
+        } else {
+            gss_OID_set_desc k = { 1, (gss_OID)&gss_mech_kerberos.oid };
+
+            maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+                                   &k, GSS_C_INITIATE, &kcred, NULL, NULL);
+            if (GSS_ERROR(maj)) {
+                kst = map_gss(maj, min, &gss_mech_kerberos.oid,
+                              MAP_ACQUIRE);
+                if (kst != SEC_E_INSUFFICIENT_MEMORY)
+                    kst = SEC_E_NO_CREDENTIALS;
+            }
+        }
+        if (kst == SEC_E_OK)
+            kst = kerberos_reaches(kcred, target);
+        if (kcred != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&min, &kcred);
+        if (kst != SEC_E_OK) {
+            use &= ~NEG_KERBEROS;
+            if (kdc_refused_logon(kst))
+                return kst;
+            if (trace_enabled())
+                trace_printf("Negotiate: Kerberos cannot be used (%s): %s",
+                             sspigss_status_name(kst), sspigss_last_error());
+        }
+    }
+    if (use == 0)
+        return kst != SEC_E_OK ? kst : SEC_E_NO_CREDENTIALS;
+
+    /* 2. The SPNEGO credential over what is left. */
+    if (cred->neg_name != NULL) {
+        b.value = cred->neg_name;
+        b.length = strlen(cred->neg_name);
+        maj = gss_import_name(&min, &b, GSS_C_NT_USER_NAME, &name);
+        if (GSS_ERROR(maj))
+            return map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
+    }
+    if (explicit_id) {
+        if (ccname[0] != '\0') {
+            el[store.count].key = "ccache";
+            el[store.count++].value = ccname;
+        }
+        if (cred->ntlm_domain != NULL) {
+            el[store.count].key = "ntlmssp_domain";
+            el[store.count++].value = cred->ntlm_domain;
+        }
+        el[store.count].key = "ntlmssp_password";
+        el[store.count++].value = cred->ntlm_password;
+    }
+    maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &spnego_set,
+                                GSS_C_INITIATE,
+                                store.count > 0 ? &store
+                                                : GSS_C_NO_CRED_STORE,
+                                gcred, NULL, NULL);
+    gss_release_name(&min, &name);
+    if (GSS_ERROR(maj)) {
+        *gcred = GSS_C_NO_CREDENTIAL;
+        st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
+        if (kst != SEC_E_OK)
+            return kst;
+        return st == SEC_E_INSUFFICIENT_MEMORY ? st : SEC_E_NO_CREDENTIALS;
+    }
+    if (use & NEG_KERBEROS)
+        mechs[set.count++] = gss_mech_kerberos.oid;
+    if (use & NEG_NTLM)
+        mechs[set.count++] = gss_mech_ntlm.oid;
+    maj = gss_set_neg_mechs(&min, *gcred, &set);
+    if (GSS_ERROR(maj)) {
+        st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
+        gss_release_cred(&min, gcred);
+        if (kst != SEC_E_OK)
+            return kst;
+        return st == SEC_E_INSUFFICIENT_MEMORY ? st : SEC_E_NO_CREDENTIALS;
+    }
+    return SEC_E_OK;
+}

@@ -1,0 +1,513 @@
+/*
+ * ntlm.c - the NTLM package's credentials and messages, over gss-ntlmssp.
+ *
+ * Credentials. Explicit identities (SEC_WINNT_AUTH_IDENTITY*) become
+ * gss-ntlmssp credentials from the password (gss_acquire_cred_with_password
+ * with a GSS_C_NT_USER_NAME "DOMAIN\user", "user@domain" or "user"); the
+ * password is handed over NUL-terminated (gss-ntlmssp reads it as a C
+ * string) and wiped. Without a password, and without an identity, the
+ * credentials are the ones gss-ntlmssp finds itself: the user file named
+ * by NTLM_USER_FILE ("DOMAIN:user:password" lines; the first entry when
+ * no user is named), else winbind. Inbound credentials check clients
+ * against the same user file (or winbind). As on Windows, a credential is
+ * always made; one without usable secrets fails at the first
+ * InitializeSecurityContext with SEC_E_NO_CREDENTIALS.
+ *
+ * Messages. gss-ntlmssp 1.2 has no IOV calls: gss_wrap's output is the
+ * 16-byte NTLM signature followed by the sealed data (MS-NLMP 3.4.3),
+ * which is Windows' TOKEN + DATA layout once split. The DATA buffers are
+ * joined, wrapped or signed whole, and put back. Limits, each refused
+ * with a SEC_E code and a reason in the trace:
+ *   - sealing always encrypts (gss-ntlmssp ignores conf_req), so
+ *     SECQOP_WRAP_NO_ENCRYPT is SEC_E_QOP_NOT_SUPPORTED;
+ *   - SECBUFFER_READONLY_WITH_CHECKSUM data (signed, not sealed) cannot
+ *     be expressed through gss_wrap: SEC_E_UNSUPPORTED_FUNCTION;
+ *   - gss-ntlmssp refuses empty messages: SEC_E_INVALID_TOKEN;
+ *   - every verified or unsealed message, good or bad, advances NTLM's
+ *     sequence number and RC4 state, as in Windows' own NTLM (a tampered
+ *     message is SEC_E_MESSAGE_ALTERED and the next good one verifies).
+ */
+#include "setup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gss_int.h"
+#include "identity.h"
+#include "internal.h"
+
+/* --------------------------------------------------------- credentials */
+
+/* "DOMAIN\user", or the user as given when it names its domain itself
+ * ("user@domain", "DOMAIN\user") or there is no domain. */
+static char *
+ntlm_user_name(const struct identity *id)
+{
+    size_t ul, dl;
+    char *s;
+
+    if (id->domain == NULL || *id->domain == '\0'
+        || strchr(id->user, '\\') != NULL || strchr(id->user, '@') != NULL)
+        return strdup(id->user);
+    ul = strlen(id->user);
+    dl = strlen(id->domain);
+    s = malloc(dl + 1 + ul + 1);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, id->domain, dl);
+    s[dl] = '\\';
+    memcpy(s + dl + 1, id->user, ul + 1);
+    return s;
+}
+
+/* gss-ntlmssp counts the NUL in its display names. */
+static char *
+display_name(gss_name_t name)
+{
+    gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
+    OM_uint32 min;
+    char *s;
+
+    if (GSS_ERROR(gss_display_name(&min, name, &b, NULL)))
+        return NULL;
+    s = strndup(b.value, b.length);
+    gss_release_buffer(&min, &b);
+    return s;
+}
+
+/* Record why the credential cannot initiate, for its first
+ * InitializeSecurityContext (Windows makes the handle anyway). */
+static void
+defer(struct gss_cred *c, OM_uint32 maj, OM_uint32 min, const char *what)
+{
+    (void)map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
+    free(c->deferred_why);
+    c->deferred_why = strdup(sspigss_last_error());
+    c->deferred = SEC_E_NO_CREDENTIALS;
+    trace_cause("NTLM %s: %s", what,
+                c->deferred_why != NULL ? c->deferred_why : "");
+}
+
+static void
+ntlm_cred_destroy(struct handle_obj *obj)
+{
+    struct gss_cred *c = (struct gss_cred *)obj;
+    OM_uint32 min;
+
+    if (c->gcred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &c->gcred);
+    free(c->deferred_why);
+    free(c->principal);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+SECURITY_STATUS
+ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
+                   struct gss_cred **out, TimeStamp *expiry)
+{
+    gss_OID_set_desc mechs = { 1, (gss_OID)&gss_mech_ntlm.oid };
+    struct identity id = { 0 };
+    struct gss_cred *c;
+    gss_name_t name = GSS_C_NO_NAME, got = GSS_C_NO_NAME;
+    gss_buffer_desc b, pw;
+    OM_uint32 maj = GSS_S_COMPLETE, min = 0;
+    char *uname = NULL;
+    SECURITY_STATUS st;
+
+    *out = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    handle_obj_init(&c->h, HANDLE_CRED, pkg, ntlm_cred_destroy);
+    pthread_mutex_init(&c->lock, NULL);
+    c->mech = &gss_mech_ntlm;
+    c->use = args->cred_use;
+    c->gcred = GSS_C_NO_CREDENTIAL;
+    /* NTLM credentials do not expire ([wine] ntlm.c reads "never"). */
+    expiry->QuadPart = TIMESTAMP_NEVER;
+
+    if (args->auth_data != NULL) {
+        st = identity_from_auth_data(args->auth_data, &id);
+        if (st != SEC_E_OK)
+            goto out;
+    }
+    st = SEC_E_INSUFFICIENT_MEMORY;
+    if (c->use & SECPKG_CRED_INBOUND) {
+        /* The acceptor: gss-ntlmssp checks clients against its user
+         * file or winbind when they authenticate. A service name
+         * (pszPrincipal) is optional. */
+        if (args->principal != NULL) {
+            b.value = (void *)args->principal;
+            b.length = strlen(args->principal);
+            maj = gss_import_name(&min, &b, GSS_C_NT_HOSTBASED_SERVICE,
+                                  &name);
+            if (GSS_ERROR(maj)) {
+                st = SEC_E_UNKNOWN_CREDENTIALS;
+                (void)map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
+                goto out;
+            }
+        }
+        maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
+                               GSS_C_ACCEPT, &c->gcred, NULL, NULL);
+        if (GSS_ERROR(maj)) {
+            st = map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
+            if (st != SEC_E_INSUFFICIENT_MEMORY)
+                st = SEC_E_NO_CREDENTIALS;
+            goto out;
+        }
+        st = SEC_E_OK;
+        goto out;
+    }
+
+    if (id.user != NULL) {
+        uname = ntlm_user_name(&id);
+        if (uname == NULL)
+            goto out;
+        b.value = uname;
+        b.length = strlen(uname);
+        maj = gss_import_name(&min, &b, GSS_C_NT_USER_NAME, &name);
+        if (GSS_ERROR(maj)) {
+            (void)map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
+            st = SEC_E_UNKNOWN_CREDENTIALS;
+            goto out;
+        }
+    } else if (args->principal != NULL) {
+        b.value = (void *)args->principal;
+        b.length = strlen(args->principal);
+        maj = gss_import_name(&min, &b, GSS_C_NT_USER_NAME, &name);
+        if (GSS_ERROR(maj)) {
+            (void)map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
+            st = SEC_E_UNKNOWN_CREDENTIALS;
+            goto out;
+        }
+    }
+    if (id.password != NULL) {
+        /* id.password is NUL-terminated; gss-ntlmssp reads it so. */
+        pw.value = id.password;
+        pw.length = strlen(id.password);
+        maj = gss_acquire_cred_with_password(&min, name, &pw,
+                                             GSS_C_INDEFINITE, &mechs,
+                                             GSS_C_INITIATE, &c->gcred,
+                                             NULL, NULL);
+    } else {
+        maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
+                               GSS_C_INITIATE, &c->gcred, NULL, NULL);
+    }
+    if (GSS_ERROR(maj)) {
+        c->gcred = GSS_C_NO_CREDENTIAL;
+        defer(c, maj, min, id.password != NULL
+                               ? "credentials from the password"
+                               : "default credentials (NTLM_USER_FILE, "
+                                 "winbind)");
+        c->principal = uname != NULL ? strdup(uname) : NULL;
+        st = SEC_E_OK;
+        goto out;
+    }
+    if (gss_inquire_cred(&min, c->gcred, &got, NULL, NULL, NULL)
+        == GSS_S_COMPLETE)
+        c->principal = display_name(got);
+    st = SEC_E_OK;
+out:
+    gss_release_name(&min, &got);
+    gss_release_name(&min, &name);
+    identity_clear(&id);
+    free(uname);
+    if (st != SEC_E_OK) {
+        handle_obj_unref(&c->h);
+        return st;
+    }
+    *out = c;
+    return SEC_E_OK;
+}
+
+/* ------------------------------------------------------------ messages */
+
+#define MAX_PARTS 16
+
+/*
+ * The buffers of a message: the TOKEN (exactly one) and the DATA buffers
+ * in order (at least one). sealing: READONLY_WITH_CHECKSUM data cannot be
+ * signed without being sealed here. Plain READONLY data is neither.
+ */
+struct parts {
+    SecBuffer *token;
+    SecBuffer *data[MAX_PARTS];
+    size_t ndata;
+    size_t total;
+};
+
+static SECURITY_STATUS
+collect(SecBufferDesc *msg, bool sealing, struct parts *p)
+{
+    ULONG i;
+
+    memset(p, 0, sizeof(*p));
+    for (i = 0; i < msg->cBuffers; i++) {
+        SecBuffer *b = &msg->pBuffers[i];
+        ULONG type = SECBUF_TYPE(b);
+
+        if (type == SECBUFFER_TOKEN) {
+            if (p->token != NULL)
+                return SEC_E_INVALID_TOKEN;
+            p->token = b;
+        } else if (type == SECBUFFER_DATA) {
+            if ((b->BufferType & SECBUFFER_READONLY_WITH_CHECKSUM)
+                == SECBUFFER_READONLY_WITH_CHECKSUM) {
+                if (sealing) {
+                    trace_cause("NTLM: gss-ntlmssp cannot sign data without "
+                                "sealing it (SECBUFFER_READONLY_WITH_CHECKSUM)"
+                                " -> SEC_E_UNSUPPORTED_FUNCTION");
+                    return SEC_E_UNSUPPORTED_FUNCTION;
+                }
+            } else if (b->BufferType & SECBUFFER_READONLY) {
+                continue;
+            }
+            if (p->ndata == MAX_PARTS)
+                return SEC_E_INVALID_TOKEN;
+            if (b->cbBuffer > 0 && b->pvBuffer == NULL)
+                return SEC_E_INVALID_TOKEN;
+            p->data[p->ndata++] = b;
+            p->total += b->cbBuffer;
+        }
+    }
+    if (p->token == NULL || p->ndata == 0)
+        return SEC_E_INVALID_TOKEN;
+    if (p->total == 0) {
+        trace_cause("NTLM: gss-ntlmssp does not protect an empty message "
+                    "-> SEC_E_INVALID_TOKEN");
+        return SEC_E_INVALID_TOKEN;
+    }
+    return SEC_E_OK;
+}
+
+/* The DATA buffers joined after an optional 16-byte prefix (malloc). */
+static unsigned char *
+join(const struct parts *p, const void *prefix, size_t plen)
+{
+    unsigned char *buf = malloc(plen + p->total), *q;
+    size_t i;
+
+    if (buf == NULL)
+        return NULL;
+    if (plen > 0)
+        memcpy(buf, prefix, plen);
+    q = buf + plen;
+    for (i = 0; i < p->ndata; i++) {
+        if (p->data[i]->cbBuffer > 0)
+            memcpy(q, p->data[i]->pvBuffer, p->data[i]->cbBuffer);
+        q += p->data[i]->cbBuffer;
+    }
+    return buf;
+}
+
+/* Put len bytes back into the DATA buffers, in order. */
+static void
+scatter(const struct parts *p, const unsigned char *src)
+{
+    size_t i;
+
+    for (i = 0; i < p->ndata; i++) {
+        if (p->data[i]->cbBuffer > 0)
+            memcpy(p->data[i]->pvBuffer, src, p->data[i]->cbBuffer);
+        src += p->data[i]->cbBuffer;
+    }
+}
+
+static bool
+has_attr(const struct gss_ctx *c, ULONG isc, ULONG asc)
+{
+    return (c->attrs & (c->initiator ? isc : asc)) != 0;
+}
+
+SECURITY_STATUS
+ntlm_encrypt(struct gss_ctx *c, ULONG qop, SecBufferDesc *msg)
+{
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    struct parts p;
+    unsigned char *buf;
+    OM_uint32 maj, min;
+    int conf = 0;
+    SECURITY_STATUS st;
+
+    if (!c->established)
+        return SEC_E_INVALID_HANDLE;
+    if (qop == SECQOP_WRAP_NO_ENCRYPT) {
+        trace_cause("NTLM: gss-ntlmssp always seals; a signed but "
+                    "unencrypted message (SECQOP_WRAP_NO_ENCRYPT) cannot be "
+                    "made -> SEC_E_QOP_NOT_SUPPORTED");
+        return SEC_E_QOP_NOT_SUPPORTED;
+    }
+    if (!has_attr(c, ISC_RET_CONFIDENTIALITY, ASC_RET_CONFIDENTIALITY))
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    st = collect(msg, true, &p);
+    if (st != SEC_E_OK)
+        return st;
+    if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
+        return SEC_E_BUFFER_TOO_SMALL;
+    buf = join(&p, NULL, 0);
+    if (buf == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    in.value = buf;
+    in.length = p.total;
+    maj = gss_wrap(&min, c->gctx, 1, GSS_C_QOP_DEFAULT, &in, &conf, &out);
+    mem_wipe(buf, p.total);
+    free(buf);
+    if (GSS_ERROR(maj))
+        return map_gss(maj, min, &gss_mech_ntlm.oid, MAP_WRAP);
+    if (out.length != NTLM_SIGNATURE_SIZE + p.total) {
+        trace_cause("NTLM: gss_wrap gave %zu bytes for %zu -> "
+                    "SEC_E_INTERNAL_ERROR", out.length, p.total);
+        gss_release_buffer(&min, &out);
+        return SEC_E_INTERNAL_ERROR;
+    }
+    memcpy(p.token->pvBuffer, out.value, NTLM_SIGNATURE_SIZE);
+    p.token->cbBuffer = NTLM_SIGNATURE_SIZE;
+    scatter(&p, (unsigned char *)out.value + NTLM_SIGNATURE_SIZE);
+    gss_release_buffer(&min, &out);
+    return SEC_E_OK;
+}
+
+/* Unseal sig + joined data; on success the plaintext goes back into the
+ * DATA buffers. */
+static SECURITY_STATUS
+unseal(struct gss_ctx *c, const struct parts *p, const void *sig,
+       ULONG *qop)
+{
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    unsigned char *buf;
+    OM_uint32 maj, min;
+    int conf = 0;
+
+    buf = join(p, sig, NTLM_SIGNATURE_SIZE);
+    if (buf == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    in.value = buf;
+    in.length = NTLM_SIGNATURE_SIZE + p->total;
+    maj = gss_unwrap(&min, c->gctx, &in, &out, &conf, NULL);
+    free(buf);
+    if (GSS_ERROR(maj) || out.length != p->total) {
+        SECURITY_STATUS st = GSS_ERROR(maj)
+            ? map_gss(maj, min, &gss_mech_ntlm.oid, MAP_UNWRAP)
+            : SEC_E_INTERNAL_ERROR;
+
+        if (out.value != NULL)
+            mem_wipe(out.value, out.length);
+        gss_release_buffer(&min, &out);
+        return st;
+    }
+    scatter(p, out.value);
+    mem_wipe(out.value, out.length);
+    gss_release_buffer(&min, &out);
+    if (qop != NULL)
+        *qop = 0;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS
+ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
+{
+    SecBuffer *stream = secbuf_find(msg, SECBUFFER_STREAM, 0);
+    struct parts p;
+    SECURITY_STATUS st;
+
+    if (!c->established)
+        return SEC_E_INVALID_HANDLE;
+    if (stream != NULL) {
+        /* One whole message in STREAM: signature, then sealed data; DATA
+         * receives a pointer to the plaintext inside it. */
+        SecBuffer *data = secbuf_find(msg, SECBUFFER_DATA, 0);
+        SecBuffer part;
+
+        if (data == NULL || stream->pvBuffer == NULL
+            || stream->cbBuffer <= NTLM_SIGNATURE_SIZE)
+            return SEC_E_INVALID_TOKEN;
+        memset(&p, 0, sizeof(p));
+        part.BufferType = SECBUFFER_DATA;
+        part.pvBuffer = (unsigned char *)stream->pvBuffer
+                        + NTLM_SIGNATURE_SIZE;
+        part.cbBuffer = stream->cbBuffer - NTLM_SIGNATURE_SIZE;
+        p.data[0] = &part;
+        p.ndata = 1;
+        p.total = part.cbBuffer;
+        st = unseal(c, &p, stream->pvBuffer, qop);
+        if (st != SEC_E_OK)
+            return st;
+        data->pvBuffer = part.pvBuffer;
+        data->cbBuffer = part.cbBuffer;
+        return SEC_E_OK;
+    }
+    st = collect(msg, true, &p);
+    if (st != SEC_E_OK)
+        return st;
+    if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
+        return SEC_E_INVALID_TOKEN;
+    return unseal(c, &p, p.token->pvBuffer, qop);
+}
+
+SECURITY_STATUS
+ntlm_sign(struct gss_ctx *c, SecBufferDesc *msg)
+{
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    struct parts p;
+    unsigned char *buf;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    if (!c->established)
+        return SEC_E_INVALID_HANDLE;
+    st = collect(msg, false, &p);
+    if (st != SEC_E_OK)
+        return st;
+    if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
+        return SEC_E_BUFFER_TOO_SMALL;
+    buf = join(&p, NULL, 0);
+    if (buf == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    in.value = buf;
+    in.length = p.total;
+    maj = gss_get_mic(&min, c->gctx, GSS_C_QOP_DEFAULT, &in, &out);
+    free(buf);
+    if (GSS_ERROR(maj))
+        return map_gss(maj, min, &gss_mech_ntlm.oid, MAP_MIC);
+    if (out.length != NTLM_SIGNATURE_SIZE) {
+        gss_release_buffer(&min, &out);
+        return SEC_E_INTERNAL_ERROR;
+    }
+    memcpy(p.token->pvBuffer, out.value, NTLM_SIGNATURE_SIZE);
+    p.token->cbBuffer = NTLM_SIGNATURE_SIZE;
+    gss_release_buffer(&min, &out);
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS
+ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
+{
+    gss_buffer_desc in, tok;
+    struct parts p;
+    unsigned char *buf;
+    OM_uint32 maj, min;
+    SECURITY_STATUS st;
+
+    if (!c->established)
+        return SEC_E_INVALID_HANDLE;
+    st = collect(msg, false, &p);
+    if (st != SEC_E_OK)
+        return st;
+    if (p.token->cbBuffer != NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
+        return SEC_E_INVALID_TOKEN;
+    buf = join(&p, NULL, 0);
+    if (buf == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    in.value = buf;
+    in.length = p.total;
+    tok.value = p.token->pvBuffer;
+    tok.length = p.token->cbBuffer;
+    maj = gss_verify_mic(&min, c->gctx, &in, &tok, NULL);
+    free(buf);
+    if (GSS_ERROR(maj))
+        return map_gss(maj, min, &gss_mech_ntlm.oid, MAP_VERIFY);
+    if (qop != NULL)
+        *qop = 0;
+    return SEC_E_OK;
+}
