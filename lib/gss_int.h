@@ -62,6 +62,8 @@ struct gss_cred {
      * underlying reason, when known (malloc). */
     SECURITY_STATUS deferred;
     char *deferred_why;
+    /* The krb5 error of the last failed attempt at the initial ticket. */
+    krb5_error_code krb_code;
     /* Negotiate (negotiate.c): which packages it may use (NEG_*), and
      * for an explicit identity its Kerberos credential and what NTLM
      * needs (the password until the credential is freed, as Windows
@@ -125,6 +127,14 @@ SECURITY_STATUS krb_creds_acquire(const struct package *pkg,
  * held. Returns the mapped failure (SEC_E_LOGON_DENIED, ...).
  */
 SECURITY_STATUS krb_creds_ready(struct gss_cred *cred);
+
+/*
+ * After krb_creds_ready failed: whether Kerberos is merely unusable for
+ * this identity (no KDC reachable, realm unknown, a user the KDC does not
+ * know), rather than the KDC refusing it (a wrong password, a disabled
+ * account). Negotiate falls back to NTLM only in the first case.
+ */
+bool krb_creds_unusable(const struct gss_cred *c);
 
 /* Credential attributes (NAMES). */
 SECURITY_STATUS krb_creds_query(struct handle_obj *obj, ULONG attr,

@@ -486,6 +486,7 @@ krb_creds_ready(struct gss_cred *c)
                                   &nt)) {
             st = map_krb5_ntstatus(c->kctx, code, nt, MAP_ACQUIRE);
             krb5_free_error(c->kctx, kerr);
+            c->krb_code = code;
             goto out;
         }
         krb5_free_error(c->kctx, kerr);
@@ -520,6 +521,7 @@ krb_creds_ready(struct gss_cred *c)
 krb_fail:
     /* Acquiring the credential, though reported by ISC (Windows). */
     st = map_krb5(c->kctx, code, MAP_ACQUIRE);
+    c->krb_code = code;
 out:
     if (cc != NULL)
         krb5_cc_destroy(c->kctx, cc);
@@ -529,6 +531,22 @@ out:
     if (opt != NULL)
         krb5_get_init_creds_opt_free(c->kctx, opt);
     return st;
+}
+
+bool
+krb_creds_unusable(const struct gss_cred *c)
+{
+    switch (c->krb_code) {
+    case KRB5_KDC_UNREACH:
+    case KRB5_REALM_UNKNOWN:
+    case KRB5_REALM_CANT_RESOLVE:
+    case KRB5_CONFIG_NODEFREALM:
+    case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
+    case KRB5KDC_ERR_WRONG_REALM:
+        return true;
+    default:
+        return false;
+    }
 }
 
 SECURITY_STATUS

@@ -339,6 +339,10 @@ map_mech_of(gss_const_OID mech)
  * code is recognised by its text: the errno values by strerror's, the
  * mechanism's own codes by the texts it gives them.
  */
+static const gss_OID_desc ntlm_oid = {
+    10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+};
+
 static int32_t
 ntlm_minor(OM_uint32 minor, gss_const_OID mech)
 {
@@ -470,6 +474,13 @@ map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech, enum map_op op)
                 break;
             }
         }
+        /* MIT's SPNEGO reports peers without a mechanism in common as
+         * a bad mechanism: for a handshake that is Windows' "no common
+         * algorithm" ([ms] SEC_E_ALGORITHM_MISMATCH), not a package
+         * missing here. */
+        if (routine == GSS_S_BAD_MECH && (op & (MAP_INIT | MAP_ACCEPT))
+            && map_mech_of(mech) == MECH_SPNEGO)
+            st = SEC_E_ALGORITHM_MISMATCH;
         /* 3. The minor refines generic or ambiguous routine errors. */
         if (minor != 0) {
             enum map_mech m = map_mech_of(mech);
@@ -487,6 +498,14 @@ map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech, enum map_op op)
                 st = SEC_E_BAD_BINDINGS;
             } else if (minor_lookup(m, code, op, &refined)) {
                 st = refined;
+            } else if (m == MECH_SPNEGO) {
+                /* MIT's SPNEGO passes its mechanism's minor status on
+                 * under its own OID: try the mechanisms it runs. */
+                code = ntlm_minor(minor, &ntlm_oid);
+                if (minor_lookup(MECH_NTLM, code, op, &refined)
+                    || minor_lookup(MECH_KRB5, (int32_t)minor, op,
+                                    &refined))
+                    st = refined;
             }
         }
     }

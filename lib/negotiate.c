@@ -295,7 +295,7 @@ neg_context_cred(struct gss_cred *cred, const char *target,
     unsigned use = cred->neg_allowed;
     OM_uint32 maj, min;
     SECURITY_STATUS kst = SEC_E_OK, st;
-    bool explicit_id = cred->ntlm_password != NULL;
+    bool explicit_id = cred->ntlm_password != NULL, unusable = false;
 
     *gcred = GSS_C_NO_CREDENTIAL;
 
@@ -307,6 +307,8 @@ neg_context_cred(struct gss_cred *cred, const char *target,
             } else {
                 pthread_mutex_lock(&cred->krb->lock);
                 kst = krb_creds_ready(cred->krb);
+                if (kst != SEC_E_OK && krb_creds_unusable(cred->krb))
+                    unusable = true;
                 if (kst == SEC_E_OK) {
                     OM_uint32 m2;
 
@@ -338,12 +340,25 @@ neg_context_cred(struct gss_cred *cred, const char *target,
             gss_release_cred(&min, &kcred);
         if (kst != SEC_E_OK) {
             use &= ~NEG_KERBEROS;
-            if (kdc_refused_logon(kst))
+            if (!unusable && kdc_refused_logon(kst))
                 return kst;
             if (trace_enabled())
                 trace_printf("Negotiate: Kerberos cannot be used (%s): %s",
                              sspigss_status_name(kst), sspigss_last_error());
         }
+    }
+    if (use == 0 && kst == SEC_E_NO_AUTHENTICATING_AUTHORITY
+        && !(cred->neg_allowed & NEG_NTLM)) {
+        /* No KDC, and NTLM is not allowed: Windows' Negotiate refuses to
+         * fall back with SEC_E_DOWNGRADE_DETECTED, which Microsoft notes
+         * "can be generated simply due to lack of connectivity to a
+         * domain controller" ([ms] SSPI status codes; KB 2522623 and
+         * dotnet/corefx#11708 show Negotiate returning it when Kerberos
+         * fails for want of a domain controller). */
+        trace_cause("Negotiate: no KDC answers and NTLM is excluded, so "
+                    "Kerberos cannot be replaced (%s) -> "
+                    "SEC_E_DOWNGRADE_DETECTED", sspigss_last_error());
+        return SEC_E_DOWNGRADE_DETECTED;
     }
     if (use == 0)
         return kst != SEC_E_OK ? kst : SEC_E_NO_CREDENTIALS;

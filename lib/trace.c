@@ -69,11 +69,15 @@ static _Thread_local char last_error[768];
 void
 trace_cause(const char *fmt, ...)
 {
+    char buf[sizeof(last_error)];
     va_list ap;
 
+    /* Through a copy: the arguments may include the last error itself
+     * (a cause that adds to the one before). */
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    memcpy(last_error, buf, sizeof(last_error));
     if (trace_enabled())
         trace_printf("  %s", last_error);
 }

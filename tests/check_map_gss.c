@@ -133,6 +133,40 @@ START_TEST(mechanism_decides_the_table)
 }
 END_TEST
 
+/*
+ * Rules that look at more than one minor code: gss-ntlmssp's EACCES is a
+ * refused logon when the AUTHENTICATE message fails (GSS_S_FAILURE) and
+ * a binding mismatch when its bindings hash does not verify
+ * (GSS_S_DEFECTIVE_TOKEN); SPNEGO's bad mechanism in a handshake is "no
+ * common algorithm", elsewhere a package that is missing; a minor code
+ * under SPNEGO's OID is looked up in the tables of the mechanisms it
+ * runs.
+ */
+START_TEST(rules_beyond_the_minor)
+{
+    ck_assert_sec(map_gss(GSS_S_FAILURE, EACCES, &ntlm_oid, MAP_ACCEPT),
+                  SEC_E_LOGON_DENIED);
+    ck_assert_sec(map_gss(GSS_S_DEFECTIVE_TOKEN, EACCES, &ntlm_oid,
+                          MAP_ACCEPT), SEC_E_BAD_BINDINGS);
+    ck_assert_sec(map_gss(GSS_S_DEFECTIVE_TOKEN, EACCES, &ntlm_oid,
+                          MAP_INIT), SEC_E_INVALID_TOKEN);
+    ck_assert_sec(map_gss(GSS_S_BAD_MECH, 0, &spnego_oid, MAP_ACCEPT),
+                  SEC_E_ALGORITHM_MISMATCH);
+    ck_assert_sec(map_gss(GSS_S_BAD_MECH, 0, &spnego_oid, MAP_INIT),
+                  SEC_E_ALGORITHM_MISMATCH);
+    ck_assert_sec(map_gss(GSS_S_BAD_MECH, 0, &spnego_oid, MAP_ACQUIRE),
+                  SEC_E_SECPKG_NOT_FOUND);
+    ck_assert_sec(map_gss(GSS_S_BAD_MECH, 0, &krb5_oid, MAP_ACCEPT),
+                  SEC_E_SECPKG_NOT_FOUND);
+    /* NTLM's wrong password, reported through SPNEGO. */
+    ck_assert_sec(map_gss(GSS_S_FAILURE, EINVAL, &spnego_oid, MAP_ACCEPT),
+                  SEC_E_LOGON_DENIED);
+    /* krb5's, likewise. */
+    ck_assert_sec(map_gss(GSS_S_FAILURE, (OM_uint32)KRB5KDC_ERR_PREAUTH_FAILED,
+                          &spnego_oid, MAP_INIT), SEC_E_LOGON_DENIED);
+}
+END_TEST
+
 START_TEST(routine_defaults)
 {
     static const struct {
@@ -254,6 +288,7 @@ map_suite(void)
     tcase_add_test(tc, every_minor_rule);
     tcase_add_test(tc, private_error_tables);
     tcase_add_test(tc, mechanism_decides_the_table);
+    tcase_add_test(tc, rules_beyond_the_minor);
     tcase_add_test(tc, routine_defaults);
     tcase_add_test(tc, supplementary_bits_are_flags);
     tcase_add_test(tc, minor_refines_by_operation);

@@ -1,0 +1,612 @@
+/*
+ * check_negotiate.c - the Negotiate package: Kerberos when it can be
+ * used, NTLM when it cannot, within the caller's PackageList, against a
+ * real KDC and gss-ntlmssp.
+ *
+ * Run through tests/check_negotiate.sh, which writes an NTLM user file
+ * (NTLM_USER_FILE: alice with her Kerberos password, and carol, whom the
+ * KDC does not know) and starts a throwaway MIT KDC with
+ * tests/check_kerberos.sh (SSPIGSS_TEST_* describe it; alice has a TGT in
+ * the default ccache; the default keytab holds host/HOST). Each test runs
+ * the client and the server in this process (tests/tokenloop.c) and
+ * asserts the exact SEC code of every call that fails, the package
+ * chosen (SECPKG_ATTR_NEGOTIATION_INFO), and that nothing leaks.
+ */
+#include "setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handles.h"
+#include "internal.h"
+#include "testutil.h"
+#include "tokenloop.h"
+
+#define PKG "Negotiate"
+
+#define REQ (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY \
+             | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT \
+             | ISC_REQ_SEQUENCE_DETECT)
+#define AREQ (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY \
+              | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT \
+              | ASC_REQ_SEQUENCE_DETECT)
+
+static struct {
+    const char *realm;
+    const char *domain;         /* NetBIOS-style: first label of realm */
+    char target[160];           /* host/HOST: a service the KDC knows */
+    char unknown[160];          /* nosuch/HOST: one it does not */
+    char alice_names[160];      /* DOMAIN\alice */
+} cfg;
+
+static bool
+load_config(void)
+{
+    const char *realm = getenv("SSPIGSS_TEST_REALM");
+    const char *domain = getenv("SSPIGSS_TEST_DOMAIN");
+    const char *host = getenv("SSPIGSS_TEST_HOST");
+
+    if (realm == NULL || domain == NULL || host == NULL
+        || getenv("NTLM_USER_FILE") == NULL)
+        return false;
+    cfg.realm = realm;
+    cfg.domain = domain;
+    snprintf(cfg.target, sizeof(cfg.target), "host/%s", host);
+    snprintf(cfg.unknown, sizeof(cfg.unknown), "nosuch/%s", host);
+    snprintf(cfg.alice_names, sizeof(cfg.alice_names), "%s\\alice",
+             domain);
+    return true;
+}
+
+/* ------------------------------------------------------------ fixture */
+
+static size_t bufs_before;
+static char profile_path[512];
+
+static void
+leak_setup(void)
+{
+    bufs_before = ctxbuf_outstanding();
+    ck_assert_uint_eq(handle_count(HANDLE_CRED), 0);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+
+static void
+leak_teardown(void)
+{
+    if (profile_path[0] != '\0')
+        unlink(profile_path);
+    ck_assert_msg(handle_count(HANDLE_CRED) == 0, "%zu credential handles "
+                  "left", handle_count(HANDLE_CRED));
+    ck_assert_msg(handle_count(HANDLE_CTX) == 0, "%zu context handles left",
+                  handle_count(HANDLE_CTX));
+    ck_assert_msg(ctxbuf_outstanding() == bufs_before,
+                  "%zu context buffers not freed",
+                  ctxbuf_outstanding() - bufs_before);
+}
+
+#define assert_sec(got, want)                                             \
+    do {                                                                  \
+        SECURITY_STATUS g_ = (got), w_ = (want);                          \
+        ck_assert_msg(g_ == w_, "got %s (0x%08X), want %s (0x%08X): %s",  \
+                      sspigss_status_name(g_), (unsigned)g_,              \
+                      sspigss_status_name(w_), (unsigned)w_,              \
+                      sspigss_last_error());                              \
+    } while (0)
+
+/* ------------------------------------------------------------ helpers */
+
+/* An explicit identity (EX form when package_list is not NULL). */
+static SECURITY_STATUS
+acquire_id(const char *user, const char *domain, const char *password,
+           const char *package_list, ULONG use, CredHandle *c)
+{
+    SEC_WINNT_AUTH_IDENTITY_EXA ex;
+    TimeStamp ts;
+
+    memset(&ex, 0, sizeof(ex));
+    ex.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+    ex.Length = sizeof(ex);
+    ex.User = (unsigned char *)user;
+    ex.UserLength = user != NULL ? (ULONG)strlen(user) : 0;
+    ex.Domain = (unsigned char *)domain;
+    ex.DomainLength = domain != NULL ? (ULONG)strlen(domain) : 0;
+    ex.Password = (unsigned char *)password;
+    ex.PasswordLength = password != NULL ? (ULONG)strlen(password) : 0;
+    ex.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    ex.PackageList = (unsigned char *)package_list;
+    ex.PackageListLength = package_list != NULL
+                           ? (ULONG)strlen(package_list) : 0;
+    return AcquireCredentialsHandleA(NULL, (LPSTR)PKG, use, NULL, &ex, NULL,
+                                     NULL, c, &ts);
+}
+
+static SECURITY_STATUS
+acquire_alice(const char *package_list, CredHandle *c)
+{
+    return acquire_id("alice", cfg.domain, "alice-pw-1", package_list,
+                      SECPKG_CRED_OUTBOUND, c);
+}
+
+static void
+acquire_server(CredHandle *s)
+{
+    TimeStamp ts;
+
+    assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                         SECPKG_CRED_INBOUND, NULL, NULL,
+                                         NULL, NULL, s, &ts), SEC_E_OK);
+}
+
+/* The package a side negotiated (SECPKG_ATTR_NEGOTIATION_INFO). */
+static void
+assert_chosen(CtxtHandle *h, const char *want)
+{
+    SecPkgContext_NegotiationInfoA ni;
+
+    memset(&ni, 0, sizeof(ni));
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_NEGOTIATION_INFO,
+                                       &ni), SEC_E_OK);
+    ck_assert_ptr_nonnull(ni.PackageInfo);
+    ck_assert_str_eq(ni.PackageInfo->Name, want);
+    ck_assert_uint_eq(ni.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
+    ck_assert_sec(FreeContextBuffer(ni.PackageInfo), SEC_E_OK);
+}
+
+static void
+assert_names(CtxtHandle *h, const char *want)
+{
+    SecPkgContext_NamesA n;
+
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_NAMES, &n), SEC_E_OK);
+    ck_assert_str_eq(n.sUserName, want);
+    ck_assert_sec(FreeContextBuffer(n.sUserName), SEC_E_OK);
+}
+
+/* One EncryptMessage -> DecryptMessage and one MakeSignature ->
+ * VerifySignature, from a to b, in the sizes the context reports. */
+static void
+roundtrip(CtxtHandle *a, CtxtHandle *b)
+{
+    SecPkgContext_Sizes sz;
+    char msg[] = "negotiated message";
+    char data[sizeof(msg)];
+    unsigned char tok[128];
+    SecBuffer bufs[2];
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, bufs };
+    ULONG qop = 7;
+
+    assert_sec(QueryContextAttributesA(a, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+    ck_assert_uint_le(sz.cbSecurityTrailer, sizeof(tok));
+    memcpy(data, msg, sizeof(msg));
+    bufs[0] = (SecBuffer){ sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok };
+    bufs[1] = (SecBuffer){ sizeof(data), SECBUFFER_DATA, data };
+    assert_sec(EncryptMessage(a, 0, &d, 0), SEC_E_OK);
+    ck_assert(memcmp(data, msg, sizeof(msg)) != 0);
+    assert_sec(DecryptMessage(b, &d, 0, &qop), SEC_E_OK);
+    ck_assert_uint_eq(qop, 0);
+    ck_assert_mem_eq(data, msg, sizeof(msg));
+
+    bufs[0] = (SecBuffer){ sz.cbMaxSignature, SECBUFFER_TOKEN, tok };
+    bufs[1] = (SecBuffer){ sizeof(data), SECBUFFER_DATA, data };
+    assert_sec(MakeSignature(a, 0, &d, 1), SEC_E_OK);
+    assert_sec(VerifySignature(b, &d, 1, &qop), SEC_E_OK);
+    /* A changed message: MESSAGE_ALTERED whichever package signs. */
+    bufs[0].cbBuffer = sz.cbMaxSignature;
+    assert_sec(MakeSignature(a, 0, &d, 2), SEC_E_OK);
+    data[0] ^= 1;
+    assert_sec(VerifySignature(b, &d, 2, &qop), SEC_E_MESSAGE_ALTERED);
+}
+
+/* A full handshake that must succeed; t is left for the caller. */
+static void
+handshake(CredHandle *c, CredHandle *s, const char *target,
+          struct tokenloop *t)
+{
+    struct tokenloop_opts o = { .target = target, .isc_req = REQ,
+                                .asc_req = AREQ };
+    SECURITY_STATUS st = tokenloop_run(c, s, &o, t);
+
+    ck_assert_msg(st == SEC_E_OK, "handshake to %s: %s [%s] %s",
+                  target != NULL ? target : "(none)",
+                  sspigss_status_name(st), t->error, sspigss_last_error());
+}
+
+/* A profile read before the KDC's (KRB5_CONFIG is a list: the first file
+ * that sets a relation wins), in this test's process only. */
+static void
+use_profile_extra(const char *text)
+{
+    const char *orig = getenv("KRB5_CONFIG");
+    const char *dir = getenv("SSPIGSS_TEST_DIR");
+    char list[1200];
+    FILE *f;
+    int fd;
+
+    ck_assert_ptr_nonnull(orig);
+    snprintf(profile_path, sizeof(profile_path),
+             "%s/check_negotiate-profile.XXXXXX",
+             dir != NULL ? dir : "/tmp");
+    fd = mkstemp(profile_path);
+    ck_assert_int_ge(fd, 0);
+    f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(list, sizeof(list), "%s:%s", profile_path, orig);
+    ck_assert_int_eq(setenv("KRB5_CONFIG", list, 1), 0);
+}
+
+/*
+ * A realm whose KDC nobody runs: NOKDC.TEST, at a port where nothing
+ * listens. alice has an NTLM account in the domain of that name too
+ * (tests/check_negotiate.sh), so NTLM can stand in.
+ */
+#define NOKDC "NOKDC.TEST"
+
+static void
+no_kdc(void)
+{
+    use_profile_extra("[libdefaults]\n    kdc_timeout = 1000\n"
+                      "    max_retries = 1\n"
+                      "[realms]\n    " NOKDC " = {\n"
+                      "        kdc = 127.0.0.1:9\n    }\n");
+}
+
+static SECURITY_STATUS
+acquire_alice_nokdc(const char *package_list, CredHandle *c)
+{
+    return acquire_id("alice", NOKDC, "alice-pw-1", package_list,
+                      SECPKG_CRED_OUTBOUND, c);
+}
+
+/* The first InitializeSecurityContext only, expected to fail: nothing is
+ * made and the outputs are left alone. */
+static SECURITY_STATUS
+isc_fails(CredHandle *c, const char *target)
+{
+    unsigned char out[4096];
+    SecBuffer ob = { sizeof(out), SECBUFFER_TOKEN, out };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs = 0x1234;
+    TimeStamp ts = { .QuadPart = 42 };
+    CtxtHandle h;
+    SECURITY_STATUS st;
+
+    memset(&h, 0xAB, sizeof(h));
+    st = InitializeSecurityContextA(c, NULL, (SEC_CHAR *)target, REQ, 0,
+                                    SECURITY_NATIVE_DREP, NULL, 0, &h, &od,
+                                    &attrs, &ts);
+    ck_assert_msg(!SEC_SUCCESS(st), "%s succeeded",
+                  sspigss_status_name(st));
+    ck_assert_uint_eq(h.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+    ck_assert_uint_eq(attrs, 0x1234);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    return st;
+}
+
+/* ---------------------------------------------------------- Kerberos */
+
+/*
+ * With a KDC and a known target, Negotiate picks Kerberos: the SPNEGO
+ * exchange carries the AP-REQ and AP-REP, the sizes are Kerberos', both
+ * sides name Kerberos as negotiated and the server sees DOMAIN\alice.
+ * _i: 0 explicit identity, 1 the default ccache.
+ */
+START_TEST(chooses_kerberos)
+{
+    CredHandle c, s;
+    struct tokenloop t;
+    SecPkgContext_Sizes sz;
+    TimeStamp ts;
+
+    if (_i == 0)
+        assert_sec(acquire_alice(NULL, &c), SEC_E_OK);
+    else
+        assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                             SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                             NULL, NULL, &c, &ts), SEC_E_OK);
+    acquire_server(&s);
+    handshake(&c, &s, cfg.target, &t);
+    ck_assert_int_eq(t.legs[0].status, SEC_I_CONTINUE_NEEDED);
+    assert_chosen(&t.client, "Kerberos");
+    assert_chosen(&t.server, "Kerberos");
+    assert_names(&t.server, cfg.alice_names);
+    assert_sec(QueryContextAttributesA(&t.client, SECPKG_ATTR_SIZES, &sz),
+               SEC_E_OK);
+    ck_assert_uint_eq(sz.cbMaxToken, 48000);
+    ck_assert_uint_eq(sz.cbMaxSignature, 28);
+    roundtrip(&t.client, &t.server);
+    roundtrip(&t.server, &t.client);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/* A wrong password with the KDC reachable is the KDC's refusal: final,
+ * no NTLM attempt (SEC_E_LOGON_DENIED at the first call). */
+START_TEST(wrong_password)
+{
+    CredHandle c;
+
+    assert_sec(acquire_id("alice", cfg.domain, "not-alice-pw", NULL,
+                          SECPKG_CRED_OUTBOUND, &c), SEC_E_OK);
+    assert_sec(isc_fails(&c, cfg.target), SEC_E_LOGON_DENIED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                 "Preauthentication failed"));
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/* -------------------------------------------------------- to NTLM */
+
+/*
+ * Kerberos cannot be used, NTLM can: the handshake completes over NTLM
+ * (three SPNEGO round trips' worth: ISC CONTINUE, CONTINUE, OK), NTLM's
+ * sizes, and the server sees DOMAIN\user from the NTLM user file.
+ *   0: the target has no Kerberos service (nosuch/HOST)
+ *   1: no KDC answers (alice of NOKDC.TEST)
+ *   2: carol, whom the KDC does not know (only NTLM knows her)
+ *   3: no target name at all (Windows' own tests pass NULL)
+ */
+START_TEST(falls_back_to_ntlm)
+{
+    const char *target = cfg.target;
+    char who[160];
+    CredHandle c, s;
+    struct tokenloop t;
+    SecPkgContext_Sizes sz;
+
+    snprintf(who, sizeof(who), "%s", cfg.alice_names);
+    switch (_i) {
+    case 0:
+        target = cfg.unknown;
+        break;
+    case 1:
+        no_kdc();
+        break;
+    case 3:
+        target = NULL;
+        break;
+    default:
+        break;
+    }
+    if (_i == 2) {
+        assert_sec(acquire_id("carol", cfg.domain, "carol-pw", NULL,
+                              SECPKG_CRED_OUTBOUND, &c), SEC_E_OK);
+        snprintf(who, sizeof(who), "%s\\carol", cfg.domain);
+    } else if (_i == 1) {
+        assert_sec(acquire_alice_nokdc(NULL, &c), SEC_E_OK);
+        snprintf(who, sizeof(who), "%s\\alice", NOKDC);
+    } else {
+        assert_sec(acquire_alice(NULL, &c), SEC_E_OK);
+    }
+    acquire_server(&s);
+    handshake(&c, &s, target, &t);
+    ck_assert_int_eq(t.legs[0].status, SEC_I_CONTINUE_NEEDED);
+    ck_assert_int_eq(t.legs[1].status, SEC_I_CONTINUE_NEEDED);
+    assert_chosen(&t.client, "NTLM");
+    assert_chosen(&t.server, "NTLM");
+    assert_names(&t.server, who);
+    assert_sec(QueryContextAttributesA(&t.client, SECPKG_ATTR_SIZES, &sz),
+               SEC_E_OK);
+    /* [wine] negotiate.c: NTLM's sizes once NTLM was chosen. */
+    ck_assert_uint_eq(sz.cbMaxToken, 2888);
+    ck_assert_uint_eq(sz.cbMaxSignature, 16);
+    ck_assert_uint_eq(sz.cbSecurityTrailer, 16);
+    ck_assert_uint_eq(sz.cbBlockSize, 0);
+    roundtrip(&t.client, &t.server);
+    roundtrip(&t.server, &t.client);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/* ------------------------------------------------------ PackageList */
+
+/* "NTLM" alone: NTLM although Kerberos would work. */
+START_TEST(package_list_ntlm_only)
+{
+    CredHandle c, s;
+    struct tokenloop t;
+
+    assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
+    acquire_server(&s);
+    handshake(&c, &s, cfg.target, &t);
+    assert_chosen(&t.client, "NTLM");
+    assert_chosen(&t.server, "NTLM");
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/*
+ * NTLM excluded ("Kerberos", "!NTLM", "Kerberos,!NTLM"):
+ *   - with Kerberos working, Kerberos;
+ *   - with no KDC, Windows' Negotiate refuses to downgrade:
+ *     SEC_E_DOWNGRADE_DETECTED ([ms] SSPI status codes: "can be
+ *     generated simply due to lack of connectivity to a domain
+ *     controller"; dotnet/corefx#11708);
+ *   - with a target Kerberos does not know, the Kerberos failure itself,
+ *     SEC_E_TARGET_UNKNOWN.
+ */
+START_TEST(package_list_without_ntlm)
+{
+    static const char *const lists[] = { "Kerberos", "!NTLM",
+                                         "Kerberos, !NTLM" };
+    const char *list = lists[_i];
+    CredHandle c, s;
+    struct tokenloop t;
+
+    assert_sec(acquire_alice(list, &c), SEC_E_OK);
+    acquire_server(&s);
+    handshake(&c, &s, cfg.target, &t);
+    assert_chosen(&t.client, "Kerberos");
+    tokenloop_free(&t);
+
+    assert_sec(isc_fails(&c, cfg.unknown), SEC_E_TARGET_UNKNOWN);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+
+    no_kdc();
+    assert_sec(acquire_alice_nokdc(list, &c), SEC_E_OK);
+    assert_sec(isc_fails(&c, cfg.target), SEC_E_DOWNGRADE_DETECTED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "NTLM is excluded"));
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/* Nothing allowed at all ("!Kerberos,!NTLM"): no credentials to use. */
+START_TEST(package_list_nothing)
+{
+    CredHandle c;
+
+    assert_sec(acquire_alice("!Kerberos,!NTLM", &c), SEC_E_OK);
+    assert_sec(isc_fails(&c, cfg.target), SEC_E_NO_CREDENTIALS);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/*
+ * The server accepts Kerberos only, the client offers NTLM only: the
+ * peers share no mechanism. MIT's SPNEGO acceptor finds nothing to
+ * negotiate: SEC_E_ALGORITHM_MISMATCH by the mapper's SPNEGO rule
+ * (lib/map_gss.c), at AcceptSecurityContext.
+ */
+START_TEST(no_common_package)
+{
+    struct tokenloop_opts o = { .target = cfg.target, .isc_req = REQ,
+                                .asc_req = AREQ };
+    CredHandle c, s;
+    struct tokenloop t;
+    SECURITY_STATUS st;
+
+    assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
+    assert_sec(acquire_id(NULL, NULL, NULL, "Kerberos", SECPKG_CRED_INBOUND,
+                          &s), SEC_E_OK);
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_int_ge(t.nlegs, 2);
+    ck_assert(!t.legs[1].client);
+    assert_sec(t.legs[1].status, SEC_E_ALGORITHM_MISMATCH);
+    assert_sec(st, SEC_E_ALGORITHM_MISMATCH);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/* --------------------------------------------------------- tampering */
+
+/*
+ * The SPNEGO mechListMIC protects the offered mechanism list (RFC 4178
+ * 5, MS-SPNG 3.1.5.1). Over NTLM both sides send one; a changed MIC
+ * (its last byte) fails the side that checks it with
+ * SEC_E_MESSAGE_ALTERED (MIT: GSS_S_BAD_SIG).
+ *   0: the client's, in its AUTHENTICATE leg: AcceptSecurityContext
+ *   1: the server's, in its final leg: the client's last call
+ */
+START_TEST(mech_list_mic_altered)
+{
+    unsigned char buf[4096];
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    SecBuffer ib, ob;
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    int leg;
+
+    assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
+    acquire_server(&s);
+    ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+    assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)cfg.target,
+                                          REQ, 0, 0, NULL, 0, &ch, &od,
+                                          &attrs, &ts),
+               SEC_I_CONTINUE_NEEDED);
+    for (leg = 1; leg <= 4; leg++) {
+        ib = (SecBuffer){ ob.cbBuffer, SECBUFFER_TOKEN, buf };
+        if ((_i == 0 && leg == 3) || (_i == 1 && leg == 4)) {
+            /* The MIC is the last element of the NegTokenResp. */
+            buf[ob.cbBuffer - 1] ^= 0x01;
+        }
+        ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+        if (leg % 2 == 1) {
+            st = AcceptSecurityContext(&s, leg == 1 ? NULL : &sh, &id, AREQ,
+                                       0, &sh, &od, &attrs, &ts);
+            if (_i == 0 && leg == 3) {
+                assert_sec(st, SEC_E_MESSAGE_ALTERED);
+                break;
+            }
+            assert_sec(st, leg == 1 ? SEC_I_CONTINUE_NEEDED : SEC_E_OK);
+        } else {
+            st = InitializeSecurityContextA(NULL, &ch, NULL, REQ, 0, 0, &id,
+                                            0, &ch, &od, &attrs, &ts);
+            if (_i == 1 && leg == 4) {
+                assert_sec(st, SEC_E_MESSAGE_ALTERED);
+                break;
+            }
+            assert_sec(st, SEC_I_CONTINUE_NEEDED);
+        }
+    }
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/* ------------------------------------------------------------- suite */
+
+static Suite *
+negotiate_suite(void)
+{
+    Suite *s = suite_create("negotiate");
+    TCase *tc;
+
+    tc = tcase_create("kerberos");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, chooses_kerberos, 0, 2);
+    tcase_add_test(tc, wrong_password);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("fallback");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, falls_back_to_ntlm, 0, 4);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("package_list");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, package_list_ntlm_only);
+    tcase_add_loop_test(tc, package_list_without_ntlm, 0, 3);
+    tcase_add_test(tc, package_list_nothing);
+    tcase_add_test(tc, no_common_package);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("tampering");
+    tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, mech_list_mic_altered, 0, 2);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    if (!load_config()) {
+        fprintf(stderr, "check_negotiate: needs a KDC and an NTLM user "
+                "file; run it through tests/check_negotiate.sh\n");
+        return 99;
+    }
+    return run_suite(negotiate_suite());
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# check_negotiate.sh - tests/check_negotiate (the Negotiate package)
+# against a throwaway MIT KDC (tests/check_kerberos.sh starts and stops
+# it) and gss-ntlmssp with a user file of its own: alice with her
+# Kerberos password, and carol, whom only NTLM knows. The file lives in a
+# temporary directory removed on the way out.
+top_srcdir=${top_srcdir:-${srcdir:-.}}
+if [ ! -f /usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so ] \
+   && ! ls /usr/lib/*/gssntlmssp/gssntlmssp.so >/dev/null 2>&1; then
+    echo "check_negotiate: gss-ntlmssp is missing; install it with:" >&2
+    echo "    apt-get install --no-install-recommends gss-ntlmssp" >&2
+    exit 99
+fi
+ntlm=$(mktemp -d "${TMPDIR:-/tmp}/sspigss-ntlm.XXXXXX") || exit 99
+trap 'rm -rf "$ntlm"' EXIT
+trap 'exit 130' INT TERM
+# DOMAIN:user:password: SSPIGSS, the first label of the MIT realm
+# SSPIGSS.TEST; NOKDC.TEST, a realm without a KDC (check_negotiate.c).
+printf '%s\n' SSPIGSS:alice:alice-pw-1 SSPIGSS:carol:carol-pw \
+    NOKDC.TEST:alice:alice-pw-1 > "$ntlm/users"
+NTLM_USER_FILE=$ntlm/users
+SSPIGSS_KDC=mit
+SSPIGSS_SUITE=check_negotiate
+export NTLM_USER_FILE SSPIGSS_KDC SSPIGSS_SUITE
+sh "$top_srcdir/tests/check_kerberos.sh" "$@"
