@@ -190,6 +190,9 @@ SECURITY_STATUS neg_creds_acquire(const struct package *pkg,
 SECURITY_STATUS neg_context_cred(struct gss_cred *cred, const char *target,
                                  gss_cred_id_t *gcred);
 
+/* Whether a SPNEGO NegTokenResp carries a mechListMIC (RFC 4178). */
+bool neg_token_has_mic(const void *token, size_t len);
+
 /* Free what a Negotiate credential holds beyond the common fields. */
 void neg_creds_clear(struct gss_cred *c);
 

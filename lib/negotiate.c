@@ -410,3 +410,62 @@ neg_context_cred(struct gss_cred *cred, const char *target,
     }
     return SEC_E_OK;
 }
+
+/* ------------------------------------------------------ token checks */
+
+/* One DER tag-length header at *p (of n bytes): the tag, and the length
+ * of its content, which must fit. Advances *p past the header. */
+static bool
+der_header(const unsigned char **p, size_t *n, unsigned char *tag,
+           size_t *len)
+{
+    const unsigned char *q = *p;
+    size_t left = *n, l, k;
+
+    if (left < 2)
+        return false;
+    *tag = q[0];
+    l = q[1];
+    q += 2;
+    left -= 2;
+    if (l & 0x80) {
+        k = l & 0x7f;
+        if (k == 0 || k > 4 || k > left)
+            return false;
+        for (l = 0; k > 0; k--, left--)
+            l = (l << 8) | *q++;
+    }
+    if (l > left)
+        return false;
+    *p = q;
+    *n = left;
+    *len = l;
+    return true;
+}
+
+bool
+neg_token_has_mic(const void *token, size_t len)
+{
+    const unsigned char *p = token;
+    size_t n = len, l;
+    unsigned char tag;
+
+    /* NegotiationToken: negTokenResp [1] NegTokenResp ::= SEQUENCE {
+     * negState [0], supportedMech [1], responseToken [2],
+     * mechListMIC [3] } (RFC 4178 4.2.2). */
+    if (p == NULL || !der_header(&p, &n, &tag, &l) || tag != 0xa1)
+        return false;
+    n = l;
+    if (!der_header(&p, &n, &tag, &l) || tag != 0x30)
+        return false;
+    n = l;
+    while (n > 0) {
+        if (!der_header(&p, &n, &tag, &l))
+            return false;
+        if (tag == 0xa3)
+            return l > 0;
+        p += l;
+        n -= l;
+    }
+    return false;
+}

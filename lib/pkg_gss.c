@@ -803,6 +803,28 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
+    if (maj == GSS_S_COMPLETE && c->mech->kind == KIND_SPNEGO
+        && actual_mech(c)->kind == KIND_NTLM
+        && !neg_token_has_mic(in.value, in.length)) {
+        /* MIT's acceptor completes an NTLM exchange whose last client
+         * token lacks the mechListMIC; Windows requires it once NTLM
+         * signs its messages (MS-SPNG 3.1.5.1; MIT's own spnego_mech.c
+         * notes that Microsoft servers insist). Without it the offered
+         * mechanism list is unprotected: refuse, and drop the context
+         * as a failed step does. */
+        OM_uint32 m2;
+
+        trace_cause("Negotiate: the client's NTLM AUTHENTICATE came "
+                    "without the SPNEGO mechListMIC that protects the "
+                    "mechanism list -> SEC_E_MESSAGE_ALTERED");
+        gss_delete_sec_context(&m2, &c->gctx, GSS_C_NO_BUFFER);
+        gss_release_buffer(&m2, &out);
+        if (deleg != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&m2, &deleg);
+        st = SEC_E_MESSAGE_ALTERED;
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
     /* MIT flags delegation for its proxy credential too (an acceptor
      * credential that can also initiate gets one for every forwardable
      * ticket); Windows' ASC_RET_DELEGATE means the client forwarded its

@@ -562,6 +562,157 @@ START_TEST(mech_list_mic_altered)
 }
 END_TEST
 
+/* DER length of n bytes written at out (short or long form). */
+static size_t
+der_len(unsigned char *out, size_t n)
+{
+    if (n < 0x80) {
+        out[0] = (unsigned char)n;
+        return 1;
+    }
+    if (n < 0x100) {
+        out[0] = 0x81;
+        out[1] = (unsigned char)n;
+        return 2;
+    }
+    out[0] = 0x82;
+    out[1] = (unsigned char)(n >> 8);
+    out[2] = (unsigned char)n;
+    return 3;
+}
+
+/* Read a DER header: tag, content length; returns the header size. */
+static size_t
+der_read(const unsigned char *p, unsigned char *tag, size_t *len)
+{
+    size_t i, k;
+
+    *tag = p[0];
+    if (p[1] < 0x80) {
+        *len = p[1];
+        return 2;
+    }
+    k = p[1] & 0x7f;
+    *len = 0;
+    for (i = 0; i < k; i++)
+        *len = (*len << 8) | p[2 + i];
+    return 2 + k;
+}
+
+/* A NegTokenResp (RFC 4178) rewritten without its mechListMIC [3], as
+ * a man in the middle would strip it. Returns the new length. */
+static size_t
+strip_mic(unsigned char *tok, size_t len)
+{
+    unsigned char body[4096], out[4096], tag;
+    size_t h, l, bl = 0, n, o = 0;
+    const unsigned char *p;
+
+    h = der_read(tok, &tag, &l);
+    ck_assert_uint_eq(tag, 0xa1);
+    p = tok + h;
+    h = der_read(p, &tag, &l);
+    ck_assert_uint_eq(tag, 0x30);
+    p += h;
+    n = l;
+    while (n > 0) {
+        size_t eh = der_read(p, &tag, &l);
+
+        if (tag != 0xa3) {
+            memcpy(body + bl, p, eh + l);
+            bl += eh + l;
+        }
+        p += eh + l;
+        n -= eh + l;
+    }
+    ck_assert_uint_lt(bl, len);
+    /* a1 { 30 { body } } */
+    {
+        unsigned char seq[4096];
+        size_t sl = 0;
+
+        seq[sl++] = 0x30;
+        sl += der_len(seq + sl, bl);
+        memcpy(seq + sl, body, bl);
+        sl += bl;
+        out[o++] = 0xa1;
+        o += der_len(out + o, sl);
+        memcpy(out + o, seq, sl);
+        o += sl;
+    }
+    memcpy(tok, out, o);
+    return o;
+}
+
+/*
+ * A mechListMIC stripped in transit (the SPNEGO downgrade attack: the
+ * mechanism list can then be changed unseen).
+ *   0: from the client's AUTHENTICATE leg. MIT's acceptor would complete
+ *      without it; Windows insists on it once NTLM signs (MS-SPNG
+ *      3.1.5.1), and so does the library: SEC_E_MESSAGE_ALTERED, the
+ *      code of an altered MIC.
+ *   1: from the server's last leg: MIT's initiator refuses the token,
+ *      SEC_E_INVALID_TOKEN.
+ */
+START_TEST(mech_list_mic_stripped)
+{
+    unsigned char buf[4096];
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    SecBuffer ib, ob;
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    int leg;
+
+    assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
+    acquire_server(&s);
+    ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+    assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)cfg.target,
+                                          REQ, 0, 0, NULL, 0, &ch, &od,
+                                          &attrs, &ts),
+               SEC_I_CONTINUE_NEEDED);
+    for (leg = 1; leg <= 4; leg++) {
+        ULONG n = ob.cbBuffer;
+
+        if ((_i == 0 && leg == 3) || (_i == 1 && leg == 4))
+            n = (ULONG)strip_mic(buf, n);
+        ib = (SecBuffer){ n, SECBUFFER_TOKEN, buf };
+        ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+        if (leg % 2 == 1) {
+            st = AcceptSecurityContext(&s, leg == 1 ? NULL : &sh, &id, AREQ,
+                                       0, &sh, &od, &attrs, &ts);
+            if (_i == 0 && leg == 3) {
+                assert_sec(st, SEC_E_MESSAGE_ALTERED);
+                ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                             "mechListMIC"));
+                /* The failed context is done for. */
+                ib = (SecBuffer){ 4, SECBUFFER_TOKEN, buf };
+                assert_sec(AcceptSecurityContext(&s, &sh, &id, AREQ, 0,
+                                                 &sh, &od, &attrs, &ts),
+                           SEC_E_INVALID_HANDLE);
+                break;
+            }
+            assert_sec(st, leg == 1 ? SEC_I_CONTINUE_NEEDED : SEC_E_OK);
+        } else {
+            st = InitializeSecurityContextA(NULL, &ch, NULL, REQ, 0, 0, &id,
+                                            0, &ch, &od, &attrs, &ts);
+            if (_i == 1 && leg == 4) {
+                assert_sec(st, SEC_E_INVALID_TOKEN);
+                break;
+            }
+            assert_sec(st, SEC_I_CONTINUE_NEEDED);
+        }
+    }
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
 /* ------------------------------------------------------------- suite */
 
 static Suite *
@@ -596,6 +747,7 @@ negotiate_suite(void)
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, mech_list_mic_altered, 0, 2);
+    tcase_add_loop_test(tc, mech_list_mic_stripped, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
