@@ -1726,6 +1726,27 @@ gssp_revert(struct handle_obj *obj)
     return SEC_E_OK;
 }
 
+/*
+ * CompleteAuthToken. Windows' NTLM and Negotiate may return
+ * SEC_I_COMPLETE_NEEDED and leave the last step of a token to it ([ms]
+ * CompleteAuthToken; [wine]'s handshake loops call it then). The GSS
+ * mechanisms here finish every token themselves, so no handshake step
+ * returns those codes and nothing is left to complete: a caller that
+ * calls it anyway, as portable loops do, gets SEC_E_OK for an NTLM or
+ * Negotiate context. Kerberos never asks for it: there it is not
+ * supported, as on Windows.
+ */
+static SECURITY_STATUS
+gssp_complete(struct handle_obj *obj, SecBufferDesc *token)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+
+    (void)token;
+    if (c->mech->kind == KIND_KERBEROS)
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    return SEC_E_OK;
+}
+
 /* ------------------------------------------------------------ the ops */
 
 static SECURITY_STATUS
@@ -1757,6 +1778,7 @@ const struct package_ops gss_package_ops = {
     .query_credentials = krb_creds_query,
     .initialize_context = gssp_initialize,
     .accept_context = gssp_accept,
+    .complete_auth_token = gssp_complete,
     .query_context = gssp_query_context,
     .make_signature = gssp_sign,
     .verify_signature = gssp_verify,
