@@ -106,6 +106,8 @@ static const struct routine_rule routine_rules[] = {
 #define NTLM_ERR_DECODE 0x4E540001
 #define NTLM_ERR_NOARG 0x4E540004
 #define NTLM_ERR_WRONGMSG 0x4E54000D
+#define NTLM_ERR_REQNEGFLAG 0x4E54000E
+#define NTLM_ERR_FAILNEGFLAGS 0x4E54000F
 #define NTLM_ERR_TIMESKEW 0x4E540019
 #define NTLM_ERR_EXPIRED 0x4E54001A
 #define NTLM_ERR_NONTLMV1 0x4E54001C
@@ -279,6 +281,12 @@ static const struct map_minor_rule minor_rules[] = {
     { NTLM, NTLM_ERR_WRONGMSG, INI | ACC, SEC_E_INVALID_TOKEN },
     { NTLM, NTLM_ERR_TIMESKEW, MAP_ANY, SEC_E_TIME_SKEW },
     { NTLM, NTLM_ERR_EXPIRED, MAP_ANY, SEC_E_CONTEXT_EXPIRED },
+    /* The server's CHALLENGE lacks what the client requires (128-bit
+     * keys, signing, sealing), or the two share no character set: MS-NLMP
+     * 3.1.5.1.2 has the client fail, with SEC_E_UNSUPPORTED_FUNCTION
+     * where it names a code (128-bit encryption required). */
+    { NTLM, NTLM_ERR_REQNEGFLAG, INI | ACC, SEC_E_UNSUPPORTED_FUNCTION },
+    { NTLM, NTLM_ERR_FAILNEGFLAGS, INI | ACC, SEC_E_UNSUPPORTED_FUNCTION },
     /* No user file entry and no winbind to ask: no credentials. */
     { NTLM, ENOENT, ACQ | INI, SEC_E_NO_CREDENTIALS },
     { NTLM, NTLM_ERR_NOARG, ACQ | INI, SEC_E_NO_CREDENTIALS },
@@ -351,6 +359,8 @@ ntlm_minor(OM_uint32 minor, gss_const_OID mech)
         { NTLM_ERR_DECODE, "Failed to decode data" },
         { NTLM_ERR_NOARG, "A required argument is missing" },
         { NTLM_ERR_WRONGMSG, "Wrong message type" },
+        { NTLM_ERR_REQNEGFLAG, "A required Negotiate flag was not provided" },
+        { NTLM_ERR_FAILNEGFLAGS, "Failed to negotiate a common set of flags" },
         { NTLM_ERR_TIMESKEW, "Server and client clocks are too far apart" },
         { NTLM_ERR_EXPIRED, "Expired" },
         { NTLM_ERR_NONTLMV1, "NTLM version 1 not allowed" },

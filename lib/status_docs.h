@@ -63,19 +63,21 @@ SSPIGSS_DOC_PRODUCED(SEC_I_CONTINUE_NEEDED,
     "check_kerberos.c:handshake_default "
     "check_kerberos.c:attributes_in_progress "
     "check_interop.sh:SEC_I_CONTINUE_NEEDED (0x00090312)")
-SSPIGSS_DOC_LATER(SEC_I_COMPLETE_NEEDED, "Negotiate/NTLM", 6,
+SSPIGSS_DOC_NEVER(SEC_I_COMPLETE_NEEDED,
     "Windows asks the caller to finish the output token with "
     "CompleteAuthToken before sending it; [ms] lists it for NTLM, "
-    "Negotiate and Digest, and [wine]'s NTLM handshake loop handles it. "
-    "It arrives only if the NTLM package leaves the last step of a token "
-    "to CompleteAuthToken. The GSS-API engine finishes every token "
-    "itself: Kerberos never returns it, and CompleteAuthToken on a "
-    "Kerberos context is SEC_E_UNSUPPORTED_FUNCTION.")
-SSPIGSS_DOC_LATER(SEC_I_COMPLETE_AND_CONTINUE, "Negotiate/NTLM", 6,
+    "Negotiate and Digest, and [wine]'s handshake loops handle it. The "
+    "GSS-API mechanisms under every package here (MIT's Kerberos and "
+    "SPNEGO, gss-ntlmssp) finish each token themselves, so no step is "
+    "left to CompleteAuthToken; on an NTLM or Negotiate context it "
+    "returns SEC_E_OK when called anyway "
+    "(check_negotiate.c:chooses_kerberos checks that no step asks for "
+    "it), on a Kerberos context SEC_E_UNSUPPORTED_FUNCTION.")
+SSPIGSS_DOC_NEVER(SEC_I_COMPLETE_AND_CONTINUE,
     "As SEC_I_COMPLETE_NEEDED, in the middle of a handshake: finish the "
     "token with CompleteAuthToken, send it, call again with the reply. "
-    "Only if the NTLM package needs CompleteAuthToken; never from the "
-    "Kerberos package.")
+    "No package here leaves a token unfinished (see "
+    "SEC_I_COMPLETE_NEEDED).")
 SSPIGSS_DOC_NEVER(SEC_I_LOCAL_LOGON,
     "Windows reports a logon made from cached domain credentials (the "
     "LSA's logon cache) while no domain controller could be reached. "
@@ -484,23 +486,29 @@ SSPIGSS_DOC_LATER(SEC_E_DECRYPT_FAILURE, "Schannel", 7,
     "package reports a message that fails its check as "
     "SEC_E_MESSAGE_ALTERED, as Windows' Kerberos does.")
 SSPIGSS_DOC_PRODUCED(SEC_E_ALGORITHM_MISMATCH,
-    "Kerberos (mapper only)",
-    "InitializeSecurityContext, AcceptSecurityContext, through the mapper",
-    "The mapper's KG_NO_CTYPES rule (the two sides share no checksum "
-    "type) and SPNEGO's no-common-mechanism rule. No real Kerberos "
-    "scenario reaches it: MIT derives the checksum from the session key, "
-    "and a KDC with no enctype in common answers "
+    "Negotiate; Kerberos (mapper only)",
+    "AcceptSecurityContext, InitializeSecurityContext",
+    "Negotiate: client and server share no mechanism (a client allowed "
+    "NTLM only, a server Kerberos only): MIT's SPNEGO reports a bad "
+    "mechanism or nothing to negotiate, which in a handshake is "
+    "Windows' \"no common algorithm\" ([ms]), not a missing package. "
+    "Kerberos: the mapper's KG_NO_CTYPES rule (no checksum type in "
+    "common), which no real scenario reaches: MIT derives the checksum "
+    "from the session key, and a KDC with no enctype in common answers "
     "SEC_E_KDC_UNKNOWN_ETYPE. Schannel will return it when client and "
-    "server share no TLS version or cipher suite, or on an "
-    "insufficient_security alert ([alerts], issue #7).",
-    "check_map_gss.c:every_minor_rule")
-SSPIGSS_DOC_LATER(SEC_E_SECURITY_QOS_FAILED, "Negotiate/NTLM", 6,
-    "A property the caller demanded through ISC_REQ or ASC_REQ flags "
-    "(integrity, confidentiality, mutual authentication) cannot be "
-    "agreed with the peer, for example an NTLM peer that offers neither "
-    "signing nor sealing. The Kerberos package never needs it: MIT "
-    "grants every Kerberos property asked for, and delegation the KDC "
-    "refuses just leaves ISC_RET_DELEGATE clear, as on Windows.")
+    "server share no TLS version or cipher suite ([alerts], issue #7).",
+    "check_negotiate.c:no_common_package check_map_gss.c:every_minor_rule "
+    "check_map_gss.c:rules_beyond_the_minor")
+SSPIGSS_DOC_NEVER(SEC_E_SECURITY_QOS_FAILED,
+    "Windows' text: a context could not be made because a requested "
+    "quality of service (mutual authentication, delegation) failed. The "
+    "packages here grant what the mechanisms grant and say so in the "
+    "ISC_RET/ASC_RET flags, as Windows' Kerberos and NTLM do: MIT grants "
+    "every Kerberos property asked for (delegation the KDC refuses just "
+    "leaves ISC_RET_DELEGATE clear); an NTLM server that will not sign "
+    "or seal what the client requires fails the client with "
+    "SEC_E_UNSUPPORTED_FUNCTION, the code MS-NLMP 3.1.5.1.2 names for a "
+    "server too weak for the client's policy.")
 SSPIGSS_DOC_LATER(SEC_E_UNFINISHED_CONTEXT_DELETED, "Schannel", 7,
     "The peer abandons a TLS handshake with a user_canceled alert "
     "([alerts] maps alert 90 to this code). Deleting an unfinished "
@@ -689,11 +697,18 @@ SSPIGSS_DOC_LATER(SEC_E_CERT_WRONG_USAGE, "Schannel", 7,
     "The peer certificate's key usage or extended key usage does not "
     "allow its role (OpenSSL's invalid-purpose result), for example a "
     "client certificate presented by a server.")
-SSPIGSS_DOC_LATER(SEC_E_DOWNGRADE_DETECTED, "Negotiate/NTLM", 6,
-    "Negotiate: the SPNEGO mechListMIC is missing or does not verify "
-    "(MS-SPNG), so the offered mechanism list may have been tampered "
-    "with. Windows notes that a lost link to the domain controller can "
-    "cause it too.")
+SSPIGSS_DOC_PRODUCED(SEC_E_DOWNGRADE_DETECTED,
+    "Negotiate",
+    "InitializeSecurityContext (first call)",
+    "Kerberos cannot be used because no KDC answers, and the identity's "
+    "PackageList excludes NTLM: Negotiate refuses to fall back. [ms] "
+    "notes that the code \"can be generated simply due to lack of "
+    "connectivity to a domain controller\"; dotnet/corefx#11708 records "
+    "Windows' Negotiate returning it from InitializeSecurityContext when "
+    "Kerberos failed that way (Microsoft KB 2522623). A stripped or "
+    "altered SPNEGO mechListMIC is SEC_E_MESSAGE_ALTERED instead "
+    "(docs/negotiate.md): no Windows evidence ties this code to it.",
+    "check_negotiate.c:package_list_without_ntlm")
 SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_REVOKED, "PKINIT/smartcard", 11,
     "The KDC refuses the client certificate as revoked "
     "(KDC_ERR_REVOKED_CERTIFICATE).")
@@ -781,12 +796,12 @@ SSPIGSS_DOC_NEVER(SEC_E_PKU2U_CERT_FAILURE,
     "Only Windows' PKU2U package (peer-to-peer certificate logon between "
     "Microsoft Entra-joined machines) returns it. Linux has no PKU2U and "
     "no package here speaks it.")
-SSPIGSS_DOC_LATER(SEC_E_MUTUAL_AUTH_FAILED, "Negotiate/NTLM", 6,
-    "[ms] documents it for CredSSP: ISC_REQ_MUTUAL_AUTH demanded and the "
-    "server not authenticated. Negotiate will need it when the caller "
-    "demands mutual authentication and only NTLM, which cannot prove the "
-    "server, is left. The Kerberos package reports an AP-REP that fails "
-    "verification as SEC_E_INVALID_TOKEN.")
+SSPIGSS_DOC_NEVER(SEC_E_MUTUAL_AUTH_FAILED,
+    "[ms] documents it for CredSSP, which sspigss does not provide: "
+    "ISC_REQ_MUTUAL_AUTH demanded and the server not authenticated. "
+    "Negotiate and NTLM complete an NTLM exchange without mutual "
+    "authentication, as Windows' do; the Kerberos package reports an "
+    "AP-REP that fails verification as SEC_E_INVALID_TOKEN.")
 SSPIGSS_DOC_NEVER(SEC_E_ONLY_HTTPS_ALLOWED,
     "Windows returns it when a package that may only run over HTTPS (web "
     "and cloud sign-in) is used for a plain-HTTP target. sspigss "
