@@ -69,6 +69,7 @@ struct gss_cred {
      * needs (the password until the credential is freed, as Windows
      * keeps it for each new context). */
     unsigned neg_allowed;
+    gss_cred_id_t raw_gcred;    /* inbound: for tokens without SPNEGO */
     struct gss_cred *krb;
     char *neg_name;             /* GSS_C_NT_USER_NAME for both mechs */
     char *ntlm_domain;
@@ -189,6 +190,14 @@ SECURITY_STATUS neg_creds_acquire(const struct package *pkg,
  */
 SECURITY_STATUS neg_context_cred(struct gss_cred *cred, const char *target,
                                  gss_cred_id_t *gcred);
+
+/*
+ * The mechanism of a Negotiate acceptor's first token: SPNEGO's for a
+ * SPNEGO token; NTLM's or Kerberos' for a raw NTLMSSP message or a raw
+ * Kerberos AP-REQ, which Windows' Negotiate accepts from clients that do
+ * not wrap them. (negotiate.c)
+ */
+const struct gss_mech *neg_raw_mech(const void *token, size_t len);
 
 /* Whether a SPNEGO NegTokenResp carries a mechListMIC (RFC 4178). */
 bool neg_token_has_mic(const void *token, size_t len);

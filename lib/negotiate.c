@@ -110,6 +110,8 @@ neg_cred_destroy(struct handle_obj *obj)
 
     if (c->gcred != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &c->gcred);
+    if (c->raw_gcred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&min, &c->raw_gcred);
     neg_creds_clear(c);
     free(c->deferred_why);
     free(c->principal);
@@ -139,6 +141,7 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     c->mech = &gss_mech_spnego;
     c->use = args->cred_use;
     c->gcred = GSS_C_NO_CREDENTIAL;
+    c->raw_gcred = GSS_C_NO_CREDENTIAL;
     expiry->QuadPart = TIMESTAMP_NEVER;
 
     if (args->auth_data != NULL) {
@@ -174,6 +177,23 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
                 st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
                 goto out;
             }
+        }
+        /* For clients that send a mechanism's token without SPNEGO
+         * around it: the same mechanisms, unwrapped. Without it such
+         * tokens fail as a missing credential would. */
+        {
+            gss_OID_desc raw[2];
+            gss_OID_set_desc set = { 0, raw };
+
+            if (c->neg_allowed & NEG_KERBEROS)
+                raw[set.count++] = gss_mech_kerberos.oid;
+            if (c->neg_allowed & NEG_NTLM)
+                raw[set.count++] = gss_mech_ntlm.oid;
+            if (GSS_ERROR(gss_acquire_cred(&min, GSS_C_NO_NAME,
+                                           GSS_C_INDEFINITE, &set,
+                                           GSS_C_ACCEPT, &c->raw_gcred,
+                                           NULL, NULL)))
+                c->raw_gcred = GSS_C_NO_CREDENTIAL;
         }
         st = SEC_E_OK;
         goto out;
@@ -468,4 +488,29 @@ neg_token_has_mic(const void *token, size_t len)
         n -= l;
     }
     return false;
+}
+
+const struct gss_mech *
+neg_raw_mech(const void *token, size_t len)
+{
+    /* 1.2.840.113554.1.2.2 and Microsoft's 1.2.840.48018.1.2.2. */
+    static const unsigned char krb5[] = {
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+    static const unsigned char mskrb5[] = {
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+    const unsigned char *p = token;
+    size_t n = len, l;
+    unsigned char tag;
+
+    if (p == NULL)
+        return &gss_mech_spnego;
+    /* MS-NLMP 2.2.1: every NTLM message starts "NTLMSSP\0". */
+    if (len >= 8 && memcmp(p, "NTLMSSP", 8) == 0)
+        return &gss_mech_ntlm;
+    /* RFC 2743 3.1: [APPLICATION 0] { mechanism OID, inner token }. */
+    if (der_header(&p, &n, &tag, &l) && tag == 0x60 && l >= sizeof(krb5)
+        && (memcmp(p, krb5, sizeof(krb5)) == 0
+            || memcmp(p, mskrb5, sizeof(mskrb5)) == 0))
+        return &gss_mech_kerberos;
+    return &gss_mech_spnego;
 }

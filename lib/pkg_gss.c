@@ -776,6 +776,8 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         if (c == NULL)
             return SEC_E_INSUFFICIENT_MEMORY;
         c->req = args->req;
+        if (cred->mech->kind == KIND_SPNEGO)
+            c->mech = c->actual = neg_raw_mech(in.value, in.length);
     } else {
         if (cred != NULL && cred != c->cred)
             return SEC_E_WRONG_CREDENTIAL_HANDLE;
@@ -794,7 +796,10 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_HANDLE;
         goto out;
     }
-    maj = gss_accept_sec_context(&min, &c->gctx, c->cred->gcred, &in,
+    maj = gss_accept_sec_context(&min, &c->gctx,
+                                 c->mech != c->cred->mech
+                                     ? c->cred->raw_gcred : c->cred->gcred,
+                                 &in,
                                  have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
                                  NULL, NULL, &out, &ret_flags, &time_rec,
                                  &deleg);
@@ -1520,7 +1525,7 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
 
         /* Negotiate names the package it chose once it is done ([wine]
          * negotiate.c: "NTLM" after an NTLM handshake). */
-        if (c->established && c->mech->kind == KIND_SPNEGO) {
+        if (c->established && c->cred->mech->kind == KIND_SPNEGO) {
             chosen = package_find(c->actual->package);
             if (chosen == NULL)
                 chosen = c->h.pkg;

@@ -427,6 +427,46 @@ START_TEST(falls_back_to_ntlm)
 }
 END_TEST
 
+/*
+ * A Negotiate server given a mechanism's own token, without SPNEGO
+ * around it, as older and non-Windows clients send ("Negotiate" over
+ * HTTP with a raw NTLMSSP message or a raw Kerberos AP-REQ): Windows'
+ * Negotiate accepts both, and so does this one; the context then names
+ * that package.
+ *   0: a Kerberos package client (raw AP-REQ)
+ *   1: an NTLM package client (raw NTLMSSP)
+ */
+START_TEST(raw_mechanism_tokens)
+{
+    static const char *const pkgs[] = { "Kerberos", "NTLM" };
+    SEC_WINNT_AUTH_IDENTITY_A id;
+    CredHandle c, s;
+    struct tokenloop t;
+    TimeStamp ts;
+
+    memset(&id, 0, sizeof(id));
+    id.User = (unsigned char *)"alice";
+    id.UserLength = 5;
+    id.Domain = (unsigned char *)cfg.domain;
+    id.DomainLength = (ULONG)strlen(cfg.domain);
+    id.Password = (unsigned char *)"alice-pw-1";
+    id.PasswordLength = 10;
+    id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)pkgs[_i],
+                                         SECPKG_CRED_OUTBOUND, NULL, &id,
+                                         NULL, NULL, &c, &ts), SEC_E_OK);
+    acquire_server(&s);
+    handshake(&c, &s, cfg.target, &t);
+    assert_chosen(&t.server, pkgs[_i]);
+    assert_names(&t.server, cfg.alice_names);
+    roundtrip(&t.client, &t.server);
+    roundtrip(&t.server, &t.client);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
 /* ------------------------------------------------------ PackageList */
 
 /* "NTLM" alone: NTLM although Kerberos would work. */
@@ -753,6 +793,7 @@ negotiate_suite(void)
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, falls_back_to_ntlm, 0, 4);
+    tcase_add_loop_test(tc, raw_mechanism_tokens, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("package_list");
