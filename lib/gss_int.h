@@ -66,14 +66,14 @@ struct gss_cred {
     krb5_error_code krb_code;
     /* Negotiate (negotiate.c): which packages it may use (NEG_*), and
      * for an explicit identity its Kerberos credential and what NTLM
-     * needs (the password until the credential is freed, as Windows
-     * keeps it for each new context). */
+     * needs (the password's NT hash, kept until the credential is
+     * freed, as Windows keeps the secret for each new context). */
     unsigned neg_allowed;
     gss_cred_id_t raw_gcred;    /* inbound: for tokens without SPNEGO */
     struct gss_cred *krb;
     char *neg_name;             /* GSS_C_NT_USER_NAME for both mechs */
     char *ntlm_domain;
-    char *ntlm_password;
+    char *ntlm_nthash;
 };
 
 #define NEG_KERBEROS 1u
@@ -225,6 +225,16 @@ SECURITY_STATUS ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg,
 SECURITY_STATUS ntlm_sign(struct gss_ctx *c, SecBufferDesc *msg);
 SECURITY_STATUS ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg,
                             ULONG *qop);
+
+/* MD4 (RFC 1320) of len bytes (ntowf.c). */
+void md4(const void *data, size_t len, unsigned char out[16]);
+
+/*
+ * The NT hash of a UTF-8 password (MS-NLMP NTOWFv1) as 32 lower-case hex
+ * digits and a NUL, the form gss-ntlmssp's "ntlmssp_nthash" cred-store
+ * key takes. The caller wipes out after use.
+ */
+SECURITY_STATUS ntowf_hex(const char *password, char out[33]);
 
 /* NTLM's signature and security trailer: 16 bytes (MS-NLMP 2.2.2.9). */
 #define NTLM_SIGNATURE_SIZE 16

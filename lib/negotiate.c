@@ -98,8 +98,8 @@ neg_creds_clear(struct gss_cred *c)
     c->krb = NULL;
     free(c->neg_name);
     free(c->ntlm_domain);
-    mem_free_secret_str(c->ntlm_password);
-    c->neg_name = c->ntlm_domain = c->ntlm_password = NULL;
+    mem_free_secret_str(c->ntlm_nthash);
+    c->neg_name = c->ntlm_domain = c->ntlm_nthash = NULL;
 }
 
 static void
@@ -224,12 +224,17 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
             c->neg_name = strdup(id.user);
         }
         c->ntlm_domain = id.domain != NULL ? strdup(id.domain) : NULL;
-        c->ntlm_password = strdup(id.password);
-        if (c->neg_name == NULL || c->ntlm_password == NULL
+        c->ntlm_nthash = malloc(33);
+        if (c->neg_name == NULL || c->ntlm_nthash == NULL
             || (id.domain != NULL && c->ntlm_domain == NULL)) {
             st = SEC_E_INSUFFICIENT_MEMORY;
             goto out;
         }
+        /* The NT hash, not the password: gss-ntlmssp's own MD4 leaks
+         * (ntowf.c), and the hash is all NTLM needs. */
+        st = ntowf_hex(id.password, c->ntlm_nthash);
+        if (st != SEC_E_OK)
+            goto out;
         c->principal = strdup(c->neg_name);
         st = SEC_E_OK;
         goto out;
@@ -315,7 +320,7 @@ neg_context_cred(struct gss_cred *cred, const char *target,
     unsigned use = cred->neg_allowed;
     OM_uint32 maj, min;
     SECURITY_STATUS kst = SEC_E_OK, st;
-    bool explicit_id = cred->ntlm_password != NULL, unusable = false;
+    bool explicit_id = cred->ntlm_nthash != NULL, unusable = false;
 
     *gcred = GSS_C_NO_CREDENTIAL;
 
@@ -400,8 +405,8 @@ neg_context_cred(struct gss_cred *cred, const char *target,
             el[store.count].key = "ntlmssp_domain";
             el[store.count++].value = cred->ntlm_domain;
         }
-        el[store.count].key = "ntlmssp_password";
-        el[store.count++].value = cred->ntlm_password;
+        el[store.count].key = "ntlmssp_nthash";
+        el[store.count++].value = cred->ntlm_nthash;
     }
     maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &spnego_set,
                                 GSS_C_INITIATE,

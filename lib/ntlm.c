@@ -2,10 +2,10 @@
  * ntlm.c - the NTLM package's credentials and messages, over gss-ntlmssp.
  *
  * Credentials. Explicit identities (SEC_WINNT_AUTH_IDENTITY*) become
- * gss-ntlmssp credentials from the password (gss_acquire_cred_with_password
- * with a GSS_C_NT_USER_NAME "DOMAIN\user", "user@domain" or "user"); the
- * password is handed over NUL-terminated (gss-ntlmssp reads it as a C
- * string) and wiped. Without a password, and without an identity, the
+ * gss-ntlmssp credentials for a GSS_C_NT_USER_NAME "DOMAIN\user",
+ * "user@domain" or "user", given the password's NT hash (ntowf.c) through
+ * the cred store rather than the password itself, and the hash is wiped.
+ * Without a password, and without an identity, the
  * credentials are the ones gss-ntlmssp finds itself: the user file named
  * by NTLM_USER_FILE ("DOMAIN:user:password" lines; the first entry when
  * no user is named), else winbind. Inbound credentials check clients
@@ -31,6 +31,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <gssapi/gssapi_ext.h>
 
 #include "gss_int.h"
 #include "identity.h"
@@ -110,7 +112,7 @@ ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     struct identity id = { 0 };
     struct gss_cred *c;
     gss_name_t name = GSS_C_NO_NAME, got = GSS_C_NO_NAME;
-    gss_buffer_desc b, pw;
+    gss_buffer_desc b;
     OM_uint32 maj = GSS_S_COMPLETE, min = 0;
     char *uname = NULL;
     SECURITY_STATUS st;
@@ -183,13 +185,19 @@ ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         }
     }
     if (id.password != NULL) {
-        /* id.password is NUL-terminated; gss-ntlmssp reads it so. */
-        pw.value = id.password;
-        pw.length = strlen(id.password);
-        maj = gss_acquire_cred_with_password(&min, name, &pw,
-                                             GSS_C_INDEFINITE, &mechs,
-                                             GSS_C_INITIATE, &c->gcred,
-                                             NULL, NULL);
+        /* The NT hash rather than the password: gss-ntlmssp's own MD4
+         * leaks (ntowf.c). */
+        char hash[33];
+        gss_key_value_element_desc el = { "ntlmssp_nthash", hash };
+        gss_key_value_set_desc store = { 1, &el };
+
+        st = ntowf_hex(id.password, hash);
+        if (st != SEC_E_OK)
+            goto out;
+        maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechs,
+                                    GSS_C_INITIATE, &store, &c->gcred,
+                                    NULL, NULL);
+        mem_wipe(hash, sizeof(hash));
     } else {
         maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
                                GSS_C_INITIATE, &c->gcred, NULL, NULL);

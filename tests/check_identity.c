@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gss_int.h"
 #include "identity.h"
 #include "internal.h"
 #include "testutil.h"
@@ -194,6 +195,49 @@ START_TEST(bad_identities)
 }
 END_TEST
 
+/*
+ * The NT hash handed to gss-ntlmssp (lib/ntowf.c): MD4 against RFC 1320's
+ * test suite (A.5), and NTOWFv1 against MS-NLMP 4.2.2.1.2 ("Password")
+ * and a password outside Latin-1 (UTF-16 of each character, then MD4).
+ */
+START_TEST(nt_hash)
+{
+    static const struct { const char *in, *md4; } v[] = {
+        { "", "31d6cfe0d16ae931b73c59d7e0c089c0" },
+        { "a", "bde52cb31de33e46245e05fbdbd6fb24" },
+        { "abc", "a448017aaf21d8525fc10ae87aa6729d" },
+        { "message digest", "d9130a8164549fe818874806e1c7014b" },
+        { "abcdefghijklmnopqrstuvwxyz", "d79e1c308aa5bbcdeea8ed63df412da9" },
+        { "12345678901234567890123456789012345678901234567890123456789012"
+          "345678901234567890", "e33b4ddc9c38f2199c3e7b164fcc0536" },
+    };
+    unsigned char h[16];
+    char hex[33];
+    size_t i, j;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        md4(v[i].in, strlen(v[i].in), h);
+        for (j = 0; j < 16; j++)
+            snprintf(hex + 2 * j, 3, "%02x", h[j]);
+        ck_assert_str_eq(hex, v[i].md4);
+    }
+    ck_assert_sec(ntowf_hex("Password", hex), SEC_E_OK);
+    ck_assert_str_eq(hex, "a4f49c406510bdcab6824ee7c30fd852");
+    /* U+00E9 U+20AC (UTF-8 c3 a9 e2 82 ac): MD4 of e9 00 ac 20. */
+    md4("\xe9\x00\xac\x20", 4, h);
+    for (j = 0; j < 16; j++)
+        snprintf(hex + 2 * j, 3, "%02x", h[j]);
+    {
+        char got[33];
+
+        ck_assert_sec(ntowf_hex("\xc3\xa9\xe2\x82\xac", got), SEC_E_OK);
+        ck_assert_str_eq(got, hex);
+    }
+    /* Malformed UTF-8 is refused, not hashed. */
+    ck_assert_sec(ntowf_hex("\xc3", hex), SEC_E_INVALID_PARAMETER);
+}
+END_TEST
+
 static Suite *
 identity_suite(void)
 {
@@ -207,6 +251,7 @@ identity_suite(void)
     tcase_add_test(tc, ex_identity);
     tcase_add_test(tc, bad_identities);
     tcase_add_test(tc, plain_identity_that_looks_like_ex);
+    tcase_add_test(tc, nt_hash);
     suite_add_tcase(s, tc);
     return s;
 }
