@@ -158,6 +158,11 @@ ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
                 st = SEC_E_NO_CREDENTIALS;
             goto out;
         }
+        if (args->principal != NULL
+            && (c->principal = strdup(args->principal)) == NULL) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            goto out;
+        }
         st = SEC_E_OK;
         goto out;
     }

@@ -590,6 +590,14 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
     if (st != SEC_E_OK)
         return st;
     if (c->initiator) {
+        /* NTLM cannot prove the server to the client (MS-NLMP 1.3; [ms]
+         * "COM and Security Packages": with NTLMSSP the client cannot
+         * discover the server); gss-ntlmssp echoes the flag anyway. Once
+         * Negotiate has settled on NTLM, the same. */
+        if (c->actual->kind == KIND_NTLM
+            || (maj == GSS_S_COMPLETE && c->mech->kind == KIND_SPNEGO
+                && actual_mech(c)->kind == KIND_NTLM))
+            ret_flags &= ~(OM_uint32)GSS_C_MUTUAL_FLAG;
         c->attrs = to_sspi(isc_ret_map, NFLAGS(isc_ret_map), ret_flags);
         /* Confidentiality and integrity only when asked for: Windows
          * refuses EncryptMessage on a context made without
@@ -1430,7 +1438,11 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
             break;
         }
         s1 = name_string(src);
-        s2 = name_string(targ);
+        /* An NTLM acceptor has no name of its own unless its credential
+         * was given one (pszPrincipal): an empty server name then. */
+        s2 = ntlm_acceptor ? strdup(c->cred->principal != NULL
+                                    ? c->cred->principal : "")
+                           : name_string(targ);
         if (attr == SECPKG_ATTR_NATIVE_NAMES) {
             SecPkgContext_NativeNamesA *nn = buffer;
             void *cn = NULL, *sn = NULL;

@@ -333,6 +333,7 @@ START_TEST(chooses_kerberos)
     assert_chosen(&t.client, "Kerberos");
     assert_chosen(&t.server, "Kerberos");
     assert_names(&t.server, cfg.alice_names);
+    ck_assert(t.isc_attrs & ISC_RET_MUTUAL_AUTH);
     assert_sec(QueryContextAttributesA(&t.client, SECPKG_ATTR_SIZES, &sz),
                SEC_E_OK);
     ck_assert_uint_eq(sz.cbMaxToken, 48000);
@@ -418,6 +419,21 @@ START_TEST(falls_back_to_ntlm)
     ck_assert_uint_eq(sz.cbMaxSignature, 16);
     ck_assert_uint_eq(sz.cbSecurityTrailer, 16);
     ck_assert_uint_eq(sz.cbBlockSize, 0);
+    /* NTLM does not authenticate the server: no ISC_RET_MUTUAL_AUTH,
+     * although it was asked for. */
+    ck_assert_uint_eq(t.isc_attrs & ISC_RET_MUTUAL_AUTH, 0);
+    /* The server has no name of its own over NTLM: an empty one. */
+    {
+        SecPkgContext_NativeNamesA nn;
+
+        assert_sec(QueryContextAttributesA(&t.server,
+                                           SECPKG_ATTR_NATIVE_NAMES, &nn),
+                   SEC_E_OK);
+        ck_assert_str_eq(nn.sServerName, "");
+        ck_assert_ptr_nonnull(strstr(nn.sClientName, "\\"));
+        ck_assert_sec(FreeContextBuffer(nn.sClientName), SEC_E_OK);
+        ck_assert_sec(FreeContextBuffer(nn.sServerName), SEC_E_OK);
+    }
     complete_nothing(&t);
     roundtrip(&t.client, &t.server);
     roundtrip(&t.server, &t.client);
