@@ -199,6 +199,9 @@ SECURITY_STATUS neg_context_cred(struct gss_cred *cred, const char *target,
  */
 const struct gss_mech *neg_raw_mech(const void *token, size_t len);
 
+/* Whether a SPNEGO NegTokenResp says negState reject (RFC 4178). */
+bool neg_token_rejected(const void *token, size_t len);
+
 /* Whether a SPNEGO NegTokenResp carries a mechListMIC (RFC 4178). */
 bool neg_token_has_mic(const void *token, size_t len);
 

@@ -277,6 +277,10 @@ static const struct map_minor_rule minor_rules[] = {
     { NTLM, EACCES, ACC, SEC_E_LOGON_DENIED },
     { NTLM, NTLM_ERR_NOUSRFOUND, ACC, SEC_E_LOGON_DENIED },
     { NTLM, NTLM_ERR_NONTLMV1, ACC, SEC_E_LOGON_DENIED },
+    /* gss-ntlmssp's client: the server's CHALLENGE names a service
+     * (MsvAvTargetName) other than the one the client asked for, the
+     * NTLM counterpart of a ticket for the wrong principal. */
+    { NTLM, EINVAL, INI, SEC_E_WRONG_PRINCIPAL },
     { NTLM, NTLM_ERR_DECODE, INI | ACC, SEC_E_INVALID_TOKEN },
     { NTLM, NTLM_ERR_WRONGMSG, INI | ACC, SEC_E_INVALID_TOKEN },
     { NTLM, NTLM_ERR_TIMESKEW, MAP_ANY, SEC_E_TIME_SKEW },

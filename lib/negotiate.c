@@ -495,6 +495,28 @@ neg_token_has_mic(const void *token, size_t len)
     return false;
 }
 
+bool
+neg_token_rejected(const void *token, size_t len)
+{
+    const unsigned char *p = token;
+    size_t n = len, l;
+    unsigned char tag;
+
+    /* negTokenResp { negState [0] ENUMERATED { ..., reject (2) } }. */
+    if (p == NULL || !der_header(&p, &n, &tag, &l) || tag != 0xa1)
+        return false;
+    n = l;
+    if (!der_header(&p, &n, &tag, &l) || tag != 0x30)
+        return false;
+    n = l;
+    if (!der_header(&p, &n, &tag, &l) || tag != 0xa0)
+        return false;
+    n = l;
+    if (!der_header(&p, &n, &tag, &l) || tag != 0x0a || l != 1)
+        return false;
+    return p[0] == 2;
+}
+
 const struct gss_mech *
 neg_raw_mech(const void *token, size_t len)
 {

@@ -730,6 +730,17 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                                &in, NULL, &out, &ret_flags, &time_rec);
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_INIT);
+        if (c->mech->kind == KIND_SPNEGO && fresh == NULL
+            && neg_token_rejected(in.value, in.length)) {
+            /* The server answered SPNEGO's "reject": it refused the
+             * logon (a wrong password, an unknown user). MIT reports a
+             * bare failure; the server's own call said
+             * SEC_E_LOGON_DENIED, and so does the client's. */
+            trace_cause("Negotiate: the server rejected the "
+                        "authentication (SPNEGO negState reject) -> "
+                        "SEC_E_LOGON_DENIED");
+            st = SEC_E_LOGON_DENIED;
+        }
         pthread_mutex_unlock(&c->lock);
         goto out;
     }

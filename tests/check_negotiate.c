@@ -728,6 +728,19 @@ tampered_exchange(int leg_at, size_t (*tamper)(unsigned char *, size_t),
     ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
 }
 
+/* What MIT's SPNEGO acceptor sends when it refuses the logon: a
+ * NegTokenResp with negState reject (RFC 4178 4.2.2). */
+static size_t
+reject_token(unsigned char *tok, size_t len)
+{
+    static const unsigned char reject[] = {
+        0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x02 };
+
+    (void)len;
+    memcpy(tok, reject, sizeof(reject));
+    return sizeof(reject);
+}
+
 /*
  * The SPNEGO mechListMIC protects the offered mechanism list (RFC 4178
  * 5, MS-SPNG 3.1.5.1). Over NTLM both sides send one.
@@ -759,6 +772,16 @@ START_TEST(mech_list_mic)
         tampered_exchange(3, strip_mic, SEC_E_INVALID_TOKEN);
         break;
     }
+}
+END_TEST
+
+/* The server refuses the logon with SPNEGO's reject (as MIT's acceptor
+ * does for a wrong NTLM password): the client's last call is
+ * SEC_E_LOGON_DENIED, as the server's own was, not a bare failure. */
+START_TEST(server_rejects)
+{
+    tampered_exchange(3, reject_token, SEC_E_LOGON_DENIED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "reject"));
 }
 END_TEST
 
@@ -797,6 +820,7 @@ negotiate_suite(void)
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, mech_list_mic, 0, 4);
+    tcase_add_test(tc, server_rejects);
     suite_add_tcase(s, tc);
     return s;
 }
