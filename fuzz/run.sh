@@ -16,7 +16,7 @@ inc="-I$here/lib -I$here/include -I$work"
 echo '#define PACKAGE_VERSION "fuzz"' > "$work/config.h"
 echo '#define HAVE_EXPLICIT_BZERO 1' >> "$work/config.h"
 # Leaks count as findings (libFuzzer checks each input).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 
 build() {  # build NAME SOURCES...
     name=$1
@@ -29,19 +29,37 @@ build fuzz_edata "$here/lib/krb_edata.c"
 build fuzz_unicode "$here/lib/unicode.c"
 build fuzz_identity "$here/lib/identity.c" "$here/lib/unicode.c" \
     "$here/lib/memory.c" -lpthread
-# The whole library behind the SSPI API (no main of its own).
-# shellcheck disable=SC2046
-build fuzz_accept $(ls "$here"/lib/*.c) \
-    $(pkg-config --libs krb5-gssapi krb5 libssl libcrypto) -lpthread
+# fuzz_status includes tools/cmd_status.c itself (its parser is static).
+build fuzz_status "$here/lib/status.c"
+# The whole library behind the SSPI API (no main of its own), compiled
+# once for the targets that drive it.
+mkdir -p "$work/lib"
+for src in "$here"/lib/*.c; do
+    obj="$work/lib/$(basename "$src" .c).o"
+    # shellcheck disable=SC2086
+    $CC $flags $inc -c -o "$obj" "$src"
+done
+libs="$(pkg-config --libs krb5-gssapi krb5 libssl libcrypto) -lpthread"
+# shellcheck disable=SC2086
+build fuzz_accept "$work"/lib/*.o $libs
+# fuzz/realm.c: a realm with a forged ticket and no KDC (see realm.h).
+for t in fuzz_initiate fuzz_target fuzz_message; do
+    # shellcheck disable=SC2086
+    build $t "$here/fuzz/realm.c" "$work"/lib/*.o $libs
+done
 
-for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_accept; do
+for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_status fuzz_accept \
+    fuzz_initiate fuzz_target fuzz_message; do
     mkdir -p "$work/corpus-$t"
     seeds="$here/fuzz/corpus/${t#fuzz_}"
     [ -d "$seeds" ] || seeds=
     echo "fuzz: $t for ${secs}s"
-    # shellcheck disable=SC2086
     # SSPIGSS_FUZZ_SEED fixes libFuzzer's seed (./quickstart test sets it,
     # so CI explores the same inputs each run; make fuzz does not).
+    # Targets that make seeds at start-up (messages of this run's context
+    # pair, realm.h) write them into the run's corpus.
+    # shellcheck disable=SC2086
+    SSPIGSS_FUZZ_SEEDS="$work/corpus-$t" \
     "$work/$t" -max_total_time="$secs" -print_final_stats=0 \
         ${SSPIGSS_FUZZ_SEED:+-seed=$SSPIGSS_FUZZ_SEED} \
         -artifact_prefix="$work/$t-" "$work/corpus-$t" $seeds \

@@ -1112,6 +1112,20 @@ gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
     st = ctx_ready(c);
     if (st != SEC_E_OK)
         goto out;
+    if (stream != NULL && c->cfx
+        && (stream->cbBuffer < 16
+            || ((const unsigned char *)stream->pvBuffer)[0] != 0x05
+            || ((const unsigned char *)stream->pvBuffer)[1] != 0x04)) {
+        /* Only RFC 4121 wrap tokens (05 04) belong to this context. MIT
+         * 1.20's stream unwrap dereferences a key an AES context does
+         * not have when given an RFC 1964 token ID (fuzz/corpus/message,
+         * crash-stream-rfc1964-token-id); the TOKEN + DATA form already
+         * refuses these bytes. */
+        trace_cause("DecryptMessage: the stream is not an RFC 4121 wrap "
+                    "token -> SEC_E_INVALID_TOKEN");
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
     st = check_order(c, stream != NULL ? stream->pvBuffer
                                        : iov[tok_i].buffer.value,
                      stream != NULL ? stream->cbBuffer
@@ -1214,6 +1228,18 @@ gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
     st = ctx_ready(c);
     if (st != SEC_E_OK)
         goto out;
+    if (c->cfx && iov[tok_i].buffer.length <= 16) {
+        /* An RFC 4121 MIC token is its 16-byte header and a checksum. A
+         * bare header makes MIT 1.20 abort on an assertion
+         * (checksum_iov_v3; fuzz/corpus/message,
+         * crash-mic-token-without-checksum): it cannot verify, so it is
+         * an altered signature, as a short checksum is. */
+        trace_cause("VerifySignature: a %lu-byte signature has no "
+                    "checksum -> SEC_E_MESSAGE_ALTERED",
+                    (unsigned long)iov[tok_i].buffer.length);
+        st = SEC_E_MESSAGE_ALTERED;
+        goto out;
+    }
     st = check_order(c, iov[tok_i].buffer.value, iov[tok_i].buffer.length,
                      false, &seq);
     if (st != SEC_E_OK)

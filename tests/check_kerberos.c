@@ -1790,6 +1790,55 @@ END_TEST
  * the DATA buffer holds no plaintext afterwards. The genuine message
  * still decrypts (a rejected message spends nothing).
  */
+/*
+ * Regressions from fuzz/corpus/message: tokens that crashed MIT 1.20
+ * behind the package, now refused before GSS. A STREAM that carries an
+ * RFC 1964 token ID on an AES context (MIT's stream unwrap reads a key
+ * the context does not have): SEC_E_INVALID_TOKEN, as the TOKEN + DATA
+ * form gives for the same bytes. A MIC token that is a bare 16-byte
+ * header with the peer's next sequence number (MIT asserts):
+ * SEC_E_MESSAGE_ALTERED. Either way the context stays usable.
+ */
+START_TEST(hostile_message_tokens)
+{
+    unsigned char stream[16] = { 0x01, 0x01 }, mic[16], data[1], tok[64];
+    SecBuffer sb[2], vb[2];
+    SecBufferDesc sd = { SECBUFFER_VERSION, 2, sb };
+    SecBufferDesc vd = { SECBUFFER_VERSION, 2, vb };
+    ULONG qop, tok_len;
+    struct pair p;
+    int id;
+
+    pair_open(&p, REQ_ALL);
+    for (id = 0; id < 3; id++) {
+        static const unsigned char ids[3][2] = {
+            { 0x01, 0x01 }, { 0x02, 0x01 }, { 0x01, 0x02 } };
+
+        memset(stream, 0, sizeof(stream));
+        memcpy(stream, ids[id], 2);
+        sb[0] = (SecBuffer){ sizeof(stream), SECBUFFER_STREAM, stream };
+        sb[1] = (SecBuffer){ 0, SECBUFFER_DATA, NULL };
+        ck_assert_sec(DecryptMessage(SRV(&p), &sd, 0, &qop),
+                      SEC_E_INVALID_TOKEN);
+    }
+    /* A MIC header of the client's next message, without a checksum. */
+    memset(data, 0, sizeof(data));
+    vb[0] = (SecBuffer){ sizeof(tok), SECBUFFER_TOKEN, tok };
+    vb[1] = (SecBuffer){ sizeof(data), SECBUFFER_DATA, data };
+    ck_assert_sec(MakeSignature(CLI(&p), 0, &vd, 0), SEC_E_OK);
+    tok_len = vb[0].cbBuffer;
+    ck_assert_uint_gt(tok_len, 16);
+    memcpy(mic, tok, 16);
+    vb[0] = (SecBuffer){ sizeof(mic), SECBUFFER_TOKEN, mic };
+    ck_assert_sec(VerifySignature(SRV(&p), &vd, 0, &qop),
+                  SEC_E_MESSAGE_ALTERED);
+    /* The real one still verifies. */
+    vb[0] = (SecBuffer){ tok_len, SECBUFFER_TOKEN, tok };
+    ck_assert_sec(VerifySignature(SRV(&p), &vd, 0, &qop), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
 START_TEST(seal_tamper)
 {
     enum { LEN = 1000 };
@@ -3806,6 +3855,7 @@ kerberos_suite(void)
     tcase_add_test(tc, seal_no_encrypt);
     tcase_add_test(tc, sign_verify);
     tcase_add_test(tc, seal_tamper);
+    tcase_add_test(tc, hostile_message_tokens);
     tcase_add_test(tc, replay);
     tcase_add_test(tc, reorder);
     tcase_add_test(tc, reorder_then_in_order);
