@@ -275,6 +275,9 @@ static const struct map_minor_rule minor_rules[] = {
      * malformed message is an invalid token. */
     { NTLM, EINVAL, ACC, SEC_E_LOGON_DENIED },
     { NTLM, EACCES, ACC, SEC_E_LOGON_DENIED },
+    /* A user without a domain that the user file does not hold: the
+     * winbind fallback finds no winbind (ENOENT). */
+    { NTLM, ENOENT, ACC, SEC_E_LOGON_DENIED },
     { NTLM, NTLM_ERR_NOUSRFOUND, ACC, SEC_E_LOGON_DENIED },
     { NTLM, NTLM_ERR_NONTLMV1, ACC, SEC_E_LOGON_DENIED },
     /* gss-ntlmssp's client: the server's CHALLENGE names a service

@@ -137,19 +137,12 @@ ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     st = SEC_E_INSUFFICIENT_MEMORY;
     if (c->use & SECPKG_CRED_INBOUND) {
         /* The acceptor: gss-ntlmssp checks clients against its user
-         * file or winbind when they authenticate. A service name
-         * (pszPrincipal) is optional. */
-        if (args->principal != NULL) {
-            b.value = (void *)args->principal;
-            b.length = strlen(args->principal);
-            maj = gss_import_name(&min, &b, GSS_C_NT_HOSTBASED_SERVICE,
-                                  &name);
-            if (GSS_ERROR(maj)) {
-                st = SEC_E_UNKNOWN_CREDENTIALS;
-                (void)map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
-                goto out;
-            }
-        }
+         * file or winbind when they authenticate. pszPrincipal is kept
+         * as the credential's name but not given to gss-ntlmssp: a named
+         * gss-ntlmssp acceptor announces its name in its CHALLENGE and
+         * gss-ntlmssp clients that target any other name then give up,
+         * while Windows' NTLM server ignores the name (pyspnego
+         * docs/exceptions, an invalid SPN completes). */
         maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
                                GSS_C_ACCEPT, &c->gcred, NULL, NULL);
         if (GSS_ERROR(maj)) {
@@ -351,7 +344,11 @@ ntlm_encrypt(struct gss_ctx *c, ULONG qop, SecBufferDesc *msg)
                     "made -> SEC_E_QOP_NOT_SUPPORTED");
         return SEC_E_QOP_NOT_SUPPORTED;
     }
-    if (!has_attr(c, ISC_RET_CONFIDENTIALITY, ASC_RET_CONFIDENTIALITY))
+    /* Windows' NTLM seals with either integrity or confidentiality
+     * negotiated (pyspnego docs/exceptions/wrapping.md, "SSPI - NTLM");
+     * with neither there is no key to seal with. */
+    if (!has_attr(c, ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY,
+                  ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY))
         return SEC_E_UNSUPPORTED_FUNCTION;
     st = collect(msg, true, &p);
     if (st != SEC_E_OK)

@@ -120,12 +120,9 @@ fi
 # The ASan pass: gss-ntlmssp's own leaks are suppressed for LeakSanitizer
 # by tests/lsan-gssntlmssp.supp (as tests/check_negotiate.sh does; the
 # slow unwinder reaches gss-ntlmssp's frames through OpenSSL's).
-lsan_supp=$top_srcdir/tests/lsan-gssntlmssp.supp
-if [ -f "$lsan_supp" ]; then
-    LSAN_OPTIONS="suppressions=$lsan_supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-    export LSAN_OPTIONS ASAN_OPTIONS
-fi
+LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan-gssntlmssp.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+export LSAN_OPTIONS ASAN_OPTIONS
 
 # finish: the closing line and exit status.
 finish() {
