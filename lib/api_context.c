@@ -5,7 +5,13 @@
  * AcceptSecurityContext call passes no context and receives a new handle
  * in phNewContext; later calls pass that handle back (phNewContext may then
  * be NULL, or receives the same value). A failed first call creates no
- * handle; a failed later call leaves the context as it was.
+ * handle. A failed later call leaves the handle valid, and the context
+ * either as it was (input the library refuses before the mechanism sees
+ * it, an output buffer too small: the step's result is kept for the
+ * call repeated with a larger one) or finished for good when the
+ * mechanism itself rejected the token and dropped its state (as MIT does
+ * for a bad AP-REP): later calls on it give SEC_E_INVALID_HANDLE, and
+ * DeleteSecurityContext frees it.
  */
 #include "setup.h"
 

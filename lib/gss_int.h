@@ -103,6 +103,14 @@ struct gss_ctx {
     int64_t start;                  /* UNIX time the context was made */
     OM_uint32 lifetime;             /* seconds, from establishment */
     int64_t endtime;                /* UNIX time the ticket ends, or 0 */
+    /* A later handshake step whose output did not fit the caller's
+     * buffer (SEC_E_BUFFER_TOO_SMALL): GSS has taken its input already,
+     * so the step's result waits here for the call that repeats it. */
+    bool pending;
+    gss_buffer_desc pend_out;       /* GSS's output token (gss-owned) */
+    void *pend_in;                  /* a copy of the input it answers */
+    size_t pend_in_len;
+    OM_uint32 pend_maj, pend_flags, pend_time;
     bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
     bool cfx;                       /* RFC 4121 tokens (else RFC 1964) */
     uint64_t recv_seq;              /* next sequence number from the peer */

@@ -119,6 +119,20 @@ to_sspi(const struct flag_map *m, size_t n, OM_uint32 gss)
 
 /* ------------------------------------------------------------ helpers */
 
+/* Forget a waiting step result (c->lock held, or c unshared). */
+static void
+pending_drop(struct gss_ctx *c)
+{
+    OM_uint32 min;
+
+    if (!c->pending)
+        return;
+    gss_release_buffer(&min, &c->pend_out);
+    free(c->pend_in);
+    c->pend_in = NULL;
+    c->pending = false;
+}
+
 static void
 ctx_destroy(struct handle_obj *obj)
 {
@@ -131,6 +145,7 @@ ctx_destroy(struct handle_obj *obj)
         gss_release_cred(&min, &c->delegated);
     if (c->negcred != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &c->negcred);
+    pending_drop(c);
     gss_release_name(&min, &c->target);
     handle_obj_unref(c->cred != NULL ? &c->cred->h : NULL);
     pthread_mutex_destroy(&c->lock);
@@ -622,6 +637,63 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
     return st;
 }
 
+/*
+ * A later step's output did not fit: keep GSS's result for the call
+ * that repeats the step with a larger buffer (Windows leaves a context
+ * usable after SEC_E_BUFFER_TOO_SMALL; GSS has consumed the input by
+ * now and cannot take it twice). Takes *out. Returns the status to give.
+ */
+static SECURITY_STATUS
+pending_keep(struct gss_ctx *c, const gss_buffer_desc *in, OM_uint32 maj,
+             OM_uint32 ret_flags, OM_uint32 time_rec, gss_buffer_desc *out)
+{
+    pending_drop(c);
+    c->pend_in = malloc(in->length > 0 ? in->length : 1);
+    if (c->pend_in == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    if (in->length > 0)
+        memcpy(c->pend_in, in->value, in->length);
+    c->pend_in_len = in->length;
+    c->pend_out = *out;
+    out->value = NULL;
+    out->length = 0;
+    c->pend_maj = maj;
+    c->pend_flags = ret_flags;
+    c->pend_time = time_rec;
+    c->pending = true;
+    trace_cause("the step's output token (%zu bytes) does not fit the "
+                "output buffer; it waits for the call repeated with a "
+                "larger one -> SEC_E_BUFFER_TOO_SMALL", c->pend_out.length);
+    return SEC_E_BUFFER_TOO_SMALL;
+}
+
+/*
+ * The call repeated after SEC_E_BUFFER_TOO_SMALL: the same input token
+ * gets the kept result (and an output buffer that fits now). Returns
+ * true when it handled the call (*st set).
+ */
+static bool
+pending_take(struct gss_ctx *c, const gss_buffer_desc *in,
+             SecBufferDesc *output, bool allocate, ULONG *attrs,
+             TimeStamp *expiry, SECURITY_STATUS *st)
+{
+    if (!c->pending)
+        return false;
+    if (in->length != c->pend_in_len
+        || (in->length > 0 && memcmp(in->value, c->pend_in, in->length))) {
+        trace_cause("a step is waiting for its input token to be given "
+                    "again with a larger output buffer; this is another "
+                    "token -> SEC_E_INVALID_TOKEN");
+        *st = SEC_E_INVALID_TOKEN;
+        return true;
+    }
+    *st = step_done(c, c->pend_maj, c->pend_flags, c->pend_time, output,
+                    allocate, &c->pend_out, attrs, expiry);
+    if (*st >= 0)
+        pending_drop(c);
+    return true;
+}
+
 /* --------------------------------------------------------- handshakes */
 
 /*
@@ -719,6 +791,11 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_HANDLE;
         goto out;
     }
+    if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
+                                      expiry, &st)) {
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
     maj = gss_init_sec_context(&min, c->negcred != GSS_C_NO_CREDENTIAL
                                          ? c->negcred : c->cred->gcred,
                                &c->gctx, c->target,
@@ -748,6 +825,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
      * everything (an AP-REQ can be made again). */
     st = step_done(c, maj, ret_flags, time_rec, args->output, allocate,
                    &out, attrs, expiry);
+    if (st == SEC_E_BUFFER_TOO_SMALL && fresh == NULL)
+        st = pending_keep(c, &in, maj, ret_flags, time_rec, &out);
     pthread_mutex_unlock(&c->lock);
     if (st < 0)
         goto out;
@@ -815,6 +894,11 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_HANDLE;
         goto out;
     }
+    if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
+                                      expiry, &st)) {
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
     maj = gss_accept_sec_context(&min, &c->gctx,
                                  c->mech != c->cred->mech
                                      ? c->cred->raw_gcred : c->cred->gcred,
@@ -858,7 +942,9 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         ret_flags &= ~GSS_C_DELEG_FLAG;
     st = step_done(c, maj, ret_flags, time_rec, args->output, allocate,
                    &out, attrs, expiry);
-    if (st >= 0 && deleg != GSS_C_NO_CREDENTIAL) {
+    if (st == SEC_E_BUFFER_TOO_SMALL && fresh == NULL)
+        st = pending_keep(c, &in, maj, ret_flags, time_rec, &out);
+    if ((st >= 0 || c->pending) && deleg != GSS_C_NO_CREDENTIAL) {
         c->delegated = deleg;
         deleg = GSS_C_NO_CREDENTIAL;
     }
