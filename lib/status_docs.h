@@ -270,21 +270,27 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "check_interop.sh:h-srv-garbage: code "
     "check_interop.sh:h-cli-garbage: code")
 SSPIGSS_DOC_PRODUCED(SEC_E_CANNOT_PACK,
-    "Kerberos",
+    "Kerberos, NTLM, Negotiate",
     "ExportSecurityContext",
     "The context's handshake is not finished (GSS-API exports only an "
     "established context), or gss_export_sec_context fails.",
-    "check_kerberos.c:export_unfinished")
+    "check_kerberos.c:export_unfinished check_ntlm.c:export_unfinished")
 SSPIGSS_DOC_PRODUCED(SEC_E_QOP_NOT_SUPPORTED,
-    "Kerberos (mapper only)",
-    "EncryptMessage, MakeSignature, through the mapper",
-    "The mapper's GSS_S_BAD_QOP and G_UNKNOWN_QOP rules. No real scenario "
-    "produces it: the package always asks GSS-API for the default QOP "
-    "and interprets fQOP itself (SECQOP_WRAP_NO_ENCRYPT signs without "
-    "encrypting; MakeSignature ignores other values, as Windows' "
-    "Kerberos does per [pyspnego]). [ms] lists it for EncryptMessage on "
-    "a context with neither confidentiality nor integrity; [pyspnego] "
-    "recorded SEC_E_UNSUPPORTED_FUNCTION there, which we follow.",
+    "NTLM, Negotiate (over NTLM); Kerberos (mapper only)",
+    "EncryptMessage",
+    "NTLM: EncryptMessage with SECQOP_WRAP_NO_ENCRYPT, a signed but "
+    "unencrypted message, which gss-ntlmssp cannot make (it always "
+    "seals, docs/negotiate.md; Windows' NTLM can): the QOP asked for is "
+    "not one the package can give, and no sequence number is spent. "
+    "Kerberos: the mapper's GSS_S_BAD_QOP and G_UNKNOWN_QOP rules, which "
+    "no Kerberos call reaches: the package asks GSS-API for the default "
+    "QOP and interprets fQOP itself (SECQOP_WRAP_NO_ENCRYPT signs "
+    "without encrypting; MakeSignature ignores other values, as Windows' "
+    "Kerberos does per [pyspnego]). [ms] also lists it for "
+    "EncryptMessage on a context with neither confidentiality nor "
+    "integrity; [pyspnego] recorded SEC_E_UNSUPPORTED_FUNCTION there, "
+    "which we follow.",
+    "check_ntlm.c:seal_unsupported check_interop_ntlm.sh:--no-crypt "
     "check_map_gss.c:routine_defaults check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_PRODUCED(SEC_E_NO_IMPERSONATION,
     "Kerberos",
@@ -296,8 +302,9 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_IMPERSONATION,
     "without an identity the client's delegated ones (the double hop).",
     "check_kerberos.c:no_impersonation")
 SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
-    "Kerberos",
-    "InitializeSecurityContext (explicit credentials, first call)",
+    "Kerberos, Negotiate, NTLM",
+    "InitializeSecurityContext (explicit credentials, first call); "
+    "AcceptSecurityContext (NTLM: the AUTHENTICATE message)",
     "The initial ticket of a user/password credential is refused; Windows "
     "reports such logon failures at InitializeSecurityContext, not at "
     "AcquireCredentialsHandle, and documents only this code for them "
@@ -317,12 +324,21 @@ SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
     "is not recorded anywhere we found, so the documented code stands. "
     "Also KDC_ERR_NULL_KEY, the mapper's GSS_S_UNAUTHORIZED and SPNEGO "
     "negotiation-failed rules; Schannel will map an access_denied alert "
-    "here ([alerts], issue #7).",
+    "here ([alerts], issue #7). NTLM: the acceptor refuses the client's "
+    "AUTHENTICATE message: a wrong password (gss-ntlmssp's EINVAL), a "
+    "user neither its user file nor winbind knows (EACCES, ENOENT, "
+    "ERR_NOUSRFOUND), an NTLMv1 response; [wine] ntlm.c allows exactly "
+    "this code at the server. Negotiate: the KDC refusing the identity "
+    "is final (no NTLM attempt), and a server's SPNEGO reject reaches "
+    "the client as this code.",
     "check_kerberos.c:wrong_password check_kerberos.c:unknown_user "
     "check_kerberos.c:disabled_account check_kerberos.c:expired_account "
     "check_ad.c:account_state check_ad.c:lockout "
     "check_mapping.c:key_expired check_edata.c:ntstatus_mapping "
-    "check_interop.sh:c-badpw: code")
+    "check_interop.sh:c-badpw: code check_ntlm.c:wrong_password "
+    "check_ntlm.c:unknown_user check_ntlm.c:ntlmv1_refused "
+    "check_negotiate.c:wrong_password check_negotiate.c:server_rejects "
+    "check_interop_ntlm.sh:o-badpw: code")
 SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
     "Kerberos",
     "AcquireCredentialsHandle",
@@ -335,7 +351,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
     "check_identity.c:bad_identities "
     "check_identity.c:principal_needs_a_user check_identity.c:ex_identity")
 SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
-    "all; Kerberos",
+    "all; Kerberos, NTLM, Negotiate",
     "AcquireCredentialsHandle, InitializeSecurityContext, "
     "AcceptSecurityContext, QueryCredentialsAttributes",
     "fCredentialUse naming neither SECPKG_CRED_INBOUND nor _OUTBOUND, or "
@@ -345,24 +361,37 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "without a password); no keytab, or no key in it, for an inbound "
     "credential; InitializeSecurityContext with an inbound-only "
     "credential or AcceptSecurityContext with an outbound-only one; the "
-    "mapper's GSS_S_NO_CRED, credential-cache and keytab rules.",
+    "mapper's GSS_S_NO_CRED, credential-cache and keytab rules. NTLM: "
+    "no user file entry and no winbind for the user (the handle is made, "
+    "as on Windows; the first InitializeSecurityContext fails). "
+    "Negotiate: neither mechanism has credentials, or the PackageList "
+    "allows none.",
     "check_kerberos.c:no_credentials "
     "check_kerberos.c:acceptor_without_keytab "
     "check_kerberos.c:identity_without_password "
-    "check_api.c:acquire_credentials")
+    "check_api.c:acquire_credentials check_ntlm.c:no_credentials "
+    "check_negotiate.c:package_list_nothing")
 SSPIGSS_DOC_PRODUCED(SEC_E_MESSAGE_ALTERED,
-    "Kerberos",
-    "DecryptMessage, VerifySignature",
+    "Kerberos, NTLM, Negotiate",
+    "DecryptMessage, VerifySignature; AcceptSecurityContext and "
+    "InitializeSecurityContext (Negotiate's mechListMIC)",
     "The message's checksum does not verify: data, header or signature "
     "changed in transit, a signed-only message altered, another "
     "context's key (GSS_S_BAD_SIG, KRB5KRB_AP_ERR_BAD_INTEGRITY); our "
     "own message reflected back, or one sent in the wrong direction "
     "(G_REFLECT, G_BAD_DIRECTION). No plaintext is left in the caller's "
     "buffers. Windows' Schannel uses it for a bad_record_mac alert "
-    "([alerts], issue #7).",
+    "([alerts], issue #7). NTLM: any signature that does not verify, "
+    "and also a replayed or reordered message, since NTLM's sequence "
+    "number is inside its checksum (what Windows returns, per "
+    "[pyspnego]). Negotiate: an altered or stripped SPNEGO mechListMIC "
+    "(docs/negotiate.md).",
     "check_kerberos.c:seal_tamper check_kerberos.c:sign_verify "
     "check_kerberos.c:seal_no_encrypt "
-    "check_kerberos.c:seal_sign_only_buffer")
+    "check_kerberos.c:seal_sign_only_buffer "
+    "check_kerberos.c:hostile_message_tokens check_ntlm.c:seal_tamper "
+    "check_ntlm.c:sign_tamper check_ntlm.c:out_of_order "
+    "check_negotiate.c:mech_list_mic")
 SSPIGSS_DOC_PRODUCED(SEC_E_OUT_OF_SEQUENCE,
     "Kerberos",
     "DecryptMessage, VerifySignature",
@@ -434,15 +463,19 @@ SSPIGSS_DOC_PRODUCED(SEC_E_BUFFER_TOO_SMALL,
     "check_kerberos.c:accept_output_too_small "
     "check_kerberos.c:initiate_allocate_without_token_buffer")
 SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_PRINCIPAL,
-    "Kerberos",
+    "Kerberos, NTLM",
     "AcceptSecurityContext, InitializeSecurityContext",
     "The ticket in an AP-REQ is for another principal than the "
     "acceptor's credential (KRB5KRB_AP_ERR_NOT_US, KG_KEYTAB_NOMATCH), "
     "or was sealed with a key the service does not hold "
     "(KRB5KRB_AP_ERR_MODIFIED, which Windows reports this way, KB "
     "2090913). Schannel will return it when the server certificate does "
-    "not match the target name (issue #7).",
-    "check_kerberos.c:acceptor_principal check_interop.sh:n-wrong: code")
+    "not match the target name (issue #7). NTLM: a gss-ntlmssp server "
+    "with a service name announces it in its CHALLENGE, and the client "
+    "refuses a name other than its target (EINVAL); Windows' client "
+    "does not check, and sspigss's own NTLM servers announce no name.",
+    "check_kerberos.c:acceptor_principal check_interop.sh:n-wrong: code "
+    "check_interop_ntlm.sh:c-spn: code")
 SSPIGSS_DOC_PRODUCED(SEC_E_TIME_SKEW,
     "Kerberos",
     "InitializeSecurityContext, AcceptSecurityContext",
@@ -529,13 +562,14 @@ SSPIGSS_DOC_NEVER(SEC_E_NO_IP_ADDRESSES,
     "machine without a network cannot reach the KDC: "
     "SEC_E_NO_AUTHENTICATING_AUTHORITY.")
 SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_CREDENTIAL_HANDLE,
-    "Kerberos",
+    "Kerberos, NTLM, Negotiate",
     "InitializeSecurityContext, AcceptSecurityContext (later calls of a "
     "handshake)",
     "A later call of a handshake passes a valid credential handle other "
-    "than the one the context was started with (passing NULL is "
-    "allowed).",
-    "check_kerberos.c:wrong_credential_handle")
+    "than the one the context was started with, of the same package or "
+    "another (passing NULL is allowed).",
+    "check_kerberos.c:wrong_credential_handle "
+    "check_ntlm.c:wrong_credential_handle")
 SSPIGSS_DOC_PRODUCED(SEC_E_CRYPTO_SYSTEM_INVALID,
     "Kerberos",
     "AcceptSecurityContext, InitializeSecurityContext",
@@ -669,14 +703,18 @@ SSPIGSS_DOC_PRODUCED(SEC_E_DELEGATION_REQUIRED,
     "check_kerberos.c:delegation_required "
     "check_kerberos.c:impersonate_delegated_double_hop")
 SSPIGSS_DOC_PRODUCED(SEC_E_BAD_BINDINGS,
-    "Kerberos",
+    "Kerberos, NTLM, Negotiate",
     "AcceptSecurityContext, InitializeSecurityContext",
-    "The channel bindings the client and the server were given differ "
-    "(GSS_S_BAD_BINDINGS at the acceptor), for example TLS bindings of "
-    "two different connections with a TLS terminator in between; a "
-    "SECBUFFER_CHANNEL_BINDINGS buffer whose offsets point outside it.",
+    "The channel bindings the client and the server were given differ, "
+    "for example TLS bindings of two different connections with a TLS "
+    "terminator in between: MIT's GSS_S_BAD_BINDINGS at the Kerberos "
+    "acceptor; gss-ntlmssp's acceptor reports a bindings hash that does "
+    "not match as a defective token with EACCES, which the mapper reads "
+    "as this code (lib/map_gss.c). Also a SECBUFFER_CHANNEL_BINDINGS "
+    "buffer whose offsets point outside it.",
     "check_kerberos.c:handshake_channel_bindings "
-    "check_kerberos.c:handshake_malformed_bindings")
+    "check_kerberos.c:handshake_malformed_bindings "
+    "check_ntlm.c:channel_bindings check_map_gss.c:rules_beyond_the_minor")
 SSPIGSS_DOC_LATER(SEC_E_MULTIPLE_ACCOUNTS, "PKINIT/smartcard", 11,
     "A certificate logon whose certificate maps to more than one account "
     "(Active Directory's certificate mapping); needs PKINIT against an "
