@@ -372,6 +372,8 @@ END_TEST
  *   1: no KDC answers (alice of NOKDC.TEST)
  *   2: carol, whom the KDC does not know (only NTLM knows her)
  *   3: no target name at all (Windows' own tests pass NULL)
+ *   4: default credentials without a TGT (an empty ccache): NTLM's
+ *      default, the user file's first entry
  */
 START_TEST(falls_back_to_ntlm)
 {
@@ -395,7 +397,17 @@ START_TEST(falls_back_to_ntlm)
     default:
         break;
     }
-    if (_i == 2) {
+    if (_i == 4) {
+        TimeStamp ts;
+        char cc[600];
+
+        snprintf(cc, sizeof(cc), "FILE:%s/no-such-ccache",
+                 getenv("SSPIGSS_TEST_DIR"));
+        ck_assert_int_eq(setenv("KRB5CCNAME", cc, 1), 0);
+        assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                             SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                             NULL, NULL, &c, &ts), SEC_E_OK);
+    } else if (_i == 2) {
         assert_sec(acquire_id("carol", cfg.domain, "carol-pw", NULL,
                               SECPKG_CRED_OUTBOUND, &c), SEC_E_OK);
         snprintf(who, sizeof(who), "%s\\carol", cfg.domain);
@@ -803,7 +815,7 @@ negotiate_suite(void)
     tc = tcase_create("fallback");
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, falls_back_to_ntlm, 0, 4);
+    tcase_add_loop_test(tc, falls_back_to_ntlm, 0, 5);
     tcase_add_loop_test(tc, raw_mechanism_tokens, 0, 2);
     suite_add_tcase(s, tc);
 
