@@ -117,6 +117,12 @@ struct gss_ctx {
 };
 
 /*
+ * The display form of a GSS name as a new string (free()), or NULL.
+ * (gss-ntlmssp counts the NUL in the length; it is not copied.)
+ */
+char *gss_name_text(gss_name_t name);
+
+/*
  * A Windows target name (pszTargetName) as a GSS name for a mechanism
  * (pkg_gss.c, which lists the forms). NTLM and Negotiate take NULL.
  */

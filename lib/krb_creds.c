@@ -63,22 +63,6 @@ cred_destroy(struct handle_obj *obj)
     free(c);
 }
 
-/* Display form of a GSS name, newly allocated; NULL on failure. */
-static char *
-display_name(gss_name_t name)
-{
-    gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
-    OM_uint32 maj, min;
-    char *s = NULL;
-
-    maj = gss_display_name(&min, name, &buf, NULL);
-    if (GSS_ERROR(maj))
-        return NULL;
-    s = strndup(buf.value, buf.length);
-    gss_release_buffer(&min, &buf);
-    return s;
-}
-
 static gss_cred_usage_t
 usage_of(ULONG use)
 {
@@ -118,7 +102,7 @@ acquire_default(struct gss_cred *c, const char *principal, TimeStamp *expiry)
     }
     if (gss_inquire_cred(&min, c->gcred, &got, NULL, NULL, NULL)
         == GSS_S_COMPLETE) {
-        c->principal = display_name(got);
+        c->principal = gss_name_text(got);
         gss_release_name(&min, &got);
     } else if (principal != NULL) {
         c->principal = strdup(principal);
@@ -393,7 +377,7 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
 
             if (gss_inquire_cred(&min, c->gcred, &n, NULL, NULL, NULL)
                 == GSS_S_COMPLETE)
-                c->principal = display_name(n);
+                c->principal = gss_name_text(n);
             gss_release_name(&min, &n);
         }
         st = SEC_E_OK;

@@ -468,22 +468,36 @@ der_header(const unsigned char **p, size_t *n, unsigned char *tag,
     return true;
 }
 
+/* Into the SEQUENCE of a negTokenResp (RFC 4178 4.2.2: [1] SEQUENCE {
+ * negState [0], supportedMech [1], responseToken [2], mechListMIC [3] }):
+ * *p, *n are its contents. */
+static bool
+neg_resp_fields(const void *token, size_t len, const unsigned char **p,
+                size_t *n)
+{
+    unsigned char tag;
+    size_t l;
+
+    *p = token;
+    *n = len;
+    if (token == NULL || !der_header(p, n, &tag, &l) || tag != 0xa1)
+        return false;
+    *n = l;
+    if (!der_header(p, n, &tag, &l) || tag != 0x30)
+        return false;
+    *n = l;
+    return true;
+}
+
 bool
 neg_token_has_mic(const void *token, size_t len)
 {
-    const unsigned char *p = token;
-    size_t n = len, l;
+    const unsigned char *p;
+    size_t n, l;
     unsigned char tag;
 
-    /* NegotiationToken: negTokenResp [1] NegTokenResp ::= SEQUENCE {
-     * negState [0], supportedMech [1], responseToken [2],
-     * mechListMIC [3] } (RFC 4178 4.2.2). */
-    if (p == NULL || !der_header(&p, &n, &tag, &l) || tag != 0xa1)
+    if (!neg_resp_fields(token, len, &p, &n))
         return false;
-    n = l;
-    if (!der_header(&p, &n, &tag, &l) || tag != 0x30)
-        return false;
-    n = l;
     while (n > 0) {
         if (!der_header(&p, &n, &tag, &l))
             return false;
@@ -498,18 +512,13 @@ neg_token_has_mic(const void *token, size_t len)
 bool
 neg_token_rejected(const void *token, size_t len)
 {
-    const unsigned char *p = token;
-    size_t n = len, l;
+    const unsigned char *p;
+    size_t n, l;
     unsigned char tag;
 
-    /* negTokenResp { negState [0] ENUMERATED { ..., reject (2) } }. */
-    if (p == NULL || !der_header(&p, &n, &tag, &l) || tag != 0xa1)
-        return false;
-    n = l;
-    if (!der_header(&p, &n, &tag, &l) || tag != 0x30)
-        return false;
-    n = l;
-    if (!der_header(&p, &n, &tag, &l) || tag != 0xa0)
+    /* negState [0] ENUMERATED { ..., reject (2) }, the first field. */
+    if (!neg_resp_fields(token, len, &p, &n)
+        || !der_header(&p, &n, &tag, &l) || tag != 0xa0)
         return false;
     n = l;
     if (!der_header(&p, &n, &tag, &l) || tag != 0x0a || l != 1)

@@ -62,21 +62,6 @@ ntlm_user_name(const struct identity *id)
     return s;
 }
 
-/* gss-ntlmssp counts the NUL in its display names. */
-static char *
-display_name(gss_name_t name)
-{
-    gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
-    OM_uint32 min;
-    char *s;
-
-    if (GSS_ERROR(gss_display_name(&min, name, &b, NULL)))
-        return NULL;
-    s = strndup(b.value, b.length);
-    gss_release_buffer(&min, &b);
-    return s;
-}
-
 /* Record why the credential cannot initiate, for its first
  * InitializeSecurityContext (Windows makes the handle anyway). */
 static void
@@ -212,7 +197,7 @@ ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     }
     if (gss_inquire_cred(&min, c->gcred, &got, NULL, NULL, NULL)
         == GSS_S_COMPLETE)
-        c->principal = display_name(got);
+        c->principal = gss_name_text(got);
     st = SEC_E_OK;
 out:
     gss_release_name(&min, &got);
@@ -320,6 +305,28 @@ scatter(const struct parts *p, const unsigned char *src)
     }
 }
 
+/*
+ * An outgoing message (EncryptMessage, MakeSignature): its buffers, a
+ * TOKEN that can hold the signature, and the DATA joined into *in
+ * (malloc; the caller wipes and frees in->value).
+ */
+static SECURITY_STATUS
+outgoing(SecBufferDesc *msg, bool sealing, struct parts *p,
+         gss_buffer_desc *in)
+{
+    SECURITY_STATUS st = collect(msg, sealing, p);
+
+    if (st != SEC_E_OK)
+        return st;
+    if (p->token->cbBuffer < NTLM_SIGNATURE_SIZE || p->token->pvBuffer == NULL)
+        return SEC_E_BUFFER_TOO_SMALL;
+    in->value = join(p, NULL, 0);
+    if (in->value == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    in->length = p->total;
+    return SEC_E_OK;
+}
+
 static bool
 has_attr(const struct gss_ctx *c, ULONG isc, ULONG asc)
 {
@@ -331,7 +338,6 @@ ntlm_encrypt(struct gss_ctx *c, ULONG qop, SecBufferDesc *msg)
 {
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
     struct parts p;
-    unsigned char *buf;
     OM_uint32 maj, min;
     int conf = 0;
     SECURITY_STATUS st;
@@ -350,19 +356,12 @@ ntlm_encrypt(struct gss_ctx *c, ULONG qop, SecBufferDesc *msg)
     if (!has_attr(c, ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY,
                   ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY))
         return SEC_E_UNSUPPORTED_FUNCTION;
-    st = collect(msg, true, &p);
+    st = outgoing(msg, true, &p, &in);
     if (st != SEC_E_OK)
         return st;
-    if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
-        return SEC_E_BUFFER_TOO_SMALL;
-    buf = join(&p, NULL, 0);
-    if (buf == NULL)
-        return SEC_E_INSUFFICIENT_MEMORY;
-    in.value = buf;
-    in.length = p.total;
     maj = gss_wrap(&min, c->gctx, 1, GSS_C_QOP_DEFAULT, &in, &conf, &out);
-    mem_wipe(buf, p.total);
-    free(buf);
+    mem_wipe(in.value, in.length);
+    free(in.value);
     if (GSS_ERROR(maj))
         return map_gss(maj, min, &gss_mech_ntlm.oid, MAP_WRAP);
     if (out.length != NTLM_SIGNATURE_SIZE + p.total) {
@@ -460,24 +459,16 @@ ntlm_sign(struct gss_ctx *c, SecBufferDesc *msg)
 {
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
     struct parts p;
-    unsigned char *buf;
     OM_uint32 maj, min;
     SECURITY_STATUS st;
 
     if (!c->established)
         return SEC_E_INVALID_HANDLE;
-    st = collect(msg, false, &p);
+    st = outgoing(msg, false, &p, &in);
     if (st != SEC_E_OK)
         return st;
-    if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
-        return SEC_E_BUFFER_TOO_SMALL;
-    buf = join(&p, NULL, 0);
-    if (buf == NULL)
-        return SEC_E_INSUFFICIENT_MEMORY;
-    in.value = buf;
-    in.length = p.total;
     maj = gss_get_mic(&min, c->gctx, GSS_C_QOP_DEFAULT, &in, &out);
-    free(buf);
+    free(in.value);
     if (GSS_ERROR(maj))
         return map_gss(maj, min, &gss_mech_ntlm.oid, MAP_MIC);
     if (out.length != NTLM_SIGNATURE_SIZE) {

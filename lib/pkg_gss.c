@@ -1351,9 +1351,8 @@ out:
 
 /* --------------------------------------------------------- attributes */
 
-/* Display name of a GSS name into a new string; NULL on failure. */
-static char *
-name_string(gss_name_t name)
+char *
+gss_name_text(gss_name_t name)
 {
     gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
     OM_uint32 min;
@@ -1560,12 +1559,12 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
             st = map_gss(maj, min, &c->mech->oid, MAP_QUERY);
             break;
         }
-        s1 = name_string(src);
+        s1 = gss_name_text(src);
         /* An NTLM acceptor has no name of its own unless its credential
          * was given one (pszPrincipal): an empty server name then. */
         s2 = ntlm_acceptor ? strdup(c->cred->principal != NULL
                                     ? c->cred->principal : "")
-                           : name_string(targ);
+                           : gss_name_text(targ);
         if (attr == SECPKG_ATTR_NATIVE_NAMES) {
             SecPkgContext_NativeNamesA *nn = buffer;
             void *cn = NULL, *sn = NULL;
