@@ -1,0 +1,138 @@
+#!/bin/sh
+# run.sh - the benchmarks against a throwaway MIT KDC, as one table.
+#
+#   bench/run.sh [--smoke] [--rounds N] [--round-time SECONDS]
+#                [--only METRIC]
+#
+# Run by `make bench` / `make bench-smoke` from the build directory
+# (top_srcdir and top_builddir come from make); by hand, after
+# `make bench/bench_krb5 bench/bench_allocs` in _build/:
+#     top_srcdir=.. top_builddir=. sh ../bench/run.sh
+#
+# Starts the realm of tests/harness/kdc.sh in a fresh temporary directory
+# (127.0.0.1, a free port), allows only aes256-cts-hmac-sha1-96 session
+# keys (so both paths use that enctype whatever the library defaults
+# are), gets alice a TGT, runs bench/bench_krb5 (times, as ratios) and
+# bench/bench_allocs (allocations per operation), then, for reference,
+# `openssl speed` for AES-256-CBC, SHA-1 and HMAC-SHA1 at 16 KiB when
+# openssl is installed. The KDC is stopped by its pid on the way out,
+# whatever happens. Options go to both programs; --smoke runs every
+# metric for a few iterations only and checks nothing about time: the
+# exit status says whether every path worked. BENCH_RUNNER (see below)
+# runs the timing program under a profiler.
+set -u
+
+top_srcdir=${top_srcdir:-$(dirname "$0")/..}
+top_builddir=${top_builddir:-.}
+me=bench
+
+smoke=0
+for a in "$@"; do
+    [ "$a" = --smoke ] && smoke=1
+done
+
+# The KDC programs live in sbin, which a normal user's PATH may lack.
+PATH="$PATH:/usr/sbin:/sbin"
+export PATH
+missing=
+for prog in krb5kdc kdb5_util kadmin.local kinit; do
+    command -v "$prog" >/dev/null 2>&1 || missing="$missing $prog"
+done
+if [ -n "$missing" ]; then
+    echo "$me: missing$missing; install them with:" >&2
+    echo "    apt-get install --no-install-recommends krb5-kdc" \
+         "krb5-admin-server krb5-user" >&2
+    exit 1
+fi
+for prog in bench_krb5 bench_allocs; do
+    if [ ! -x "$top_builddir/bench/$prog" ]; then
+        echo "$me: $top_builddir/bench/$prog not built (make bench)" >&2
+        exit 1
+    fi
+done
+
+# kdc.sh's functions set globals of their own (dir, port, ...): ours
+# are named so they cannot clash.
+bench_work=$(mktemp -d "${TMPDIR:-/tmp}/sspigss-bench.XXXXXX") || exit 1
+. "$top_srcdir/tests/harness/kdc.sh"
+bench_cleanup() {
+    kdc_stop "$bench_work/kdc"
+    rm -rf "$bench_work"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! kdc_start "$bench_work/kdc"; then
+    echo "$me: the KDC did not start" >&2
+    exit 1
+fi
+# One enctype for every key the contexts can get (the profile library
+# merges this second [libdefaults] into the first).
+cat >> "$bench_work/kdc/krb5.conf" <<'CONF'
+[libdefaults]
+    permitted_enctypes = aes256-cts-hmac-sha1-96
+CONF
+if ! kdc_kinit "$bench_work/kdc" alice; then
+    echo "$me: kinit alice failed" >&2
+    cat "$bench_work/kdc/kdc.log" >&2
+    exit 1
+fi
+. "$bench_work/kdc/env"
+# Tracing would be measured too.
+unset KRB5_TRACE SSPIGSS_TRACE
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "# sspigss benchmarks$( [ $smoke = 1 ] && echo ' (smoke run: the' \
+     'numbers mean nothing)')"
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'); ${cpu:-unknown CPU}," \
+     "$(nproc) CPUs; $(krb5-config --version 2>/dev/null ||
+                      echo 'MIT krb5'); KDC on 127.0.0.1:$SSPIGSS_KDC_PORT"
+echo
+
+rc=0
+# BENCH_RUNNER prefixes the timing program, for profiling: e.g.
+# BENCH_RUNNER="perf record -g -o /tmp/perf.data" with --only wrap64.
+${BENCH_RUNNER:-} "$top_builddir/bench/bench_krb5" "$@" || rc=1
+echo
+"$top_builddir/bench/bench_allocs" "$@" || rc=1
+echo
+
+# openssl speed prints "<name> <N>k" last, N in 1000s of bytes per
+# second; MB/s is N / 1000.
+ossl_speed() {  # ossl_speed ARGS...: MB/s at 16 KiB, or nothing
+    openssl speed -elapsed -seconds "$secs" -bytes 16384 "$@" 2>/dev/null |
+        tail -n 1 | awk '{ v = $NF; sub(/k$/, "", v);
+                           if (v + 0 > 0) printf "%.1f", v / 1000 }'
+}
+if command -v openssl >/dev/null 2>&1; then
+    secs=3
+    [ $smoke = 1 ] && secs=1
+    aes=$(ossl_speed -evp aes-256-cbc)
+    sha=$(ossl_speed -evp sha1)
+    hmac=$(ossl_speed -hmac sha1)
+    echo "| reference: $(openssl version | cut -d' ' -f1-2), 16 KiB" \
+         "| MB/s |"
+    echo "|---|---|"
+    echo "| AES-256-CBC encrypt (\`openssl speed -evp aes-256-cbc\`)" \
+         "| ${aes:-?} |"
+    echo "| SHA-1 (\`openssl speed -evp sha1\`) | ${sha:-?} |"
+    echo "| HMAC-SHA1 (\`openssl speed -hmac sha1\`) | ${hmac:-?} |"
+    if [ -n "$aes" ] && [ -n "$hmac" ]; then
+        # An aes256-cts-hmac-sha1-96 round trip runs AES and HMAC-SHA1
+        # over each byte twice (encrypt, decrypt): a rough ceiling for the
+        # Encrypt+DecryptMessage 16 KiB row had libk5crypto used OpenSSL.
+        echo "| AES-256-CBC + HMAC-SHA1, encrypt and decrypt each byte" \
+             "(derived: 1 / (2/aes + 2/hmac)) |" \
+             "$(awk -v a="$aes" -v h="$hmac" \
+                    'BEGIN { printf "%.1f", 1 / (2 / a + 2 / h) }') |"
+    fi
+else
+    echo "(openssl not installed: no reference figures)"
+fi
+
+if [ $rc -ne 0 ]; then
+    echo "$me: a benchmark failed (see above); the KDC's log:" >&2
+    tail -n 20 "$bench_work/kdc/kdc.log" >&2
+fi
+exit $rc
