@@ -111,6 +111,10 @@ struct gss_ctx {
     void *pend_in;                  /* a copy of the input it answers */
     size_t pend_in_len;
     OM_uint32 pend_maj, pend_flags, pend_time;
+    /* RFC 4121 wrap tokens: the TOKEN and PADDING lengths of
+     * EncryptMessage, which do not depend on the message ([0] without,
+     * [1] with confidentiality). */
+    ULONG wrap_tok_len[2], wrap_pad_len[2];
     bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
     bool cfx;                       /* RFC 4121 tokens (else RFC 1964) */
     uint64_t recv_seq;              /* next sequence number from the peer */

@@ -548,6 +548,27 @@ compute_sizes(struct gss_ctx *c)
      * PR 8307). Callers size TOKEN buffers from this value. */
     c->cfx = is_rfc4121(c);
     c->sizes.cbSecurityTrailer = header_len + (c->cfx ? 16 : 0);
+    /* RFC 4121 token lengths do not grow with the data: learn them once
+     * rather than before every EncryptMessage. */
+    if (c->cfx) {
+        int conf;
+
+        for (conf = 0; conf < 2; conf++) {
+            memset(iov, 0, sizeof(iov));
+            iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
+            iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
+            iov[1].buffer.length = 1;
+            iov[2].type = GSS_IOV_BUFFER_TYPE_PADDING;
+            maj = gss_wrap_iov_length(&min, c->gctx, conf, GSS_C_QOP_DEFAULT,
+                                      NULL, iov, 3);
+            if (GSS_ERROR(maj)) {
+                c->cfx = false;     /* ask each time, then */
+                break;
+            }
+            c->wrap_tok_len[conf] = (ULONG)iov[0].buffer.length;
+            c->wrap_pad_len[conf] = (ULONG)iov[2].buffer.length;
+        }
+    }
     memset(iov, 0, sizeof(iov));
     iov[0].type = GSS_IOV_BUFFER_TYPE_MIC_TOKEN;
     maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, 1);
@@ -1126,13 +1147,20 @@ gssp_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         goto out;
     }
     /* Sizes first, so a short TOKEN or PADDING fails before a sequence
-     * number is spent (no half-changed context). */
-    memcpy(len_iov, iov, n * sizeof(iov[0]));
-    maj = gss_wrap_iov_length(&min, c->gctx, conf, GSS_C_QOP_DEFAULT, NULL,
-                              len_iov, (int)n);
-    if (GSS_ERROR(maj)) {
-        st = map_gss(maj, min, &c->mech->oid, MAP_WRAP);
-        goto out;
+     * number is spent (no half-changed context). RFC 4121 contexts know
+     * them already (compute_sizes). */
+    if (c->cfx) {
+        len_iov[tok_i].buffer.length = c->wrap_tok_len[conf];
+        if (pad_i != (size_t)-1)
+            len_iov[pad_i].buffer.length = c->wrap_pad_len[conf];
+    } else {
+        memcpy(len_iov, iov, n * sizeof(iov[0]));
+        maj = gss_wrap_iov_length(&min, c->gctx, conf, GSS_C_QOP_DEFAULT,
+                                  NULL, len_iov, (int)n);
+        if (GSS_ERROR(maj)) {
+            st = map_gss(maj, min, &c->mech->oid, MAP_WRAP);
+            goto out;
+        }
     }
     if (iov[tok_i].buffer.length < len_iov[tok_i].buffer.length
         || (pad_i != (size_t)-1
