@@ -45,14 +45,15 @@
 /*
  * The packages an EX identity's PackageList allows: a comma-separated
  * list of names, each optionally preceded by '!' to exclude it. Names
- * listed without '!' are the only ones allowed; exclusions remove from
- * that set (or from all when nothing is listed). Unknown names are
- * ignored, as are "Negotiate" and surrounding spaces.
+ * listed without '!' are the only ones allowed (names of packages this
+ * library lacks allow nothing); exclusions remove from that set (or
+ * from all when nothing is listed). Surrounding spaces are ignored.
  */
 static unsigned
 package_list_mask(const char *list)
 {
     unsigned include = 0, exclude = 0;
+    bool named = false;         /* a package listed without '!' */
     const char *p = list;
 
     if (list == NULL)
@@ -80,13 +81,18 @@ package_list_mask(const char *list)
             bit = NEG_NTLM;
         if (neg)
             exclude |= bit;
-        else
+        else if (n > 0) {
             include |= bit;
+            named = true;
+        }
         if (e == NULL)
             break;
         p = e + 1;
     }
-    if (include == 0)
+    /* Listed packages are the only ones allowed, even when none of them
+     * is one this library has ("NegoExtender" alone leaves nothing:
+     * SEC_E_NO_CREDENTIALS, as sspilib's tests record on Windows). */
+    if (!named)
         include = NEG_KERBEROS | NEG_NTLM;
     return include & ~exclude;
 }

@@ -1531,6 +1531,17 @@ session_key(struct gss_ctx *c, gss_buffer_set_t *set, int32_t *enctype)
     return SEC_E_OK;
 }
 
+/* The package a context reports: Negotiate's choice once established. */
+static const struct package *
+chosen_package(const struct gss_ctx *c)
+{
+    const struct package *chosen = NULL;
+
+    if (c->established && c->cred->mech->kind == KIND_SPNEGO)
+        chosen = package_find(c->actual->package);
+    return chosen != NULL ? chosen : c->h.pkg;
+}
+
 static SECURITY_STATUS
 gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
                   bool wide)
@@ -1676,23 +1687,20 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         break;
     }
     case SECPKG_ATTR_PACKAGE_INFO:
-        st = package_info(c->h.pkg, wide,
+        /* Negotiate names the package it chose once it is done, here as
+         * in NEGOTIATION_INFO (sspilib's and pyspnego's tests on
+         * Windows: both sides of a Negotiate exchange report the
+         * package actually used). */
+        st = package_info(chosen_package(c), wide,
                           (void **)&((SecPkgContext_PackageInfoA *)buffer)
                               ->PackageInfo);
         break;
     case SECPKG_ATTR_NEGOTIATION_INFO: {
         SecPkgContext_NegotiationInfoA *ni = buffer;
-        const struct package *chosen = c->h.pkg;
         void *info = NULL;
 
-        /* Negotiate names the package it chose once it is done ([wine]
-         * negotiate.c: "NTLM" after an NTLM handshake). */
-        if (c->established && c->cred->mech->kind == KIND_SPNEGO) {
-            chosen = package_find(c->actual->package);
-            if (chosen == NULL)
-                chosen = c->h.pkg;
-        }
-        st = package_info(chosen, wide, &info);
+        /* [wine] negotiate.c: "NTLM" after an NTLM handshake. */
+        st = package_info(chosen_package(c), wide, &info);
         if (st == SEC_E_OK) {
             ni->PackageInfo = info;
             ni->NegotiationState = c->established
