@@ -52,6 +52,26 @@ C
     [ "$out" = "Kerberos 48000
 SEC_E_INVALID_TOKEN" ] || { echo "unexpected output ($h): $out" >&2; exit 1; }
 done
+# -lsspi, as Python's sspilib links, through the libsspi.so the install
+# provides in its own directory.
+cat > "$tmp/c_sspi.c" <<C
+#include <sspigss/sspigss.h>
+int
+main(void)
+{
+    PSecPkgInfoA info = NULL;
+
+    if (QuerySecurityPackageInfoA((LPSTR)"NTLM", &info) != SEC_E_OK)
+        return 1;
+    FreeContextBuffer(info);
+    return 0;
+}
+C
+# shellcheck disable=SC2086
+$CC -std=c11 -Wall -Wextra -Werror ${SAN_CFLAGS:-} -o "$tmp/c_sspi" \
+    "$tmp/c_sspi.c" $cflags -L"$libdir/sspigss" -lsspi
+LD_LIBRARY_PATH="$libdir" "$tmp/c_sspi" \
+    || { echo "a -lsspi program failed" >&2; exit 1; }
 # Headers were installed where the .pc file says.
 for f in sspigss/sspigss.h sspigss/sspi.h sspigss/compat/security.h \
          sspigss/compat/windows.h; do
