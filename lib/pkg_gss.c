@@ -715,6 +715,24 @@ pending_take(struct gss_ctx *c, const gss_buffer_desc *in,
     return true;
 }
 
+/*
+ * A failed step sends nothing: the output TOKEN says 0 bytes (a caller
+ * that sends whenever cbBuffer is not 0, as FreeRDP's NLA does with
+ * ASC_REQ_EXTENDED_ERROR, would otherwise send its own empty buffer).
+ */
+static void
+no_output(SecBufferDesc *output, bool allocate)
+{
+    SecBuffer *tok = output != NULL ? secbuf_find(output, SECBUFFER_TOKEN, 0)
+                                    : NULL;
+
+    if (tok == NULL)
+        return;
+    tok->cbBuffer = 0;
+    if (allocate)
+        tok->pvBuffer = NULL;
+}
+
 /* --------------------------------------------------------- handshakes */
 
 /*
@@ -856,6 +874,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         fresh = NULL;
     }
 out:
+    if (st < 0)
+        no_output(args->output, allocate);
     gss_release_buffer(&min, &out);
     gss_release_name(&min, &target);
     if (negcred != GSS_C_NO_CREDENTIAL)
@@ -977,6 +997,8 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         fresh = NULL;
     }
 out:
+    if (st < 0)
+        no_output(args->output, allocate);
     if (deleg != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &deleg);
     gss_release_buffer(&min, &out);

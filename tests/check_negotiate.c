@@ -738,6 +738,9 @@ tampered_exchange(int leg_at, size_t (*tamper)(unsigned char *, size_t),
                                             0, &ch, &od, &attrs, &ts);
         if (leg == leg_at + 1) {
             assert_sec(st, want);
+            /* A failed step sends nothing (FreeRDP sends cbBuffer bytes
+             * whenever they are not 0). */
+            ck_assert_uint_eq(ob.cbBuffer, 0);
             break;
         }
         assert_sec(st, leg == 3 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
