@@ -114,6 +114,9 @@ struct package {
  */
 const struct package *package_find(const char *name);
 
+/* The Schannel package's ops (pkg_schannel.c). */
+extern const struct package_ops schannel_package_ops;
+
 /*
  * A package name from a W entry point, as UTF-8 in *out (free()). NULL
  * stays NULL. A name that is not valid UTF-16 names no package:

@@ -13,11 +13,6 @@
 #include "internal.h"
 #include "package.h"
 
-/* The operations arrive with the issues that implement each package;
- * until then every operation of a known package answers
- * SEC_E_UNSUPPORTED_FUNCTION through the dispatcher. */
-static const struct package_ops no_ops;
-
 static const struct package packages[] = {
     /*
      * Order and values as modern Windows (10/11) reports them: Negotiate,
@@ -82,7 +77,7 @@ static const struct package packages[] = {
         .version = 1,
         .rpcid = 14,
         .max_token = 24576,
-        .ops = &no_ops,
+        .ops = &schannel_package_ops,
     },
     {
         .name = "Microsoft Unified Security Protocol Provider",
@@ -91,7 +86,7 @@ static const struct package packages[] = {
         .version = 1,
         .rpcid = 14,
         .max_token = 24576,
-        .ops = &no_ops,
+        .ops = &schannel_package_ops,
     },
 };
 

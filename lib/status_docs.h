@@ -91,11 +91,13 @@ SSPIGSS_DOC_LATER(SEC_I_GENERIC_EXTENSION_RECEIVED, "Schannel", 7,
     "in a handshake message. Arrives only if the Schannel package offers "
     "that subscription, which OpenSSL's custom-extension callbacks can "
     "carry.")
-SSPIGSS_DOC_LATER(SEC_I_CONTEXT_EXPIRED, "Schannel", 7,
-    "DecryptMessage when the peer's close_notify alert arrives ([ms], "
-    "DecryptMessage (Schannel)); the caller then completes the shutdown "
-    "(ApplyControlToken with SCHANNEL_SHUTDOWN and one more handshake "
-    "call).")
+SSPIGSS_DOC_PRODUCED(SEC_I_CONTEXT_EXPIRED,
+    "Schannel",
+    "DecryptMessage",
+    "The peer's close_notify alert arrives ([ms], DecryptMessage "
+    "(Schannel)), or anything arrives after this side's own shutdown "
+    "(ApplyControlToken with SCHANNEL_SHUTDOWN): the session is over.",
+    "check_schannel.c:shutdown_sequence")
 SSPIGSS_DOC_LATER(SEC_I_INCOMPLETE_CREDENTIALS, "Schannel", 7,
     "InitializeSecurityContext on the client when the server asks for a "
     "client certificate (CertificateRequest) and the credential has "
@@ -372,7 +374,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "check_api.c:acquire_credentials check_ntlm.c:no_credentials "
     "check_negotiate.c:package_list_nothing")
 SSPIGSS_DOC_PRODUCED(SEC_E_MESSAGE_ALTERED,
-    "Kerberos, NTLM, Negotiate",
+    "Kerberos, NTLM, Negotiate, Schannel",
     "DecryptMessage, VerifySignature; AcceptSecurityContext and "
     "InitializeSecurityContext (Negotiate's mechListMIC)",
     "The message's checksum does not verify: data, header or signature "
@@ -380,8 +382,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_MESSAGE_ALTERED,
     "context's key (GSS_S_BAD_SIG, KRB5KRB_AP_ERR_BAD_INTEGRITY); our "
     "own message reflected back, or one sent in the wrong direction "
     "(G_REFLECT, G_BAD_DIRECTION). No plaintext is left in the caller's "
-    "buffers. Windows' Schannel uses it for a bad_record_mac alert "
-    "([alerts], issue #7). NTLM: any signature that does not verify, "
+    "buffers. Schannel: a record that fails its check (bad_record_mac, "
+    "[alerts]). NTLM: any signature that does not verify, "
     "and also a replayed or reordered message, since NTLM's sequence "
     "number is inside its checksum (what Windows returns, per "
     "[pyspnego]). Negotiate: an altered or stripped SPNEGO mechListMIC "
@@ -391,7 +393,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_MESSAGE_ALTERED,
     "check_kerberos.c:seal_sign_only_buffer "
     "check_kerberos.c:hostile_message_tokens check_ntlm.c:seal_tamper "
     "check_ntlm.c:sign_tamper check_ntlm.c:out_of_order "
-    "check_negotiate.c:mech_list_mic")
+    "check_negotiate.c:mech_list_mic check_schannel.c:records")
 SSPIGSS_DOC_PRODUCED(SEC_E_OUT_OF_SEQUENCE,
     "Kerberos",
     "DecryptMessage, VerifySignature",
@@ -424,25 +426,30 @@ SSPIGSS_DOC_NEVER(SEC_E_BAD_PKGID,
     "surface takes a package number: sspigss finds packages by name "
     "only, and an unknown name is SEC_E_SECPKG_NOT_FOUND.")
 SSPIGSS_DOC_PRODUCED(SEC_E_CONTEXT_EXPIRED,
-    "Kerberos",
-    "AcceptSecurityContext",
+    "Kerberos, Schannel",
+    "AcceptSecurityContext; EncryptMessage (Schannel)",
     "The service ticket in an AP-REQ is past its end time when it "
     "reaches the acceptor (KRB5KRB_AP_ERR_TKT_EXPIRED): the context it "
     "would make has already expired; the mapper's GSS_S_CONTEXT_EXPIRED "
     "rule. An established context does not expire by itself here: MIT's "
     "wrap, unwrap and MIC functions never check its lifetime, so the "
-    "message calls do not return it. Schannel will return it for a "
-    "context already shut down (issue #7). The expired ticket comes "
+    "message calls do not return it. Schannel: EncryptMessage on a "
+    "session already shut down (SCHANNEL_SHUTDOWN or the peer's "
+    "close_notify). The expired ticket comes "
     "out so against both KDCs (MIT and Samba AD).",
     "check_mapping.c:context_expired check_map_gss.c:routine_defaults "
-    "check_map_gss.c:every_minor_rule")
-SSPIGSS_DOC_LATER(SEC_E_INCOMPLETE_MESSAGE, "Schannel", 7,
-    "DecryptMessage or a handshake call given only part of a TLS record: "
-    "SECBUFFER_MISSING says how many bytes are still needed and the "
-    "context is left unchanged. [ms] lists it for DecryptMessage "
-    "(Kerberos) too; our Kerberos package answers a token cut short with "
-    "SEC_E_INVALID_TOKEN instead, since a GSS-API token travels whole "
-    "(docs/kerberos.md).")
+    "check_map_gss.c:every_minor_rule check_schannel.c:shutdown_sequence")
+SSPIGSS_DOC_PRODUCED(SEC_E_INCOMPLETE_MESSAGE,
+    "Schannel",
+    "InitializeSecurityContext, DecryptMessage",
+    "Only part of a TLS record was given: the second input buffer becomes "
+    "SECBUFFER_MISSING with the number of bytes still needed, and the "
+    "context is unchanged (records are cut by their headers before "
+    "OpenSSL sees them), so the caller calls again with the same bytes "
+    "and more. [ms] lists it for DecryptMessage (Kerberos) too; the "
+    "Kerberos package answers a token cut short with SEC_E_INVALID_TOKEN "
+    "instead, since a GSS-API token travels whole (docs/kerberos.md).",
+    "check_schannel.c:byte_by_byte check_schannel.c:records")
 SSPIGSS_DOC_LATER(SEC_E_INCOMPLETE_CREDENTIALS, "Schannel", 7,
     "A handshake that cannot go on because the credential lacks "
     "something the peer requires, such as a certificate or its private "
@@ -463,19 +470,21 @@ SSPIGSS_DOC_PRODUCED(SEC_E_BUFFER_TOO_SMALL,
     "check_kerberos.c:accept_output_too_small "
     "check_kerberos.c:initiate_allocate_without_token_buffer")
 SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_PRINCIPAL,
-    "Kerberos, NTLM",
+    "Kerberos, NTLM, Schannel",
     "AcceptSecurityContext, InitializeSecurityContext",
     "The ticket in an AP-REQ is for another principal than the "
     "acceptor's credential (KRB5KRB_AP_ERR_NOT_US, KG_KEYTAB_NOMATCH), "
     "or was sealed with a key the service does not hold "
     "(KRB5KRB_AP_ERR_MODIFIED, which Windows reports this way, KB "
-    "2090913). Schannel will return it when the server certificate does "
-    "not match the target name (issue #7). NTLM: a gss-ntlmssp server "
+    "2090913). Schannel: the server certificate does not name the target "
+    "(host name or IP address; not checked with "
+    "SCH_CRED_NO_SERVERNAME_CHECK). NTLM: a gss-ntlmssp server "
     "with a service name announces it in its CHALLENGE, and the client "
     "refuses a name other than its target (EINVAL); Windows' client "
     "does not check, and sspigss's own NTLM servers announce no name.",
     "check_kerberos.c:acceptor_principal check_interop.sh:n-wrong: code "
-    "check_interop_ntlm.sh:c-spn: code")
+    "check_interop_ntlm.sh:c-spn: code "
+    "check_schannel.c:server_certificates")
 SSPIGSS_DOC_PRODUCED(SEC_E_TIME_SKEW,
     "Kerberos",
     "InitializeSecurityContext, AcceptSecurityContext",
@@ -489,23 +498,38 @@ SSPIGSS_DOC_PRODUCED(SEC_E_TIME_SKEW,
     "(MIT and Samba AD).",
     "check_mapping.c:clock_skew check_map_gss.c:every_minor_rule "
     "check_edata.c:ntstatus_mapping")
-SSPIGSS_DOC_LATER(SEC_E_UNTRUSTED_ROOT, "Schannel", 7,
-    "The peer's certificate chain does not end at a trusted root "
-    "(OpenSSL's unable-to-get-issuer and self-signed-in-chain results), "
-    "or the peer's unknown_ca alert ([alerts]).")
-SSPIGSS_DOC_LATER(SEC_E_ILLEGAL_MESSAGE, "Schannel", 7,
-    "A TLS record or handshake message that breaks the protocol or comes "
-    "at the wrong time, and every fatal alert from the peer without a "
-    "more specific code (unexpected_message, handshake_failure, "
-    "decode_error, ... per [alerts]).")
-SSPIGSS_DOC_LATER(SEC_E_CERT_UNKNOWN, "Schannel", 7,
-    "A certificate that cannot be processed (unparsable, unsupported), "
-    "or the peer's bad_certificate, unsupported_certificate or "
-    "certificate_unknown alert ([alerts]).")
-SSPIGSS_DOC_LATER(SEC_E_CERT_EXPIRED, "Schannel", 7,
-    "A certificate outside its validity period (OpenSSL's "
+SSPIGSS_DOC_PRODUCED(SEC_E_UNTRUSTED_ROOT,
+    "Schannel",
+    "InitializeSecurityContext",
+    "The server's certificate chain does not end at a trusted root "
+    "(OpenSSL's unable-to-get-issuer and self-signed results; trust is "
+    "OpenSSL's default locations, SSL_CERT_FILE/SSL_CERT_DIR), or the "
+    "peer's unknown_ca alert ([alerts]).",
+    "check_schannel.c:server_certificates check_map_gss.c:tls_rules")
+SSPIGSS_DOC_PRODUCED(SEC_E_ILLEGAL_MESSAGE,
+    "Schannel (mapper only)",
+    "InitializeSecurityContext, AcceptSecurityContext, DecryptMessage",
+    "A fatal alert from the peer without a more specific code "
+    "(unexpected_message, handshake_failure, decode_error, ... and any "
+    "alert [alerts] does not list), or a broken record OpenSSL refuses "
+    "without an alert: lib/map_tls.c. No scenario test yet.",
+    "check_map_gss.c:tls_rules")
+SSPIGSS_DOC_PRODUCED(SEC_E_CERT_UNKNOWN,
+    "Schannel (mapper only)",
+    "InitializeSecurityContext",
+    "A certificate that cannot be used for another reason than trust, "
+    "time, name or usage (a bad signature, an unreadable extension), or "
+    "the peer's bad_certificate, unsupported_certificate or "
+    "certificate_unknown alert ([alerts]): lib/map_tls.c. No scenario "
+    "test yet.",
+    "check_map_gss.c:tls_rules")
+SSPIGSS_DOC_PRODUCED(SEC_E_CERT_EXPIRED,
+    "Schannel",
+    "InitializeSecurityContext",
+    "The server's certificate is outside its validity period (OpenSSL's "
     "cert-has-expired and cert-not-yet-valid results), or the peer's "
-    "certificate_expired alert ([alerts]).")
+    "certificate_expired alert ([alerts]).",
+    "check_schannel.c:server_certificates check_map_gss.c:tls_rules")
 SSPIGSS_DOC_LATER(SEC_E_ENCRYPT_FAILURE, "Schannel", 7,
     "EncryptMessage when a TLS record cannot be sealed for a reason other "
     "than the caller's buffers or a closed connection (OpenSSL refuses "
@@ -513,11 +537,15 @@ SSPIGSS_DOC_LATER(SEC_E_ENCRYPT_FAILURE, "Schannel", 7,
     "failing gss_wrap_iov has no mapper rule of its own and comes out "
     "as SEC_E_INTERNAL_ERROR, and [ms] does not list it for "
     "EncryptMessage (Kerberos).")
-SSPIGSS_DOC_LATER(SEC_E_DECRYPT_FAILURE, "Schannel", 7,
-    "A TLS record that does not decrypt, or the peer's "
-    "decryption_failed or decrypt_error alert ([alerts]). The Kerberos "
-    "package reports a message that fails its check as "
-    "SEC_E_MESSAGE_ALTERED, as Windows' Kerberos does.")
+SSPIGSS_DOC_PRODUCED(SEC_E_DECRYPT_FAILURE,
+    "Schannel (mapper only)",
+    "DecryptMessage, InitializeSecurityContext",
+    "The peer's decryption_failed or decrypt_error alert ([alerts]): "
+    "lib/map_tls.c. A record that fails its check here is bad_record_mac, "
+    "SEC_E_MESSAGE_ALTERED, as [alerts] gives; the Kerberos package "
+    "reports a message that fails its check as SEC_E_MESSAGE_ALTERED, as "
+    "Windows' Kerberos does. No scenario test yet.",
+    "check_map_gss.c:tls_rules")
 SSPIGSS_DOC_PRODUCED(SEC_E_ALGORITHM_MISMATCH,
     "Negotiate; Kerberos (mapper only)",
     "AcceptSecurityContext, InitializeSecurityContext",
@@ -542,11 +570,14 @@ SSPIGSS_DOC_NEVER(SEC_E_SECURITY_QOS_FAILED,
     "or seal what the client requires fails the client with "
     "SEC_E_UNSUPPORTED_FUNCTION, the code MS-NLMP 3.1.5.1.2 names for a "
     "server too weak for the client's policy.")
-SSPIGSS_DOC_LATER(SEC_E_UNFINISHED_CONTEXT_DELETED, "Schannel", 7,
+SSPIGSS_DOC_PRODUCED(SEC_E_UNFINISHED_CONTEXT_DELETED,
+    "Schannel (mapper only)",
+    "InitializeSecurityContext, AcceptSecurityContext",
     "The peer abandons a TLS handshake with a user_canceled alert "
-    "([alerts] maps alert 90 to this code). Deleting an unfinished "
-    "context locally is plain DeleteSecurityContext, which returns "
-    "SEC_E_OK.")
+    "([alerts] maps alert 90 to this code): lib/map_tls.c. Deleting an "
+    "unfinished context locally is plain DeleteSecurityContext, which "
+    "returns SEC_E_OK. No scenario test yet.",
+    "check_map_gss.c:tls_rules")
 SSPIGSS_DOC_PRODUCED(SEC_E_NO_TGT_REPLY,
     "Kerberos",
     "InitializeSecurityContext",
@@ -731,10 +762,13 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_KERB_KEY,
     "check_mapping.c:no_kerb_key "
     "check_map_gss.c:minor_refines_by_operation "
     "check_map_gss.c:every_minor_rule")
-SSPIGSS_DOC_LATER(SEC_E_CERT_WRONG_USAGE, "Schannel", 7,
-    "The peer certificate's key usage or extended key usage does not "
-    "allow its role (OpenSSL's invalid-purpose result), for example a "
-    "client certificate presented by a server.")
+SSPIGSS_DOC_PRODUCED(SEC_E_CERT_WRONG_USAGE,
+    "Schannel",
+    "InitializeSecurityContext",
+    "The server certificate's key usage or extended key usage does not "
+    "allow a server (OpenSSL's invalid-purpose result), for example a "
+    "client certificate presented by a server.",
+    "check_schannel.c:server_certificates check_map_gss.c:tls_rules")
 SSPIGSS_DOC_PRODUCED(SEC_E_DOWNGRADE_DETECTED,
     "Negotiate",
     "InitializeSecurityContext (first call)",
@@ -845,10 +879,13 @@ SSPIGSS_DOC_NEVER(SEC_E_ONLY_HTTPS_ALLOWED,
     "and cloud sign-in) is used for a plain-HTTP target. sspigss "
     "packages never learn the transport of the tokens they make, so none "
     "can make that check.")
-SSPIGSS_DOC_LATER(SEC_E_APPLICATION_PROTOCOL_MISMATCH, "Schannel", 7,
-    "TLS application-protocol negotiation (ALPN) finds no protocol in "
-    "common: the peer's no_application_protocol alert ([alerts]), or no "
-    "match in the server's list.")
+SSPIGSS_DOC_PRODUCED(SEC_E_APPLICATION_PROTOCOL_MISMATCH,
+    "Schannel (mapper only)",
+    "InitializeSecurityContext, AcceptSecurityContext",
+    "The peer's no_application_protocol alert ([alerts]): "
+    "lib/map_tls.c. ALPN itself (SECBUFFER_APPLICATION_PROTOCOLS) is not "
+    "offered yet (issue #7).",
+    "check_map_gss.c:tls_rules")
 SSPIGSS_DOC_NEVER(SEC_E_INVALID_UPN_NAME,
     "Windows returns it from its newer logon paths when a user name is "
     "not a well-formed user principal name. sspigss parses user names "

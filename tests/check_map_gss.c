@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include <gssapi/gssapi_krb5.h>
+#include <openssl/x509_vfy.h>
 
 #include "internal.h"
 #include "map_gss.h"
+#include "map_tls.h"
 #include "testutil.h"
 
 static const gss_OID_desc krb5_oid = {
@@ -167,6 +169,60 @@ START_TEST(rules_beyond_the_minor)
 }
 END_TEST
 
+/*
+ * The Schannel rules (lib/map_tls.c): each TLS alert to the code Microsoft
+ * lists for it ("Schannel error codes for TLS and SSL alerts"), the
+ * default for any other, the no-common-algorithm alerts this side sends,
+ * and certificate verification results.
+ */
+START_TEST(tls_rules)
+{
+    static const struct { int alert; SECURITY_STATUS st; } a[] = {
+        { 10, SEC_E_ILLEGAL_MESSAGE }, { 20, SEC_E_MESSAGE_ALTERED },
+        { 21, SEC_E_DECRYPT_FAILURE }, { 22, SEC_E_ILLEGAL_MESSAGE },
+        { 30, SEC_E_MESSAGE_ALTERED }, { 40, SEC_E_ILLEGAL_MESSAGE },
+        { 42, SEC_E_CERT_UNKNOWN }, { 43, SEC_E_CERT_UNKNOWN },
+        { 45, SEC_E_CERT_EXPIRED }, { 46, SEC_E_CERT_UNKNOWN },
+        { 47, SEC_E_ILLEGAL_MESSAGE }, { 48, SEC_E_UNTRUSTED_ROOT },
+        { 49, SEC_E_LOGON_DENIED }, { 50, SEC_E_ILLEGAL_MESSAGE },
+        { 51, SEC_E_DECRYPT_FAILURE }, { 60, SEC_E_ILLEGAL_MESSAGE },
+        { 70, SEC_E_UNSUPPORTED_FUNCTION }, { 71, SEC_E_ALGORITHM_MISMATCH },
+        { 80, SEC_E_INTERNAL_ERROR }, { 90, SEC_E_UNFINISHED_CONTEXT_DELETED },
+        { 100, SEC_E_ILLEGAL_MESSAGE }, { 110, SEC_E_ILLEGAL_MESSAGE },
+        { 115, SEC_E_ILLEGAL_MESSAGE },
+        { 120, SEC_E_APPLICATION_PROTOCOL_MISMATCH },
+        { 116, SEC_E_ILLEGAL_MESSAGE },     /* any other: the default */
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+        ck_assert_sec(map_tls_alert(a[i].alert), a[i].st);
+    ck_assert_sec(map_tls_sent_alert(70), SEC_E_ALGORITHM_MISMATCH);
+    ck_assert_sec(map_tls_sent_alert(40), SEC_E_ALGORITHM_MISMATCH);
+    ck_assert_sec(map_tls_sent_alert(71), SEC_E_ALGORITHM_MISMATCH);
+    ck_assert_sec(map_tls_sent_alert(20), SEC_E_MESSAGE_ALTERED);
+    ck_assert_sec(map_tls_verify(X509_V_OK), SEC_E_OK);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_CERT_HAS_EXPIRED),
+                  SEC_E_CERT_EXPIRED);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_CERT_NOT_YET_VALID),
+                  SEC_E_CERT_EXPIRED);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
+                  SEC_E_UNTRUSTED_ROOT);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT),
+                  SEC_E_UNTRUSTED_ROOT);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN),
+                  SEC_E_UNTRUSTED_ROOT);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_HOSTNAME_MISMATCH),
+                  SEC_E_WRONG_PRINCIPAL);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_IP_ADDRESS_MISMATCH),
+                  SEC_E_WRONG_PRINCIPAL);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_INVALID_PURPOSE),
+                  SEC_E_CERT_WRONG_USAGE);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_CERT_SIGNATURE_FAILURE),
+                  SEC_E_CERT_UNKNOWN);
+}
+END_TEST
+
 START_TEST(routine_defaults)
 {
     static const struct {
@@ -289,6 +345,7 @@ map_suite(void)
     tcase_add_test(tc, private_error_tables);
     tcase_add_test(tc, mechanism_decides_the_table);
     tcase_add_test(tc, rules_beyond_the_minor);
+    tcase_add_test(tc, tls_rules);
     tcase_add_test(tc, routine_defaults);
     tcase_add_test(tc, supplementary_bits_are_flags);
     tcase_add_test(tc, minor_refines_by_operation);
