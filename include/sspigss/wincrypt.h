@@ -263,6 +263,49 @@ typedef struct _CRYPT_ALGORITHM_IDENTIFIER {
     CRYPT_OBJID_BLOB Parameters;
 } CRYPT_ALGORITHM_IDENTIFIER, *PCRYPT_ALGORITHM_IDENTIFIER;
 
+/* Object identifiers as the dotted strings CRYPT_ALGORITHM_IDENTIFIER,
+ * CERT_EXTENSION and CertGetNameString (CERT_NAME_ATTR_TYPE) use. */
+#define szOID_RSA_RSA "1.2.840.113549.1.1.1"
+#define szOID_RSA_SHA1RSA "1.2.840.113549.1.1.5"
+#define szOID_RSA_SSA_PSS "1.2.840.113549.1.1.10"
+#define szOID_RSA_SHA256RSA "1.2.840.113549.1.1.11"
+#define szOID_RSA_SHA384RSA "1.2.840.113549.1.1.12"
+#define szOID_RSA_SHA512RSA "1.2.840.113549.1.1.13"
+#define szOID_RSA_emailAddr "1.2.840.113549.1.9.1"
+#define szOID_ECC_PUBLIC_KEY "1.2.840.10045.2.1"
+#define szOID_ECDSA_SHA256 "1.2.840.10045.4.3.2"
+#define szOID_ECDSA_SHA384 "1.2.840.10045.4.3.3"
+#define szOID_ECDSA_SHA512 "1.2.840.10045.4.3.4"
+
+/* Name attributes (RDN types). */
+#define szOID_COMMON_NAME "2.5.4.3"
+#define szOID_SUR_NAME "2.5.4.4"
+#define szOID_DEVICE_SERIAL_NUMBER "2.5.4.5"
+#define szOID_COUNTRY_NAME "2.5.4.6"
+#define szOID_LOCALITY_NAME "2.5.4.7"
+#define szOID_STATE_OR_PROVINCE_NAME "2.5.4.8"
+#define szOID_STREET_ADDRESS "2.5.4.9"
+#define szOID_ORGANIZATION_NAME "2.5.4.10"
+#define szOID_ORGANIZATIONAL_UNIT_NAME "2.5.4.11"
+#define szOID_TITLE "2.5.4.12"
+#define szOID_DESCRIPTION "2.5.4.13"
+#define szOID_POSTAL_CODE "2.5.4.17"
+#define szOID_GIVEN_NAME "2.5.4.42"
+#define szOID_INITIALS "2.5.4.43"
+#define szOID_DOMAIN_COMPONENT "0.9.2342.19200300.100.1.25"
+
+/* Extensions. */
+#define szOID_SUBJECT_KEY_IDENTIFIER "2.5.29.14"
+#define szOID_KEY_USAGE "2.5.29.15"
+#define szOID_SUBJECT_ALT_NAME2 "2.5.29.17"
+#define szOID_ISSUER_ALT_NAME2 "2.5.29.18"
+#define szOID_BASIC_CONSTRAINTS2 "2.5.29.19"
+#define szOID_AUTHORITY_KEY_IDENTIFIER2 "2.5.29.35"
+#define szOID_ENHANCED_KEY_USAGE "2.5.29.37"
+#define szOID_NT_PRINCIPAL_NAME "1.3.6.1.4.1.311.20.2.3"
+#define szOID_PKIX_KP_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
+#define szOID_PKIX_KP_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
+
 /* ========================================================== certificates */
 
 typedef struct _CERT_EXTENSION {
@@ -555,6 +598,27 @@ typedef const CERT_CONTEXT *PCCERT_CONTEXT;
 #define CERT_NAME_DISABLE_IE4_UTF8_FLAG 0x10000
 #define CERT_NAME_SEARCH_ALL_NAMES_FLAG 0x2
 
+/* CertNameToStr dwStrType, which CertGetNameString takes through
+ * pvTypePara for CERT_NAME_RDN_TYPE: a format and option flags. */
+#define CERT_SIMPLE_NAME_STR 1
+#define CERT_OID_NAME_STR 2
+#define CERT_X500_NAME_STR 3
+#define CERT_XML_NAME_STR 4
+
+#define CERT_NAME_STR_SEMICOLON_FLAG 0x40000000
+#define CERT_NAME_STR_NO_PLUS_FLAG 0x20000000
+#define CERT_NAME_STR_NO_QUOTING_FLAG 0x10000000
+#define CERT_NAME_STR_CRLF_FLAG 0x8000000
+#define CERT_NAME_STR_COMMA_FLAG 0x4000000
+#define CERT_NAME_STR_REVERSE_FLAG 0x2000000
+#define CERT_NAME_STR_FORWARD_FLAG 0x1000000
+#define CERT_NAME_STR_DISABLE_IE4_UTF8_FLAG 0x10000
+#define CERT_NAME_STR_ENABLE_T61_UNICODE_FLAG 0x20000
+#define CERT_NAME_STR_ENABLE_UTF8_UNICODE_FLAG 0x40000
+#define CERT_NAME_STR_FORCE_UTF8_DIR_STR_FLAG 0x80000
+#define CERT_NAME_STR_DISABLE_UTF8_DIR_STR_FLAG 0x100000
+#define CERT_NAME_STR_ENABLE_PUNYCODE_FLAG 0x200000
+
 /* ================================================================ PKCS #12 */
 
 /* PFXImportCertStore dwFlags (besides CRYPT_EXPORTABLE,
@@ -573,12 +637,63 @@ typedef const CERT_CONTEXT *PCCERT_CONTEXT;
 /* ============================================================= functions */
 
 /*
+ * The codes the functions below leave for GetLastError() (in
+ * <windows.h>) when they fail. Windows declares them in winerror.h; they
+ * are here, each guarded, so that code including only <wincrypt.h> can
+ * test for them.
+ */
+#ifndef ERROR_FILE_NOT_FOUND
+#define ERROR_FILE_NOT_FOUND 2
+#endif
+#ifndef ERROR_NOT_ENOUGH_MEMORY
+#define ERROR_NOT_ENOUGH_MEMORY 8
+#endif
+#ifndef ERROR_INVALID_PASSWORD
+#define ERROR_INVALID_PASSWORD 86
+#endif
+#ifndef ERROR_INVALID_PARAMETER
+#define ERROR_INVALID_PARAMETER 87
+#endif
+#ifndef ERROR_CALL_NOT_IMPLEMENTED
+#define ERROR_CALL_NOT_IMPLEMENTED 120
+#endif
+#ifndef E_ACCESSDENIED
+#define E_ACCESSDENIED ((HRESULT)0x80070005L)
+#endif
+#ifndef E_INVALIDARG
+#define E_INVALIDARG ((HRESULT)0x80070057L)
+#endif
+#ifndef CRYPT_E_BAD_ENCODE
+#define CRYPT_E_BAD_ENCODE ((HRESULT)0x80092002L)
+#endif
+#ifndef CRYPT_E_NOT_FOUND
+#define CRYPT_E_NOT_FOUND ((HRESULT)0x80092004L)
+#endif
+#ifndef CRYPT_E_EXISTS
+#define CRYPT_E_EXISTS ((HRESULT)0x80092005L)
+#endif
+#ifndef CRYPT_E_PENDING_CLOSE
+#define CRYPT_E_PENDING_CLOSE ((HRESULT)0x8009200FL)
+#endif
+#ifndef CRYPT_E_ASN1_EOD
+#define CRYPT_E_ASN1_EOD ((HRESULT)0x80093102L)
+#endif
+#ifndef CRYPT_E_ASN1_CORRUPT
+#define CRYPT_E_ASN1_CORRUPT ((HRESULT)0x80093103L)
+#endif
+#ifndef CRYPT_E_ASN1_BADTAG
+#define CRYPT_E_ASN1_BADTAG ((HRESULT)0x8009310BL)
+#endif
+
+/*
  * Store and context functions. Ownership follows Windows: CertOpenStore,
  * CertOpenSystemStore and PFXImportCertStore return a store released with
  * CertCloseStore; the enumeration and find functions return a context the
  * caller frees with CertFreeCertificateContext unless it passes it back as
  * pPrevCertContext (which frees it); CertDuplicateCertificateContext adds
- * a reference.
+ * a reference; CertAddCertificateContextToStore adds a copy of the context
+ * to the store and, when ppStoreContext is not NULL, hands the caller a
+ * reference to that copy.
  */
 PCCERT_CONTEXT WINAPI
 CertCreateCertificateContext(DWORD dwCertEncodingType,
@@ -598,6 +713,12 @@ CertOpenStore(LPCSTR lpszStoreProvider, DWORD dwEncodingType,
 
 BOOL WINAPI
 CertCloseStore(HCERTSTORE hCertStore, DWORD dwFlags);
+
+BOOL WINAPI
+CertAddCertificateContextToStore(HCERTSTORE hCertStore,
+                                 PCCERT_CONTEXT pCertContext,
+                                 DWORD dwAddDisposition,
+                                 PCCERT_CONTEXT *ppStoreContext);
 
 PCCERT_CONTEXT WINAPI
 CertEnumCertificatesInStore(HCERTSTORE hCertStore,
