@@ -2597,6 +2597,42 @@ PFXImportCertStore(CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags)
 
 /* ---------------------------------------------------- the library's view */
 
+/*
+ * The certificates of the store ctx belongs to (its own included), each
+ * with a reference for the caller, or NULL (ctx not ours, memory). The
+ * store's list is read under its lock, so a store the caller has closed
+ * but whose contexts live on still answers, as on Windows.
+ */
+STACK_OF(X509) *
+crypt32_store_certs(PCCERT_CONTEXT ctx)
+{
+    struct cert_ctx *c = ctx_get(ctx), *it;
+    STACK_OF(X509) *out;
+
+    if (c == NULL)
+        return NULL;
+    out = sk_X509_new_null();
+    if (out != NULL) {
+        pthread_mutex_lock(&c->store->lock);
+        for (it = c->store->head; it != NULL; it = it->next) {
+            if (!sk_X509_push(out, it->x509)) {
+                sk_X509_free(out);
+                out = NULL;
+                break;
+            }
+            X509_up_ref(it->x509);
+        }
+        pthread_mutex_unlock(&c->store->lock);
+        if (out != NULL && sk_X509_num(out) == 0) {
+            /* A context in no store: itself only. */
+            if (sk_X509_push(out, c->x509))
+                X509_up_ref(c->x509);
+        }
+    }
+    ctx_unref(c);
+    return out;
+}
+
 bool
 crypt32_is_context(PCCERT_CONTEXT ctx)
 {

@@ -55,6 +55,15 @@ EVP_PKEY *crypt32_private_key(PCCERT_CONTEXT ctx);
  */
 PCCERT_CONTEXT crypt32_from_x509(X509 *x509, EVP_PKEY *key);
 
+/*
+ * Every certificate of the store ctx belongs to (ctx's own included; just
+ * ctx's for a context in no store), each up-referenced: free the stack
+ * with sk_X509_pop_free(stack, X509_free). NULL when ctx is not ours or
+ * memory is exhausted. Schannel finds a certificate's chain here (a PFX
+ * brings its CA certificates into the same store).
+ */
+STACK_OF(X509) *crypt32_store_certs(PCCERT_CONTEXT ctx);
+
 /* Live certificate contexts and open-or-referenced stores (tests use
  * them to prove that every path releases what it made). */
 size_t crypt32_live_contexts(void);

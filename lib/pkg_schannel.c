@@ -23,6 +23,7 @@
  */
 #include "setup.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "crypt32.h"
 #include "internal.h"
 #include "map_tls.h"
 #include "package.h"
@@ -44,7 +46,17 @@ struct sch_cred {
     struct handle_obj h;
     ULONG use;
     DWORD flags;                    /* SCH_CRED_* */
+    bool server;
     SSL_CTX *ctx;
+    X509 *cert;                     /* paCred[0] (referenced), or NULL */
+    EVP_PKEY *key;                  /* its private key */
+};
+
+/* The client's certificate when a server asks for one. */
+enum client_cert {
+    CLIENT_CERT_UNASKED,            /* no CertificateRequest yet */
+    CLIENT_CERT_PENDING,            /* SEC_I_INCOMPLETE_CREDENTIALS given */
+    CLIENT_CERT_DECIDED             /* the next ask is answered */
 };
 
 struct sch_ctx {
@@ -59,6 +71,13 @@ struct sch_ctx {
     bool closed;                    /* close_notify received */
     int alert_in, alert_out;        /* last alert each way, or -1 */
     ULONG req, attrs;
+    enum client_cert client_cert;
+    /* The input the call that gave SEC_I_INCOMPLETE_CREDENTIALS took:
+     * callers (curl among them) pass the same bytes again. */
+    unsigned char *replay;
+    size_t replay_len;
+    unsigned char *alpn;            /* server: its ALPN list (wire form) */
+    size_t alpn_len;
 };
 
 /* ---------------------------------------------------------- credentials */
@@ -69,6 +88,8 @@ cred_destroy(struct handle_obj *obj)
     struct sch_cred *c = (struct sch_cred *)obj;
 
     SSL_CTX_free(c->ctx);
+    X509_free(c->cert);
+    EVP_PKEY_free(c->key);
     free(c);
 }
 
@@ -94,6 +115,119 @@ protocol_range(DWORD prot, bool server, int *min, int *max)
     }
 }
 
+/*
+ * The certificates sent after cert: its issuers as found in the store the
+ * context came from (a PFX brings its CA certificates), up to and not
+ * including a self-signed root, as a chain is sent in TLS (RFC 8446
+ * 4.4.2: the root may be omitted).
+ */
+static bool
+add_chain(SSL_CTX *ctx, PCCERT_CONTEXT cc, X509 *cert)
+{
+    STACK_OF(X509) *all = crypt32_store_certs(cc);
+    X509 *cur = cert;
+    int depth, i;
+    bool ok = all != NULL;
+
+    for (depth = 0; ok && depth < 10; depth++) {
+        X509 *issuer = NULL;
+
+        if (X509_check_issued(cur, cur) == X509_V_OK)
+            break;
+        for (i = 0; i < sk_X509_num(all); i++) {
+            X509 *x = sk_X509_value(all, i);
+
+            if (X509_cmp(x, cur) != 0
+                && X509_check_issued(x, cur) == X509_V_OK) {
+                issuer = x;
+                break;
+            }
+        }
+        if (issuer == NULL || X509_check_issued(issuer, issuer) == X509_V_OK)
+            break;
+        ok = SSL_CTX_add1_chain_cert(ctx, issuer) == 1;
+        cur = issuer;
+    }
+    sk_X509_pop_free(all, X509_free);
+    return ok;
+}
+
+/*
+ * paCred: certificate contexts of the crypt32 subset, each with its
+ * private key. The first is the one used (Windows picks among several by
+ * the peer's algorithms; a second of another key type is kept for
+ * that: OpenSSL holds one certificate per key type).
+ */
+static SECURITY_STATUS
+use_certificates(struct sch_cred *c, DWORD n, PCCERT_CONTEXT *certs)
+{
+    DWORD i;
+
+    if (n > 0 && certs == NULL) {
+        trace_cause("Schannel: cCreds is %lu and paCred is NULL -> "
+                    "SEC_E_UNKNOWN_CREDENTIALS", (unsigned long)n);
+        return SEC_E_UNKNOWN_CREDENTIALS;
+    }
+    for (i = 0; i < n; i++) {
+        X509 *x = crypt32_x509(certs[i]);
+        EVP_PKEY *k = crypt32_private_key(certs[i]);
+
+        if (x == NULL) {
+            trace_cause("Schannel: paCred[%lu] is not a live certificate "
+                        "context of this library -> "
+                        "SEC_E_UNKNOWN_CREDENTIALS", (unsigned long)i);
+            return SEC_E_UNKNOWN_CREDENTIALS;
+        }
+        if (k == NULL) {
+            /* Windows: a certificate whose private key it cannot use
+             * gives SEC_E_NO_CREDENTIALS at AcquireCredentialsHandle
+             * (dotnet/corefx issues 24454 and 32514, SslStream servers
+             * given certificates without a usable key). */
+            trace_cause("Schannel: paCred[%lu] has no private key -> "
+                        "SEC_E_NO_CREDENTIALS", (unsigned long)i);
+            return SEC_E_NO_CREDENTIALS;
+        }
+        if (SSL_CTX_use_certificate(c->ctx, x) != 1
+            || SSL_CTX_use_PrivateKey(c->ctx, k) != 1
+            || SSL_CTX_check_private_key(c->ctx) != 1) {
+            unsigned long e = ERR_get_error();
+
+            ERR_clear_error();
+            trace_cause("Schannel: paCred[%lu] cannot be used: %s -> "
+                        "SEC_E_UNKNOWN_CREDENTIALS", (unsigned long)i,
+                        e != 0 ? ERR_reason_error_string(e) : "?");
+            return SEC_E_UNKNOWN_CREDENTIALS;
+        }
+        if (!add_chain(c->ctx, certs[i], x))
+            return SEC_E_INSUFFICIENT_MEMORY;
+        if (i == 0) {
+            X509_up_ref(x);
+            EVP_PKEY_up_ref(k);
+            c->cert = x;
+            c->key = k;
+        }
+    }
+    return SEC_E_OK;
+}
+
+static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey);
+static int alpn_select(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg);
+
+/* A client certificate is asked for and accepted whatever it is:
+ * "Schannel does not validate client's certificates; the server must
+ * perform this authentication manually" (Microsoft Learn, Performing
+ * Authentication Using Schannel). The application checks the one
+ * SECPKG_ATTR_REMOTE_CERT_CONTEXT gives it. */
+static int
+accept_any_certificate(int ok, X509_STORE_CTX *store)
+{
+    (void)ok;
+    (void)store;
+    return 1;
+}
+
 static SECURITY_STATUS
 sch_acquire(const struct package *pkg, const struct acquire_args *args,
             struct handle_obj **out, TimeStamp *expiry)
@@ -101,7 +235,9 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
     const SCHANNEL_CRED *sc = args->auth_data;
     bool server = (args->cred_use & SECPKG_CRED_INBOUND) != 0;
     DWORD prot = 0, flags = 0, ncreds = 0;
+    PCCERT_CONTEXT *certs = NULL;
     struct sch_cred *c;
+    SECURITY_STATUS st;
     int min, max;
 
     *out = NULL;
@@ -110,11 +246,13 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
             prot = sc->grbitEnabledProtocols;
             flags = sc->dwFlags;
             ncreds = sc->cCreds;
+            certs = sc->paCred;
         } else if (sc->dwVersion == SCH_CREDENTIALS_VERSION) {
             const SCH_CREDENTIALS *s5 = args->auth_data;
 
             flags = s5->dwFlags;
             ncreds = s5->cCreds;
+            certs = s5->paCred;
         } else {
             trace_cause("Schannel: credential structure version %lu is "
                         "neither SCHANNEL_CRED (4) nor SCH_CREDENTIALS (5) "
@@ -123,13 +261,11 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
             return SEC_E_UNKNOWN_CREDENTIALS;
         }
     }
-    if (server) {
+    if (server && ncreds == 0) {
         /* A server needs a certificate and its key to present (Windows:
-         * SEC_E_NO_CREDENTIALS without one). Certificates come with the
-         * crypt32 subset. */
-        (void)ncreds;
+         * SEC_E_NO_CREDENTIALS without one). */
         trace_cause("Schannel: a server credential needs a certificate "
-                    "(paCred) -> SEC_E_NO_CREDENTIALS");
+                    "(SCHANNEL_CRED.paCred) -> SEC_E_NO_CREDENTIALS");
         return SEC_E_NO_CREDENTIALS;
     }
     c = calloc(1, sizeof(*c));
@@ -138,18 +274,19 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
     handle_obj_init(&c->h, HANDLE_CRED, pkg, cred_destroy);
     c->use = args->cred_use;
     c->flags = flags;
-    c->ctx = SSL_CTX_new(TLS_client_method());
+    c->server = server;
+    c->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (c->ctx == NULL) {
         handle_obj_unref(&c->h);
         return SEC_E_INSUFFICIENT_MEMORY;
     }
     /* 0 (the default) lets the system decide: TLS 1.2 and 1.3, as
      * Windows 11 does; OpenSSL's own minimum applies. */
-    protocol_range(prot, false, &min, &max);
+    protocol_range(prot, server, &min, &max);
     if (prot != 0 && min == 0) {
         trace_cause("Schannel: grbitEnabledProtocols 0x%lx allows no TLS "
-                    "version for a client -> SEC_E_ALGORITHM_MISMATCH",
-                    (unsigned long)prot);
+                    "version for a %s -> SEC_E_ALGORITHM_MISMATCH",
+                    (unsigned long)prot, server ? "server" : "client");
         handle_obj_unref(&c->h);
         return SEC_E_ALGORITHM_MISMATCH;
     }
@@ -158,9 +295,22 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
     SSL_CTX_set_min_proto_version(c->ctx, min);
     if (max != 0)
         SSL_CTX_set_max_proto_version(c->ctx, max);
-    /* Verification runs during the handshake (the result is read when it
-     * completes), the handshake itself never stops for it. */
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+    st = use_certificates(c, ncreds, certs);
+    if (st != SEC_E_OK) {
+        handle_obj_unref(&c->h);
+        return st;
+    }
+    if (server) {
+        /* No renegotiation a client starts (Windows Server's default
+         * since 2012 R2 is the same; RFC 5746 is moot then). */
+        SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION);
+        SSL_CTX_set_alpn_select_cb(c->ctx, alpn_select, NULL);
+    } else {
+        /* Verification runs during the handshake (the result is read
+         * when it completes), the handshake itself never stops for it. */
+        SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+        SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
+    }
     SSL_CTX_set_default_verify_paths(c->ctx);
     expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
     *out = &c->h;
@@ -176,6 +326,8 @@ ctx_destroy(struct handle_obj *obj)
 
     SSL_free(c->ssl);
     free(c->target);
+    free(c->replay);
+    free(c->alpn);
     handle_obj_unref(c->cred != NULL ? &c->cred->h : NULL);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -188,9 +340,10 @@ info_callback(const SSL *ssl, int where, int ret)
 
     if (c == NULL)
         return;
-    if (where & SSL_CB_READ_ALERT)
+    /* Both masks share SSL_CB_ALERT: test the direction bit too. */
+    if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT)
         c->alert_in = ret & 0xff;
-    else if (where & SSL_CB_WRITE_ALERT)
+    else if ((where & SSL_CB_WRITE_ALERT) == SSL_CB_WRITE_ALERT)
         c->alert_out = ret & 0xff;
 }
 
@@ -227,17 +380,26 @@ ctx_new(struct sch_cred *cred, const char *target)
 /*
  * The length of the whole records at the start of in (n bytes). *missing
  * gets the bytes the first incomplete record still lacks (0 when the
- * input ends on a record boundary).
+ * input ends on a record boundary). *bad is set when a record header is
+ * not TLS's (content type 20 to 24, version 3.x): the peer does not speak
+ * TLS at all (an HTTP server answering a ClientHello, a plain-text client
+ * on a TLS port).
  */
 static size_t
-whole_records(const unsigned char *in, size_t n, size_t *missing)
+whole_records(const unsigned char *in, size_t n, size_t *missing, bool *bad)
 {
     size_t off = 0;
 
     *missing = 0;
+    *bad = false;
     while (off < n) {
         size_t rec;
 
+        if (in[off] < 20 || in[off] > 24
+            || (n - off >= 2 && in[off + 1] != 3)) {
+            *bad = true;
+            break;
+        }
         if (n - off < TLS_HEADER) {
             *missing = TLS_HEADER - (n - off);
             break;
@@ -318,20 +480,40 @@ put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
     return SEC_E_OK;
 }
 
-/* Report the input left after the records a call used: the second input
- * buffer becomes SECBUFFER_EXTRA (Windows' convention). */
+/* Where the input's leftovers are reported: the first buffer after the
+ * TOKEN that is empty (or holds an earlier report). Windows' convention
+ * is the second buffer, SECBUFFER_EMPTY; an APPLICATION_PROTOCOLS buffer
+ * beside them is skipped. */
+static SecBuffer *
+report_buffer(SecBufferDesc *input)
+{
+    ULONG i;
+
+    if (input == NULL)
+        return NULL;
+    for (i = 1; i < input->cBuffers; i++) {
+        ULONG t = SECBUF_TYPE(&input->pBuffers[i]);
+
+        if (t == SECBUFFER_EMPTY || t == SECBUFFER_EXTRA
+            || t == SECBUFFER_MISSING)
+            return &input->pBuffers[i];
+    }
+    return NULL;
+}
+
+/* Report the input left after the records a call used as
+ * SECBUFFER_EXTRA (Windows' convention). */
 static void
 put_extra(SecBufferDesc *input, size_t extra)
 {
-    SecBuffer *b;
+    SecBuffer *b = report_buffer(input);
 
-    if (input == NULL || input->cBuffers < 2)
+    if (b == NULL)
         return;
-    b = &input->pBuffers[1];
     if (extra > 0) {
         b->BufferType = SECBUFFER_EXTRA;
         b->cbBuffer = (ULONG)extra;
-    } else if (SECBUF_TYPE(b) == SECBUFFER_EXTRA) {
+    } else if (SECBUF_TYPE(b) != SECBUFFER_EMPTY) {
         b->BufferType = SECBUFFER_EMPTY;
         b->cbBuffer = 0;
     }
@@ -340,26 +522,99 @@ put_extra(SecBufferDesc *input, size_t extra)
 static void
 put_missing(SecBufferDesc *input, size_t missing)
 {
-    if (input == NULL || input->cBuffers < 2)
+    SecBuffer *b = report_buffer(input);
+
+    if (b == NULL)
         return;
-    input->pBuffers[1].BufferType = SECBUFFER_MISSING;
-    input->pBuffers[1].cbBuffer = (ULONG)missing;
+    b->BufferType = SECBUFFER_MISSING;
+    b->cbBuffer = (ULONG)missing;
 }
 
-static struct sch_cred *
-cred_of(struct sch_ctx *c)
+/*
+ * ALPN (RFC 7301): the protocols a SECBUFFER_APPLICATION_PROTOCOLS
+ * buffer lists for the ALPN extension, in the extension's own wire form
+ * (length-prefixed names), as Windows takes them (Microsoft Learn,
+ * SEC_APPLICATION_PROTOCOLS; curl's Schannel back end builds it so).
+ * Returns false for a malformed buffer; *list is NULL when there is no
+ * buffer or no ALPN list in it.
+ */
+static bool
+alpn_list(SecBufferDesc *input, const unsigned char **list, size_t *len)
 {
-    return c->cred;
+    SecBuffer *b = input != NULL
+        ? secbuf_find(input, SECBUFFER_APPLICATION_PROTOCOLS, 0) : NULL;
+    const unsigned char *p, *end;
+    ULONG total;
+
+    *list = NULL;
+    *len = 0;
+    if (b == NULL)
+        return true;
+    if (b->pvBuffer == NULL || b->cbBuffer < sizeof(ULONG))
+        return false;
+    memcpy(&total, b->pvBuffer, sizeof(total));
+    if (total > b->cbBuffer - sizeof(ULONG))
+        return false;
+    p = (const unsigned char *)b->pvBuffer + sizeof(ULONG);
+    end = p + total;
+    while (p < end) {
+        const size_t head = offsetof(SEC_APPLICATION_PROTOCOL_LIST,
+                                     ProtocolList);
+        SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT ext;
+        unsigned short n;
+        size_t i;
+
+        if ((size_t)(end - p) < head)
+            return false;
+        memcpy(&ext, p + offsetof(SEC_APPLICATION_PROTOCOL_LIST,
+                                  ProtoNegoExt), sizeof(ext));
+        memcpy(&n, p + offsetof(SEC_APPLICATION_PROTOCOL_LIST,
+                                ProtocolListSize), sizeof(n));
+        if ((size_t)(end - p) - head < n)
+            return false;
+        /* Each name: a length byte, then that many bytes, none empty. */
+        for (i = 0; i < n; i += 1 + (size_t)p[head + i])
+            if (p[head + i] == 0 || i + 1 + p[head + i] > n)
+                return false;
+        if (ext == SecApplicationProtocolNegotiationExt_ALPN && n > 0) {
+            *list = p + head;
+            *len = n;
+        }
+        p += head + n;
+    }
+    return true;
 }
 
-/* The server's certificate, once the handshake is done (client). */
+/* The server's choice: its own first protocol the client offers
+ * (server preference, as RFC 7301 3.2 leaves to the server); none in
+ * common: the extension is left out of the answer. */
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+            const unsigned char *in, unsigned int inlen, void *arg)
+{
+    struct sch_ctx *c = SSL_get_app_data(ssl);
+    unsigned char *sel;
+
+    (void)arg;
+    if (c == NULL || c->alpn == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    if (SSL_select_next_proto(&sel, outlen, c->alpn,
+                              (unsigned int)c->alpn_len, in, inlen)
+        != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* The peer's certificate, once the handshake is done (client: the
+ * server's, checked unless the credential says the caller will). */
 static SECURITY_STATUS
 check_server_certificate(struct sch_ctx *c)
 {
     long v;
     SECURITY_STATUS st;
 
-    if (c->cred->flags & SCH_CRED_MANUAL_CRED_VALIDATION)
+    if (c->server || (c->cred->flags & SCH_CRED_MANUAL_CRED_VALIDATION))
         return SEC_E_OK;
     v = SSL_get_verify_result(c->ssl);
     if (SSL_get0_peer_certificate(c->ssl) == NULL)
@@ -384,6 +639,254 @@ is_ip(const char *s)
     return true;
 }
 
+/* Does the server's list of acceptable issuers (empty: any) name the
+ * issuer of x? */
+static bool
+issuer_acceptable(SSL *ssl, X509 *x)
+{
+    const STACK_OF(X509_NAME) *cas = SSL_get0_peer_CA_list(ssl);
+    int i;
+
+    if (cas == NULL || sk_X509_NAME_num(cas) == 0)
+        return true;
+    for (i = 0; i < sk_X509_NAME_num(cas); i++)
+        if (X509_NAME_cmp(sk_X509_NAME_value(cas, i),
+                          X509_get_issuer_name(x)) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Windows' automatic choice of a client certificate: one of the user's
+ * ("MY" store; here the directory SSPIGSS_CERT_STORE_MY names, see
+ * docs/crypt32.md) with a private key, fit for client authentication
+ * and issued by a CA the server accepts (Microsoft Learn, Performing
+ * Authentication Using Schannel: "Schannel will, with no notification to
+ * the client, attempt to locate a client certificate").
+ */
+static bool
+default_client_certificate(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    HCERTSTORE my = CertOpenSystemStoreA(0, "MY");
+    PCCERT_CONTEXT it = NULL;
+    bool found = false;
+
+    if (my == NULL)
+        return false;
+    while (!found
+           && (it = CertEnumCertificatesInStore(my, it)) != NULL) {
+        X509 *x = crypt32_x509(it);
+        EVP_PKEY *k = crypt32_private_key(it);
+
+        if (x != NULL && k != NULL
+            && X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, 0) == 1
+            && issuer_acceptable(ssl, x)) {
+            X509_up_ref(x);
+            EVP_PKEY_up_ref(k);
+            *x509 = x;
+            *pkey = k;
+            found = true;
+            CertFreeCertificateContext(it);
+        }
+    }
+    CertCloseStore(my, 0);
+    if (found && trace_enabled()) {
+        char name[256];
+
+        X509_NAME_oneline(X509_get_subject_name(*x509), name, sizeof(name));
+        trace_printf("Schannel: the server asks for a certificate; "
+                     "\"%s\" from the MY store is sent", name);
+    }
+    return found;
+}
+
+/*
+ * OpenSSL asks for the client's certificate: the server sent a
+ * CertificateRequest and the credential has none (with one, OpenSSL sends
+ * it without asking). Windows looks for one itself unless
+ * ISC_REQ_USE_SUPPLIED_CREDS or SCH_CRED_NO_DEFAULT_CREDS says not to;
+ * when it does not send one it returns SEC_I_INCOMPLETE_CREDENTIALS, and
+ * the next InitializeSecurityContext goes on with the credential it is
+ * given then, with a certificate or without (Microsoft Learn,
+ * InitializeSecurityContext (Schannel), Return value). -1 suspends the
+ * handshake (SSL_ERROR_WANT_X509_LOOKUP) until that call.
+ */
+static int
+client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    struct sch_ctx *c = SSL_get_app_data(ssl);
+
+    if (c == NULL)
+        return 0;
+    if (c->client_cert == CLIENT_CERT_DECIDED) {
+        if (c->cred->cert == NULL)
+            return 0;
+        X509_up_ref(c->cred->cert);
+        EVP_PKEY_up_ref(c->cred->key);
+        *x509 = c->cred->cert;
+        *pkey = c->cred->key;
+        return 1;
+    }
+    if (!(c->req & ISC_REQ_USE_SUPPLIED_CREDS)
+        && !(c->cred->flags & SCH_CRED_NO_DEFAULT_CREDS)
+        && default_client_certificate(ssl, x509, pkey)) {
+        c->client_cert = CLIENT_CERT_DECIDED;
+        return 1;
+    }
+    c->client_cert = CLIENT_CERT_PENDING;
+    return -1;
+}
+
+/*
+ * One handshake step, either side, with c locked: take the whole records
+ * of the input TOKEN, let OpenSSL answer, hand out what it wrote in the
+ * output TOKEN. first: the call that made c (a client has no input
+ * then). *done is set when the handshake completed.
+ */
+static SECURITY_STATUS
+handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
+               SecBufferDesc *output, bool allocate, bool *allocated,
+               bool *done)
+{
+    const unsigned char *base = NULL;
+    SecBuffer *in = NULL;
+    size_t used = 0, missing = 0, n = 0, off = 0, skip = 0;
+    bool bad = false, resuming = false, ignore;
+    SECURITY_STATUS st;
+    int r, e;
+
+    *allocated = false;
+    *done = false;
+    if (!first || c->server) {
+        in = input != NULL ? secbuf_find(input, SECBUFFER_TOKEN, 0) : NULL;
+        if (c->established)
+            return SEC_E_INVALID_TOKEN;
+        resuming = c->client_cert == CLIENT_CERT_PENDING;
+        if (in != NULL && in->pvBuffer != NULL && in->cbBuffer > 0) {
+            base = in->pvBuffer;
+            n = in->cbBuffer;
+            /* After SEC_I_INCOMPLETE_CREDENTIALS the caller may hand in
+             * the same bytes again (they were taken already) or only
+             * what came after. */
+            if (resuming && c->replay_len > 0 && n >= c->replay_len
+                && memcmp(base, c->replay, c->replay_len) == 0)
+                skip = c->replay_len;
+            base += skip;
+            n -= skip;
+        } else if (!resuming) {
+            return SEC_E_INVALID_TOKEN;
+        }
+        used = base != NULL ? whole_records(base, n, &missing, &bad) : 0;
+        if (bad && used == 0) {
+            /* Windows: SEC_E_INVALID_TOKEN for bytes that are not TLS
+             * (curl's "schannel: next InitializeSecurityContext failed:
+             * SEC_E_INVALID_TOKEN" against a plain-text server). */
+            trace_cause("Schannel: the %s sent bytes that are not a TLS "
+                        "record (%02x %02x ...) -> SEC_E_INVALID_TOKEN",
+                        c->server ? "client" : "server", base[0],
+                        n > 1 ? base[1] : 0);
+            return SEC_E_INVALID_TOKEN;
+        }
+        if (used == 0 && !resuming) {
+            /* Not one whole record: nothing is taken (Windows: the same
+             * bytes and more come back). */
+            put_missing(input, missing);
+            return SEC_E_INCOMPLETE_MESSAGE;
+        }
+        if (resuming) {
+            c->client_cert = CLIENT_CERT_DECIDED;
+            free(c->replay);
+    free(c->alpn);
+            c->replay = NULL;
+            c->replay_len = 0;
+        }
+    }
+    /* Feed record by record until OpenSSL answers or finishes. */
+    for (;;) {
+        if (base != NULL && off < used) {
+            const unsigned char *p = base + off;
+            size_t rec = TLS_HEADER + ((size_t)p[3] << 8 | p[4]);
+
+            if (BIO_write(c->rbio, p, (int)rec) != (int)rec)
+                return SEC_E_INSUFFICIENT_MEMORY;
+            off += rec;
+        }
+        ERR_clear_error();
+        r = SSL_do_handshake(c->ssl);
+        if (r == 1 || BIO_ctrl_pending(c->wbio) > 0 || base == NULL
+            || off >= used)
+            break;
+        if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ)
+            break;
+    }
+    e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_X509_LOOKUP) {
+        /* client_cert_cb: no certificate to send yet. Keep what was
+         * taken, so that the same bytes handed in again are skipped. */
+        if (off > 0) {
+            c->replay = malloc(off + skip);
+            if (c->replay == NULL)
+                return SEC_E_INSUFFICIENT_MEMORY;
+            memcpy(c->replay, (const unsigned char *)in->pvBuffer,
+                   off + skip);
+            c->replay_len = off + skip;
+        }
+        st = put_output(c, output, allocate, allocated);
+        if (st != SEC_E_OK)
+            return st;
+        put_extra(input, n - off);
+        trace_cause("Schannel: the server asks for a client certificate "
+                    "and the credential has none%s -> "
+                    "SEC_I_INCOMPLETE_CREDENTIALS",
+                    (c->req & ISC_REQ_USE_SUPPLIED_CREDS)
+                        ? " (ISC_REQ_USE_SUPPLIED_CREDS)"
+                    : (c->cred->flags & SCH_CRED_NO_DEFAULT_CREDS)
+                        ? " (SCH_CRED_NO_DEFAULT_CREDS)"
+                        : " and none in the MY store fits");
+        return SEC_I_INCOMPLETE_CREDENTIALS;
+    }
+    if (r != 1 && e != SSL_ERROR_WANT_READ) {
+        long v = SSL_get_verify_result(c->ssl);
+
+        if (!c->server && v != X509_V_OK
+            && !(c->cred->flags & SCH_CRED_MANUAL_CRED_VALIDATION)) {
+            /* The server's certificate: say why, not the alert it
+             * caused. */
+            ERR_clear_error();
+            st = map_tls_verify(v);
+            trace_cause("Schannel: the server's certificate: %s -> %s",
+                        X509_verify_cert_error_string(v),
+                        sspigss_status_name(st));
+        } else {
+            st = tls_failure(c, "handshake");
+        }
+        /* The alert OpenSSL wrote goes to the peer, as Windows hands it
+         * out in the output token. */
+        (void)put_output(c, output, allocate, &ignore);
+        return st;
+    }
+    st = put_output(c, output, allocate, allocated);
+    if (st != SEC_E_OK)
+        return st;
+    if (r == 1) {
+        c->established = true;
+        st = check_server_certificate(c);
+        if (st != SEC_E_OK)
+            return st;
+        *done = true;
+    }
+    put_extra(input, n - off);
+    return r == 1 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
+}
+
+/* After ApplyControlToken(SCHANNEL_SHUTDOWN): the close_notify alert to
+ * send, and the context is done (Windows' shutdown sequence). */
+static bool
+shutting_down(const struct sch_ctx *c)
+{
+    return c->established && c->closed;
+}
+
 static SECURITY_STATUS
 sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                const struct init_args *args, ULONG *attrs, TimeStamp *expiry)
@@ -391,19 +894,30 @@ sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     struct sch_cred *cred = (struct sch_cred *)cred_obj;
     struct sch_ctx *c = (struct sch_ctx *)*ctx_obj, *fresh = NULL;
     bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0, allocated;
-    SecBuffer *in = NULL;
-    size_t used = 0, missing = 0, n = 0, off = 0;
+    bool done;
+    const unsigned char *alpn;
+    size_t alpn_len;
     SECURITY_STATUS st;
-    int r;
 
     if (c == NULL) {
-        if (!(cred->use & SECPKG_CRED_OUTBOUND))
+        if (!(cred->use & SECPKG_CRED_OUTBOUND) || cred->server)
             return SEC_E_NO_CREDENTIALS;
         fresh = c = ctx_new(cred, args->target);
         if (c == NULL)
             return SEC_E_INSUFFICIENT_MEMORY;
         c->req = args->req;
         SSL_set_connect_state(c->ssl);
+        if (!alpn_list(args->input, &alpn, &alpn_len)) {
+            trace_cause("Schannel: the SECBUFFER_APPLICATION_PROTOCOLS "
+                        "buffer is malformed -> SEC_E_INVALID_TOKEN");
+            handle_obj_unref(&fresh->h);
+            return SEC_E_INVALID_TOKEN;
+        }
+        if (alpn != NULL
+            && SSL_set_alpn_protos(c->ssl, alpn, (unsigned)alpn_len) != 0) {
+            handle_obj_unref(&fresh->h);
+            return SEC_E_INSUFFICIENT_MEMORY;
+        }
         /* A certificate that does not verify ends the handshake with the
          * alert TLS prescribes (unknown_ca, certificate_expired, ...),
          * handed out in the output token; the caller validates it
@@ -421,17 +935,28 @@ sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                     SSL_set1_host(c->ssl, c->target);
             }
         }
-    } else if (cred != NULL && cred != c->cred) {
-        return SEC_E_WRONG_CREDENTIAL_HANDLE;
     } else if (c->server) {
         return SEC_E_INVALID_HANDLE;
     }
 
     pthread_mutex_lock(&c->lock);
-    if (fresh == NULL && c->established && c->closed) {
-        /* After ApplyControlToken(SCHANNEL_SHUTDOWN): the close_notify
-         * alert to send, and the context is done (Windows' shutdown
-         * sequence). */
+    if (fresh == NULL && cred != NULL && cred != c->cred) {
+        /* Another credential is allowed where Windows allows it: after
+         * SEC_I_INCOMPLETE_CREDENTIALS, one with the certificate to send
+         * (Microsoft Learn, InitializeSecurityContext (Schannel)). */
+        if (c->client_cert != CLIENT_CERT_PENDING || cred->server
+            || !(cred->use & SECPKG_CRED_OUTBOUND)) {
+            st = SEC_E_WRONG_CREDENTIAL_HANDLE;
+            goto out;
+        }
+        handle_obj_ref(&cred->h);
+        handle_obj_unref(&c->cred->h);
+        c->cred = cred;
+    }
+    if (fresh == NULL)
+        c->req = (c->req & ~(ULONG)ISC_REQ_USE_SUPPLIED_CREDS)
+                 | (args->req & ISC_REQ_USE_SUPPLIED_CREDS);
+    if (fresh == NULL && shutting_down(c)) {
         st = put_output(c, args->output, allocate, &allocated);
         if (st == SEC_E_OK) {
             *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
@@ -439,86 +964,100 @@ sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         }
         goto out;
     }
-    if (fresh == NULL) {
-        in = args->input != NULL ? secbuf_find(args->input, SECBUFFER_TOKEN,
-                                               0) : NULL;
-        if (c->established) {
-            st = SEC_E_INVALID_TOKEN;
-            goto out;
-        }
-        if (in == NULL || in->pvBuffer == NULL || in->cbBuffer == 0) {
-            st = SEC_E_INVALID_TOKEN;
-            goto out;
-        }
-        n = in->cbBuffer;
-        used = whole_records(in->pvBuffer, n, &missing);
-        if (used == 0) {
-            /* Not one whole record: nothing is taken (Windows: the same
-             * bytes and more come back). */
-            put_missing(args->input, missing);
-            st = SEC_E_INCOMPLETE_MESSAGE;
-            goto out;
+    st = handshake_step(c, fresh != NULL, args->input, args->output,
+                        allocate, &allocated, &done);
+    if (SEC_SUCCESS(st)) {
+        c->attrs = ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT
+                   | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM
+                   | (c->req & ISC_REQ_USE_SUPPLIED_CREDS
+                          ? ISC_RET_USED_SUPPLIED_CREDS : 0);
+        *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
+        expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
+        if (fresh != NULL) {
+            *ctx_obj = &fresh->h;
+            fresh = NULL;
         }
     }
-    /* Feed record by record until OpenSSL answers or finishes. */
-    for (;;) {
-        if (in != NULL && off < used) {
-            const unsigned char *p = (const unsigned char *)in->pvBuffer + off;
-            size_t rec = TLS_HEADER + ((size_t)p[3] << 8 | p[4]);
+out:
+    pthread_mutex_unlock(&c->lock);
+    if (fresh != NULL)
+        handle_obj_unref(&fresh->h);
+    return st;
+}
 
-            if (BIO_write(c->rbio, p, (int)rec) != (int)rec) {
-                st = SEC_E_INSUFFICIENT_MEMORY;
-                goto out;
+/*
+ * The server side: the first call takes the ClientHello (a context is
+ * made only when it is whole), the last the client's Finished.
+ * ASC_REQ_MUTUAL_AUTH asks for a client certificate, which the client
+ * may decline; the application checks the one it gets
+ * (SECPKG_ATTR_REMOTE_CERT_CONTEXT).
+ */
+static SECURITY_STATUS
+sch_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
+           const struct accept_args *args, ULONG *attrs, TimeStamp *expiry)
+{
+    struct sch_cred *cred = (struct sch_cred *)cred_obj;
+    struct sch_ctx *c = (struct sch_ctx *)*ctx_obj, *fresh = NULL;
+    bool allocate = (args->req & ASC_REQ_ALLOCATE_MEMORY) != 0, allocated;
+    bool done;
+    const unsigned char *alpn;
+    size_t alpn_len;
+    SECURITY_STATUS st;
+
+    if (c == NULL) {
+        if (!cred->server)
+            return SEC_E_NO_CREDENTIALS;
+        fresh = c = ctx_new(cred, NULL);
+        if (c == NULL)
+            return SEC_E_INSUFFICIENT_MEMORY;
+        c->server = true;
+        c->req = args->req;
+        SSL_set_accept_state(c->ssl);
+        if (!alpn_list(args->input, &alpn, &alpn_len)) {
+            trace_cause("Schannel: the SECBUFFER_APPLICATION_PROTOCOLS "
+                        "buffer is malformed -> SEC_E_INVALID_TOKEN");
+            handle_obj_unref(&fresh->h);
+            return SEC_E_INVALID_TOKEN;
+        }
+        if (alpn != NULL) {
+            c->alpn = malloc(alpn_len);
+            if (c->alpn == NULL) {
+                handle_obj_unref(&fresh->h);
+                return SEC_E_INSUFFICIENT_MEMORY;
             }
-            off += rec;
+            memcpy(c->alpn, alpn, alpn_len);
+            c->alpn_len = alpn_len;
         }
-        ERR_clear_error();
-        r = SSL_do_handshake(c->ssl);
-        if (r == 1 || BIO_ctrl_pending(c->wbio) > 0 || in == NULL
-            || off >= used)
-            break;
-        if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ)
-            break;
+        if (args->req & ASC_REQ_MUTUAL_AUTH)
+            SSL_set_verify(c->ssl, SSL_VERIFY_PEER, accept_any_certificate);
+    } else if (!c->server) {
+        return SEC_E_INVALID_HANDLE;
+    } else if (cred != NULL && cred != c->cred) {
+        return SEC_E_WRONG_CREDENTIAL_HANDLE;
     }
-    if (r != 1 && SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ) {
-        long v = SSL_get_verify_result(c->ssl);
-        bool ignore;
 
-        if (!c->server && v != X509_V_OK
-            && !(cred_of(c)->flags & SCH_CRED_MANUAL_CRED_VALIDATION)) {
-            /* The server's certificate: say why, not the alert it
-             * caused. */
-            ERR_clear_error();
-            st = map_tls_verify(v);
-            trace_cause("Schannel: the server's certificate: %s -> %s",
-                        X509_verify_cert_error_string(v),
-                        sspigss_status_name(st));
-        } else {
-            st = tls_failure(c, "handshake");
+    pthread_mutex_lock(&c->lock);
+    if (fresh == NULL && shutting_down(c)) {
+        st = put_output(c, args->output, allocate, &allocated);
+        if (st == SEC_E_OK) {
+            *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
+            expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
         }
-        /* The alert OpenSSL wrote goes to the peer, as Windows hands it
-         * out in the output token. */
-        (void)put_output(c, args->output, allocate, &ignore);
         goto out;
     }
-    st = put_output(c, args->output, allocate, &allocated);
-    if (st != SEC_E_OK)
-        goto out;
-    if (r == 1) {
-        c->established = true;
-        st = check_server_certificate(c);
-        if (st != SEC_E_OK)
-            goto out;
-    }
-    put_extra(args->input, n - off);
-    c->attrs = ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT
-               | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM;
-    *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
-    expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
-    st = r == 1 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
-    if (fresh != NULL) {
-        *ctx_obj = &fresh->h;
-        fresh = NULL;
+    st = handshake_step(c, fresh != NULL, args->input, args->output,
+                        allocate, &allocated, &done);
+    if (SEC_SUCCESS(st)) {
+        c->attrs = ASC_RET_SEQUENCE_DETECT | ASC_RET_REPLAY_DETECT
+                   | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM
+                   | (c->req & ASC_REQ_MUTUAL_AUTH ? ASC_RET_MUTUAL_AUTH
+                                                   : 0);
+        *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
+        expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
+        if (fresh != NULL) {
+            *ctx_obj = &fresh->h;
+            fresh = NULL;
+        }
     }
 out:
     pthread_mutex_unlock(&c->lock);
@@ -739,6 +1278,78 @@ out:
 
 /* ----------------------------------------------------------- attributes */
 
+/*
+ * Channel bindings for authentication inside the TLS channel (Negotiate,
+ * Kerberos or NTLM over HTTPS or RDP hand them to their
+ * InitializeSecurityContext as SECBUFFER_CHANNEL_BINDINGS): a
+ * SEC_CHANNEL_BINDINGS block whose application data is RFC 5929's
+ * "tls-server-end-point:" and the hash of the server's certificate
+ * (its signature's hash; SHA-256 for MD5 and SHA-1, 4.1), or
+ * "tls-unique:" and the first Finished message of the handshake (3.1).
+ * tls-unique is not defined for TLS 1.3 (RFC 9266): not available then.
+ * Freed by the caller with FreeContextBuffer.
+ */
+static SECURITY_STATUS
+channel_bindings(struct sch_ctx *c, ULONG attr, SecPkgContext_Bindings *out)
+{
+    static const char endpoint[] = "tls-server-end-point:";
+    static const char unique[] = "tls-unique:";
+    unsigned char data[EVP_MAX_MD_SIZE + 64];
+    const char *prefix;
+    SEC_CHANNEL_BINDINGS *b;
+    size_t n, plen, total;
+
+    if (attr == SECPKG_ATTR_ENDPOINT_BINDINGS) {
+        X509 *x = c->server ? SSL_get_certificate(c->ssl)
+                            : SSL_get0_peer_certificate(c->ssl);
+        int md_nid = NID_undef;
+        unsigned int len = 0;
+
+        if (x == NULL)
+            return SEC_E_UNSUPPORTED_FUNCTION;
+        if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &md_nid, NULL)
+            || md_nid == NID_undef || md_nid == NID_md5
+            || md_nid == NID_sha1)
+            md_nid = NID_sha256;
+        if (X509_digest(x, EVP_get_digestbynid(md_nid), data, &len) != 1) {
+            ERR_clear_error();
+            trace_cause("Schannel: the certificate cannot be hashed with "
+                        "%s for tls-server-end-point -> "
+                        "SEC_E_UNSUPPORTED_FUNCTION", OBJ_nid2sn(md_nid));
+            return SEC_E_UNSUPPORTED_FUNCTION;
+        }
+        n = len;
+        prefix = endpoint;
+    } else {
+        bool first_is_client = !SSL_session_reused(c->ssl);
+
+        if (SSL_version(c->ssl) == TLS1_3_VERSION) {
+            trace_cause("Schannel: tls-unique is not defined for TLS 1.3 "
+                        "(RFC 9266) -> SEC_E_UNSUPPORTED_FUNCTION");
+            return SEC_E_UNSUPPORTED_FUNCTION;
+        }
+        n = (c->server == first_is_client)
+                ? SSL_get_peer_finished(c->ssl, data, sizeof(data))
+                : SSL_get_finished(c->ssl, data, sizeof(data));
+        if (n == 0 || n > sizeof(data))
+            return SEC_E_UNSUPPORTED_FUNCTION;
+        prefix = unique;
+    }
+    plen = strlen(prefix);
+    total = sizeof(*b) + plen + n;
+    b = ctxbuf_alloc(total);
+    if (b == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    memset(b, 0, sizeof(*b));
+    b->cbApplicationDataLength = (ULONG)(plen + n);
+    b->dwApplicationDataOffset = (ULONG)sizeof(*b);
+    memcpy((unsigned char *)b + sizeof(*b), prefix, plen);
+    memcpy((unsigned char *)b + sizeof(*b) + plen, data, n);
+    out->BindingsLength = (ULONG)total;
+    out->Bindings = b;
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS
 sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
                   bool wide)
@@ -763,6 +1374,48 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         s->cbMaximumMessage = TLS_MAX_MESSAGE;
         s->cBuffers = 4;
         s->cbBlockSize = b;
+        break;
+    }
+    case SECPKG_ATTR_REMOTE_CERT_CONTEXT:
+    case SECPKG_ATTR_LOCAL_CERT_CONTEXT: {
+        /* A certificate context the caller frees with
+         * CertFreeCertificateContext; in no store (Windows' store would
+         * also hold the chain the peer sent). */
+        bool remote = attr == SECPKG_ATTR_REMOTE_CERT_CONTEXT;
+        X509 *x = remote ? SSL_get0_peer_certificate(c->ssl)
+                         : SSL_get_certificate(c->ssl);
+        PCCERT_CONTEXT *out = buffer;
+
+        if (x == NULL) {
+            trace_cause("Schannel: the %s sent no certificate -> "
+                        "SEC_E_NO_CREDENTIALS",
+                        remote ? "peer" : "local side");
+            st = SEC_E_NO_CREDENTIALS;
+            break;
+        }
+        *out = crypt32_from_x509(x, NULL);
+        if (*out == NULL)
+            st = SEC_E_INSUFFICIENT_MEMORY;
+        break;
+    }
+    case SECPKG_ATTR_ENDPOINT_BINDINGS:
+    case SECPKG_ATTR_UNIQUE_BINDINGS:
+        st = channel_bindings(c, attr, buffer);
+        break;
+    case SECPKG_ATTR_APPLICATION_PROTOCOL: {
+        SecPkgContext_ApplicationProtocol *ap = buffer;
+        const unsigned char *sel = NULL;
+        unsigned int len = 0;
+
+        memset(ap, 0, sizeof(*ap));
+        SSL_get0_alpn_selected(c->ssl, &sel, &len);
+        if (len > 0 && len <= MAX_PROTOCOL_ID_SIZE) {
+            ap->ProtoNegoStatus =
+                SecApplicationProtocolNegotiationStatus_Success;
+            ap->ProtoNegoExt = SecApplicationProtocolNegotiationExt_ALPN;
+            ap->ProtocolIdSize = (unsigned char)len;
+            memcpy(ap->ProtocolId, sel, len);
+        }
         break;
     }
     case SECPKG_ATTR_CONNECTION_INFO: {
@@ -868,6 +1521,7 @@ sch_apply_control(struct handle_obj *obj, SecBufferDesc *input)
 const struct package_ops schannel_package_ops = {
     .acquire_credentials = sch_acquire,
     .initialize_context = sch_initialize,
+    .accept_context = sch_accept,
     .query_context = sch_query_context,
     .encrypt = sch_encrypt,
     .decrypt = sch_decrypt,

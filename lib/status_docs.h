@@ -98,11 +98,21 @@ SSPIGSS_DOC_PRODUCED(SEC_I_CONTEXT_EXPIRED,
     "(Schannel)), or anything arrives after this side's own shutdown "
     "(ApplyControlToken with SCHANNEL_SHUTDOWN): the session is over.",
     "check_schannel.c:shutdown_sequence")
-SSPIGSS_DOC_LATER(SEC_I_INCOMPLETE_CREDENTIALS, "Schannel", 7,
-    "InitializeSecurityContext on the client when the server asks for a "
-    "client certificate (CertificateRequest) and the credential has "
-    "none, or none from a CA the server accepts; calling again goes on "
-    "without one.")
+SSPIGSS_DOC_PRODUCED(SEC_I_INCOMPLETE_CREDENTIALS,
+    "Schannel",
+    "InitializeSecurityContext",
+    "The server asks for a client certificate (CertificateRequest), the "
+    "credential has none, and none is sent automatically: "
+    "ISC_REQ_USE_SUPPLIED_CREDS or SCH_CRED_NO_DEFAULT_CREDS, or no "
+    "certificate with a key in the MY store from a CA the server accepts "
+    "([ms] Performing Authentication Using Schannel). The next call goes "
+    "on with the credential it is given (another one, with a "
+    "certificate, is allowed then) or without a certificate; the same "
+    "input handed in again is recognised.",
+    "check_schannel_server.c:incomplete_credentials "
+    "check_schannel_server.c:incomplete_credentials_replayed "
+    "check_schannel_server.c:incomplete_then_new_credential "
+    "check_schannel_server.c:default_client_certificate")
 SSPIGSS_DOC_LATER(SEC_I_RENEGOTIATE, "Schannel", 7,
     "DecryptMessage when the peer sends a handshake message after the "
     "handshake: a TLS 1.2 renegotiation request, or a TLS 1.3 "
@@ -252,7 +262,7 @@ SSPIGSS_DOC_NEVER(SEC_E_CANNOT_INSTALL,
     "mechanism missing underneath shows when it is used, as "
     "SEC_E_SECPKG_NOT_FOUND or SEC_E_NO_CREDENTIALS.")
 SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
-    "all; Kerberos",
+    "all; Kerberos, Schannel",
     "InitializeSecurityContext, AcceptSecurityContext, MakeSignature, "
     "VerifySignature, EncryptMessage, DecryptMessage, "
     "ImportSecurityContext",
@@ -264,7 +274,10 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "context is unchanged); a token after the context is complete; an "
     "AP-REP that fails its integrity check; a replayed AP-REQ; a message "
     "call without its TOKEN or DATA buffer; ImportSecurityContext of "
-    "bytes that are not an exported context.",
+    "bytes that are not an exported context. Schannel: bytes that are "
+    "not TLS records (a plain-text peer; curl reports the same code "
+    "from Windows), a malformed SECBUFFER_APPLICATION_PROTOCOLS buffer.",
+    "check_schannel_server.c:server_bad_input check_schannel_server.c:alpn "
     "check_kerberos.c:accept_bad_tokens "
     "check_kerberos.c:initiate_bad_continuation "
     "check_kerberos.c:missing_buffers check_kerberos.c:import_garbage "
@@ -342,13 +355,16 @@ SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
     "check_negotiate.c:wrong_password check_negotiate.c:server_rejects "
     "check_interop_ntlm.sh:o-badpw: code")
 SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
-    "Kerberos",
+    "Kerberos, Schannel",
     "AcquireCredentialsHandle",
     "pAuthData is not a usable identity: neither the ANSI nor the "
     "UNICODE flag, an EX structure shorter than its Length, a packed EX2 "
     "identity (not supported yet), a length without a string, malformed "
     "UTF-8 or UTF-16, an empty user name, or a name krb5 cannot parse; "
-    "the mapper's GSS_S_DEFECTIVE_CREDENTIAL rule.",
+    "the mapper's GSS_S_DEFECTIVE_CREDENTIAL rule. Schannel: a "
+    "credential structure of another version, or paCred holding a "
+    "pointer that is not a live certificate context of the library.",
+    "check_schannel_server.c:server_credentials "
     "check_kerberos.c:unusable_identities "
     "check_identity.c:bad_identities "
     "check_identity.c:principal_needs_a_user check_identity.c:ex_identity")
@@ -367,7 +383,13 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "no user file entry and no winbind for the user (the handle is made, "
     "as on Windows; the first InitializeSecurityContext fails). "
     "Negotiate: neither mechanism has credentials, or the PackageList "
-    "allows none.",
+    "allows none. Schannel: a server credential without a certificate, "
+    "a certificate without its private key (Windows, dotnet/corefx "
+    "issues 24454 and 32514), a client context made from a server "
+    "credential or the reverse; SECPKG_ATTR_REMOTE_CERT_CONTEXT when the "
+    "peer sent no certificate.",
+    "check_schannel_server.c:server_credentials "
+    "check_schannel_server.c:handshake_tls13 "
     "check_kerberos.c:no_credentials "
     "check_kerberos.c:acceptor_without_keytab "
     "check_kerberos.c:identity_without_password "
@@ -593,14 +615,16 @@ SSPIGSS_DOC_NEVER(SEC_E_NO_IP_ADDRESSES,
     "machine without a network cannot reach the KDC: "
     "SEC_E_NO_AUTHENTICATING_AUTHORITY.")
 SSPIGSS_DOC_PRODUCED(SEC_E_WRONG_CREDENTIAL_HANDLE,
-    "Kerberos, NTLM, Negotiate",
+    "Kerberos, NTLM, Negotiate, Schannel",
     "InitializeSecurityContext, AcceptSecurityContext (later calls of a "
     "handshake)",
     "A later call of a handshake passes a valid credential handle other "
     "than the one the context was started with, of the same package or "
-    "another (passing NULL is allowed).",
+    "another (passing NULL is allowed; Schannel allows another client "
+    "credential after SEC_I_INCOMPLETE_CREDENTIALS).",
     "check_kerberos.c:wrong_credential_handle "
-    "check_ntlm.c:wrong_credential_handle")
+    "check_ntlm.c:wrong_credential_handle "
+    "check_schannel_server.c:wrong_credential")
 SSPIGSS_DOC_PRODUCED(SEC_E_CRYPTO_SYSTEM_INVALID,
     "Kerberos",
     "AcceptSecurityContext, InitializeSecurityContext",

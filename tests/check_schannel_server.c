@@ -1,0 +1,1035 @@
+/*
+ * check_schannel_server.c - the Schannel package on both ends at once: a
+ * client context and a server context of this library, in one process,
+ * handing each other their tokens (no network). This is where the server
+ * side's rules are pinned down: the handshake both ways, certificates
+ * given as crypt32 contexts (a PFX imported with PFXImportCertStore), a
+ * client certificate asked for (ASC_REQ_MUTUAL_AUTH), sent, declined
+ * (SEC_I_INCOMPLETE_CREDENTIALS) or found in the MY store, channel
+ * bindings, ALPN, and the server's answers to bad input. The peers that
+ * are not this library (openssl s_client and s_server) are in
+ * check_schannel.c.
+ *
+ * tests/check_schannel_server.sh makes the test PKI (tests/harness/tls.sh)
+ * and names its directory in SSPIGSS_TLS_DIR: trust.pem, localhost.p12,
+ * client.p12 (password "p12-pw"), client-nopw.p12, localhost.pem, ...
+ */
+#include "setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <sspigss/schannel.h>
+#include <sspigss/wincrypt.h>
+
+#include "handles.h"
+#include "internal.h"
+#include "testutil.h"
+
+#define assert_sec(got, want)                                             \
+    do {                                                                  \
+        SECURITY_STATUS g_ = (got), w_ = (want);                          \
+        ck_assert_msg(g_ == w_, "got %s (0x%08X), want %s (0x%08X): %s",  \
+                      sspigss_status_name(g_), (unsigned)g_,              \
+                      sspigss_status_name(w_), (unsigned)w_,              \
+                      sspigss_last_error());                              \
+    } while (0)
+
+static const char *pki;
+static char trust[512];
+static size_t bufs_before;
+
+static void
+setup(void)
+{
+    bufs_before = ctxbuf_outstanding();
+    ck_assert_int_eq(setenv("SSL_CERT_FILE", trust, 1), 0);
+    ck_assert_int_eq(setenv("SSL_CERT_DIR", "/nonexistent", 1), 0);
+    unsetenv("SSPIGSS_CERT_STORE_MY");
+}
+
+static void
+teardown(void)
+{
+    ck_assert_msg(handle_count(HANDLE_CRED) == 0, "credential handles left");
+    ck_assert_msg(handle_count(HANDLE_CTX) == 0, "context handles left");
+    ck_assert_msg(ctxbuf_outstanding() == bufs_before, "buffers not freed");
+}
+
+/* ------------------------------------------------------- certificates */
+
+static unsigned char *
+read_file(const char *name, size_t *len)
+{
+    char path[600];
+    unsigned char *p;
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/%s", pki, name);
+    f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    ck_assert_int_gt(n, 0);
+    rewind(f);
+    p = malloc((size_t)n);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+/* The certificate with a private key from a PFX of the test PKI. The
+ * store stays open (its CA certificates are the chain a credential made
+ * from the certificate sends) until the next call. */
+static PCCERT_CONTEXT
+pfx_cert(const char *name)
+{
+    static HCERTSTORE last;
+    static const WCHAR pw[] = u"p12-pw";
+    CRYPT_DATA_BLOB blob;
+    HCERTSTORE store;
+    PCCERT_CONTEXT c;
+    size_t n;
+
+    blob.pbData = read_file(name, &n);
+    blob.cbData = (DWORD)n;
+    store = PFXImportCertStore(&blob, pw, 0);
+    free(blob.pbData);
+    ck_assert_ptr_nonnull(store);
+    c = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
+                                   CERT_FIND_HAS_PRIVATE_KEY, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    if (last != NULL)
+        ck_assert(CertCloseStore(last, 0));
+    last = store;
+    return c;
+}
+
+static SECURITY_STATUS
+acquire(bool server, DWORD protocols, DWORD flags, PCCERT_CONTEXT cert,
+        CredHandle *h)
+{
+    SCHANNEL_CRED sc;
+    TimeStamp ts;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.grbitEnabledProtocols = protocols;
+    sc.dwFlags = flags;
+    if (cert != NULL) {
+        sc.cCreds = 1;
+        sc.paCred = &cert;
+    }
+    return AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Schannel",
+                                     server ? SECPKG_CRED_INBOUND
+                                            : SECPKG_CRED_OUTBOUND,
+                                     NULL, &sc, NULL, NULL, h, &ts);
+}
+
+static void
+server_cred(CredHandle *h, DWORD protocols)
+{
+    PCCERT_CONTEXT c = pfx_cert("localhost.p12");
+
+    assert_sec(acquire(true, protocols, 0, c, h), SEC_E_OK);
+    CertFreeCertificateContext(c);
+}
+
+/* A client credential; with the client certificate when asked. */
+static void
+client_cred(CredHandle *h, DWORD protocols, DWORD flags, bool with_cert)
+{
+    PCCERT_CONTEXT c = with_cert ? pfx_cert("client.p12") : NULL;
+
+    assert_sec(acquire(false, protocols, flags, c, h), SEC_E_OK);
+    if (c != NULL)
+        CertFreeCertificateContext(c);
+}
+
+/* The simple display name of a context's certificate attribute. */
+static void
+assert_cert_name(CtxtHandle *h, ULONG attr, const char *want)
+{
+    PCCERT_CONTEXT c = NULL;
+    char name[256];
+
+    assert_sec(QueryContextAttributesA(h, attr, &c), SEC_E_OK);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_gt(CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE,
+                                         0, NULL, name, sizeof(name)), 1);
+    ck_assert_str_eq(name, want);
+    ck_assert(CertFreeCertificateContext(c));
+}
+
+/* ------------------------------------------------------------- the pump */
+
+/* One direction of the wire: bytes sent and not yet taken. */
+struct wire {
+    unsigned char b[65536];
+    size_t n;
+};
+
+struct end {
+    CredHandle *cred;
+    CtxtHandle ctx;
+    bool have;                      /* ctx is valid */
+    ULONG req, attrs;
+    SECURITY_STATUS st;
+    bool done;
+    const void *alpn;               /* SEC_APPLICATION_PROTOCOLS, first call */
+    ULONG alpn_len;
+};
+
+/* Take what the peer sent (in), call ISC or ASC, send what it answers
+ * (out). The input's unused tail (EXTRA) stays on the wire. */
+static SECURITY_STATUS
+step(struct end *e, bool server, struct wire *in, struct wire *out)
+{
+    SecBuffer ib[3], ob[1];
+    SecBufferDesc id = { SECBUFFER_VERSION, 0, ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, ob };
+    ULONG i, nb = 0;
+    SECURITY_STATUS st;
+
+    ib[nb].BufferType = SECBUFFER_TOKEN;
+    ib[nb].pvBuffer = in->b;
+    ib[nb].cbBuffer = (ULONG)in->n;
+    nb++;
+    if (e->alpn != NULL && !e->have) {
+        ib[nb].BufferType = SECBUFFER_APPLICATION_PROTOCOLS;
+        ib[nb].pvBuffer = (void *)e->alpn;
+        ib[nb].cbBuffer = e->alpn_len;
+        nb++;
+    }
+    ib[nb].BufferType = SECBUFFER_EMPTY;
+    ib[nb].pvBuffer = NULL;
+    ib[nb].cbBuffer = 0;
+    nb++;
+    id.cBuffers = nb;
+    ob[0].BufferType = SECBUFFER_TOKEN;
+    ob[0].pvBuffer = NULL;
+    ob[0].cbBuffer = 0;
+    if (server)
+        st = AcceptSecurityContext(e->cred, e->have ? &e->ctx : NULL, &id,
+                                   e->req | ASC_REQ_ALLOCATE_MEMORY
+                                       | ASC_REQ_STREAM,
+                                   0, &e->ctx, &od, &e->attrs, NULL);
+    else if (!e->have)
+        st = InitializeSecurityContextA(
+            e->cred, NULL, (SEC_CHAR *)"localhost",
+            e->req | ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0,
+            e->alpn != NULL ? &id : NULL, 0, &e->ctx, &od, &e->attrs,
+            NULL);
+    else
+        st = InitializeSecurityContextA(
+            e->cred, &e->ctx, (SEC_CHAR *)"localhost",
+            e->req | ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, &id,
+            0, NULL, &od, &e->attrs, NULL);
+    e->st = st;
+    if (SEC_SUCCESS(st)) {
+        size_t extra = 0;
+
+        if (!server && !e->have && e->alpn == NULL)
+            extra = in->n;          /* the first client call takes none */
+        for (i = 1; i < nb; i++)
+            if (ib[i].BufferType == SECBUFFER_EXTRA)
+                extra = ib[i].cbBuffer;
+        ck_assert_uint_le(extra, in->n);
+        memmove(in->b, in->b + in->n - extra, extra);
+        in->n = extra;
+        e->have = true;
+        if (st == SEC_E_OK)
+            e->done = true;
+    }
+    if (ob[0].cbBuffer > 0) {
+        ck_assert_ptr_nonnull(ob[0].pvBuffer);
+        ck_assert_uint_le(out->n + ob[0].cbBuffer, sizeof(out->b));
+        memcpy(out->b + out->n, ob[0].pvBuffer, ob[0].cbBuffer);
+        out->n += ob[0].cbBuffer;
+    }
+    if (ob[0].pvBuffer != NULL)
+        assert_sec(FreeContextBuffer(ob[0].pvBuffer), SEC_E_OK);
+    return st;
+}
+
+/*
+ * Run the handshake until both ends are done or one fails or stops with
+ * a status other than CONTINUE_NEEDED (SEC_I_INCOMPLETE_CREDENTIALS).
+ * Returns false when it stopped before both were done.
+ */
+static bool
+pump(struct end *cl, struct end *sv, struct wire *c2s, struct wire *s2c)
+{
+    int rounds;
+
+    if (!cl->have) {
+        step(cl, false, s2c, c2s);
+        if (cl->st != SEC_I_CONTINUE_NEEDED)
+            return false;
+    }
+    for (rounds = 0; rounds < 20; rounds++) {
+        if (c2s->n > 0 && !sv->done) {
+            step(sv, true, c2s, s2c);
+            if (!SEC_SUCCESS(sv->st) && sv->st != SEC_E_INCOMPLETE_MESSAGE)
+                return false;
+        }
+        if (cl->done && sv->done)
+            return true;
+        if ((s2c->n > 0 || cl->st == SEC_I_INCOMPLETE_CREDENTIALS)
+            && !cl->done) {
+            step(cl, false, s2c, c2s);
+            if (cl->st != SEC_E_OK && cl->st != SEC_I_CONTINUE_NEEDED)
+                return false;
+        }
+        if (cl->done && sv->done)
+            return true;
+    }
+    ck_abort_msg("the handshake did not end in 20 rounds");
+    return false;
+}
+
+static void
+end_free(struct end *e)
+{
+    if (e->have)
+        assert_sec(DeleteSecurityContext(&e->ctx), SEC_E_OK);
+    e->have = false;
+}
+
+/* EncryptMessage at one end, DecryptMessage at the other; w is the wire
+ * between them (it may hold records sent before, TLS 1.3 tickets). */
+static void
+roundtrip(struct end *from, struct end *to, struct wire *w, const char *text)
+{
+    SecPkgContext_StreamSizes sz;
+    unsigned char *rec = w->b + w->n;
+    SecBuffer b[4];
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    size_t n = strlen(text);
+
+    assert_sec(QueryContextAttributesA(&from->ctx, SECPKG_ATTR_STREAM_SIZES,
+                                       &sz), SEC_E_OK);
+    ck_assert_uint_lt(w->n + sz.cbHeader + n + sz.cbTrailer, sizeof(w->b));
+    b[0].BufferType = SECBUFFER_STREAM_HEADER;
+    b[0].pvBuffer = rec;
+    b[0].cbBuffer = sz.cbHeader;
+    b[1].BufferType = SECBUFFER_DATA;
+    b[1].pvBuffer = rec + sz.cbHeader;
+    b[1].cbBuffer = (ULONG)n;
+    memcpy(rec + sz.cbHeader, text, n);
+    b[2].BufferType = SECBUFFER_STREAM_TRAILER;
+    b[2].pvBuffer = rec + sz.cbHeader + n;
+    b[2].cbBuffer = sz.cbTrailer;
+    b[3].BufferType = SECBUFFER_EMPTY;
+    b[3].pvBuffer = NULL;
+    b[3].cbBuffer = 0;
+    assert_sec(EncryptMessage(&from->ctx, 0, &d, 0), SEC_E_OK);
+    w->n += b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
+    for (;;) {
+        unsigned i;
+
+        b[0].BufferType = SECBUFFER_DATA;
+        b[0].pvBuffer = w->b;
+        b[0].cbBuffer = (ULONG)w->n;
+        for (i = 1; i < 4; i++) {
+            b[i].BufferType = SECBUFFER_EMPTY;
+            b[i].pvBuffer = NULL;
+            b[i].cbBuffer = 0;
+        }
+        assert_sec(DecryptMessage(&to->ctx, &d, 0, NULL), SEC_E_OK);
+        if (b[1].cbBuffer > 0)
+            break;
+        /* A record without data (a TLS 1.3 ticket) came first. */
+        ck_assert_int_eq(b[3].BufferType, SECBUFFER_EXTRA);
+        memmove(w->b, b[3].pvBuffer, b[3].cbBuffer);
+        w->n = b[3].cbBuffer;
+    }
+    ck_assert_int_eq(b[1].BufferType, SECBUFFER_DATA);
+    ck_assert_uint_eq(b[1].cbBuffer, strlen(text));
+    ck_assert(memcmp(b[1].pvBuffer, text, strlen(text)) == 0);
+    ck_assert_int_ne(b[3].BufferType, SECBUFFER_EXTRA);
+    w->n = 0;
+}
+
+/* The DER of a PEM certificate of the PKI (OPENSSL_free it). */
+static unsigned char *
+pem_der(const char *name, size_t *len)
+{
+    char path[600];
+    unsigned char *der = NULL;
+    X509 *x;
+    FILE *f;
+    int n;
+
+    snprintf(path, sizeof(path), "%s/%s", pki, name);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    ck_assert_ptr_nonnull(x);
+    n = i2d_X509(x, &der);
+    ck_assert_int_gt(n, 0);
+    X509_free(x);
+    *len = (size_t)n;
+    return der;
+}
+
+/* The SHA-256 of a PEM certificate's DER, computed here. */
+static void
+cert_sha256(const char *name, unsigned char out[32])
+{
+    unsigned int len = 0;
+    size_t n;
+    unsigned char *der = pem_der(name, &n);
+
+    ck_assert_int_eq(EVP_Digest(der, n, out, &len, EVP_sha256(), NULL), 1);
+    ck_assert_uint_eq(len, 32);
+    OPENSSL_free(der);
+}
+
+/* A bindings attribute's application data (prefix + value), checked. */
+static size_t
+bindings(CtxtHandle *h, ULONG attr, unsigned char *out, size_t size)
+{
+    SecPkgContext_Bindings b = { 0, NULL };
+    const SEC_CHANNEL_BINDINGS *cb;
+    size_t n;
+
+    assert_sec(QueryContextAttributesA(h, attr, &b), SEC_E_OK);
+    cb = b.Bindings;
+    ck_assert_ptr_nonnull(cb);
+    ck_assert_uint_eq(cb->dwInitiatorAddrType, 0);
+    ck_assert_uint_eq(cb->cbInitiatorLength, 0);
+    ck_assert_uint_eq(cb->cbAcceptorLength, 0);
+    ck_assert_uint_eq(cb->dwApplicationDataOffset,
+                      sizeof(SEC_CHANNEL_BINDINGS));
+    ck_assert_uint_eq(b.BindingsLength, sizeof(SEC_CHANNEL_BINDINGS)
+                                            + cb->cbApplicationDataLength);
+    n = cb->cbApplicationDataLength;
+    ck_assert_uint_le(n, size);
+    memcpy(out, (const unsigned char *)cb + cb->dwApplicationDataOffset, n);
+    assert_sec(FreeContextBuffer(b.Bindings), SEC_E_OK);
+    return n;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+START_TEST(handshake_tls13)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    SecPkgContext_ConnectionInfo ci;
+    unsigned char a[128], b[128], h[32];
+    PCCERT_CONTEXT none = NULL;
+    size_t na, nb;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    ck_assert_uint_eq(sv.attrs & (ASC_RET_STREAM | ASC_RET_CONFIDENTIALITY
+                                  | ASC_RET_SEQUENCE_DETECT
+                                  | ASC_RET_REPLAY_DETECT),
+                      ASC_RET_STREAM | ASC_RET_CONFIDENTIALITY
+                          | ASC_RET_SEQUENCE_DETECT | ASC_RET_REPLAY_DETECT);
+    ck_assert_uint_eq(sv.attrs & ASC_RET_MUTUAL_AUTH, 0);
+    ck_assert_uint_ne(cl.attrs & ISC_RET_STREAM, 0);
+    assert_sec(QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_CONNECTION_INFO,
+                                       &ci), SEC_E_OK);
+    ck_assert_uint_eq(ci.dwProtocol, SP_PROT_TLS1_3_SERVER);
+    assert_sec(QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_CONNECTION_INFO,
+                                       &ci), SEC_E_OK);
+    ck_assert_uint_eq(ci.dwProtocol, SP_PROT_TLS1_3_CLIENT);
+
+    /* Data both ways; the server's tickets are taken on the way. */
+    roundtrip(&cl, &sv, &c2s, "hello, server");
+    roundtrip(&sv, &cl, &s2c, "hello, client");
+    roundtrip(&cl, &sv, &c2s, "and again");
+
+    /* Certificates: the server's both ways; the client sent none. */
+    assert_cert_name(&cl.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, "localhost");
+    assert_cert_name(&sv.ctx, SECPKG_ATTR_LOCAL_CERT_CONTEXT, "localhost");
+    assert_sec(QueryContextAttributesA(&sv.ctx,
+                                       SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+                                       &none), SEC_E_NO_CREDENTIALS);
+    ck_assert_ptr_null(none);
+
+    /* tls-server-end-point: the same at both ends, RFC 5929's value. */
+    na = bindings(&cl.ctx, SECPKG_ATTR_ENDPOINT_BINDINGS, a, sizeof(a));
+    nb = bindings(&sv.ctx, SECPKG_ATTR_ENDPOINT_BINDINGS, b, sizeof(b));
+    ck_assert_uint_eq(na, 21 + 32);
+    ck_assert_uint_eq(na, nb);
+    ck_assert(memcmp(a, b, na) == 0);
+    ck_assert(memcmp(a, "tls-server-end-point:", 21) == 0);
+    cert_sha256("localhost.pem", h);
+    ck_assert(memcmp(a + 21, h, 32) == 0);
+    /* tls-unique has no TLS 1.3 definition (RFC 9266). */
+    {
+        SecPkgContext_Bindings u = { 0, NULL };
+
+        assert_sec(QueryContextAttributesA(&cl.ctx,
+                                           SECPKG_ATTR_UNIQUE_BINDINGS, &u),
+                   SEC_E_UNSUPPORTED_FUNCTION);
+        ck_assert_ptr_null(u.Bindings);
+    }
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+START_TEST(handshake_tls12)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    SecPkgContext_ConnectionInfo ci;
+    unsigned char a[128], b[128];
+    size_t na, nb;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, SP_PROT_TLS1_2_SERVER);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    assert_sec(QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_CONNECTION_INFO,
+                                       &ci), SEC_E_OK);
+    ck_assert_uint_eq(ci.dwProtocol, SP_PROT_TLS1_2_SERVER);
+    roundtrip(&cl, &sv, &c2s, "twelve");
+    roundtrip(&sv, &cl, &s2c, "evlewt");
+    /* tls-unique: the client's Finished (12 bytes), at both ends. */
+    na = bindings(&cl.ctx, SECPKG_ATTR_UNIQUE_BINDINGS, a, sizeof(a));
+    nb = bindings(&sv.ctx, SECPKG_ATTR_UNIQUE_BINDINGS, b, sizeof(b));
+    ck_assert_uint_eq(na, 11 + 12);
+    ck_assert_uint_eq(na, nb);
+    ck_assert(memcmp(a, b, na) == 0);
+    ck_assert(memcmp(a, "tls-unique:", 11) == 0);
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+START_TEST(client_certificate)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc,
+                                            .req = ASC_REQ_MUTUAL_AUTH };
+    static struct wire c2s, s2c;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, true);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    ck_assert_uint_ne(sv.attrs & ASC_RET_MUTUAL_AUTH, 0);
+    assert_cert_name(&sv.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, "alice");
+    assert_cert_name(&cl.ctx, SECPKG_ATTR_LOCAL_CERT_CONTEXT, "alice");
+    roundtrip(&cl, &sv, &c2s, "from alice");
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/*
+ * The server asks, the client has no certificate and may not look for
+ * one: SEC_I_INCOMPLETE_CREDENTIALS; the same input handed in again (as
+ * curl does) goes on without a certificate, and the server, which does
+ * not require one, completes. _i runs TLS 1.3 and TLS 1.2.
+ */
+START_TEST(incomplete_credentials)
+{
+    static const DWORD prot[] = { 0, SP_PROT_TLS1_2_SERVER };
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc, .req = ISC_REQ_USE_SUPPLIED_CREDS },
+               sv = { .cred = &sc, .req = ASC_REQ_MUTUAL_AUTH };
+    static struct wire c2s, s2c;
+    PCCERT_CONTEXT none = NULL;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, prot[_i]);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+    assert_sec(cl.st, SEC_I_INCOMPLETE_CREDENTIALS);
+    ck_assert(cl.have);
+    ck_assert(!cl.done);
+    /* What the call did not take is EXTRA (left on the wire); the next
+     * call, with it, goes on without a certificate. */
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    ck_assert(cl.done && sv.done);
+    ck_assert_uint_ne(cl.attrs & ISC_RET_USED_SUPPLIED_CREDS, 0);
+    assert_sec(QueryContextAttributesA(&sv.ctx,
+                                       SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+                                       &none), SEC_E_NO_CREDENTIALS);
+    roundtrip(&cl, &sv, &c2s, "anonymous");
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* The same, with the server's flight handed in again on the next call,
+ * byte for byte, as curl's Schannel back end does. */
+START_TEST(incomplete_credentials_replayed)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc, .req = ISC_REQ_USE_SUPPLIED_CREDS },
+               sv = { .cred = &sc, .req = ASC_REQ_MUTUAL_AUTH };
+    static struct wire c2s, s2c, saved;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_I_CONTINUE_NEEDED);
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_I_CONTINUE_NEEDED);
+    saved = s2c;
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_I_INCOMPLETE_CREDENTIALS);
+    ck_assert_uint_eq(c2s.n, 0);    /* nothing to send yet */
+    s2c = saved;
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_E_OK);
+    ck_assert_uint_eq(s2c.n, 0);
+    ck_assert_uint_gt(c2s.n, 0);
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_E_OK);
+    roundtrip(&cl, &sv, &c2s, "replayed");
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* After SEC_I_INCOMPLETE_CREDENTIALS the next call may bring a new
+ * credential, with the certificate to send. */
+START_TEST(incomplete_then_new_credential)
+{
+    CredHandle cc, cc2, sc;
+    struct end cl = { .cred = &cc, .req = ISC_REQ_USE_SUPPLIED_CREDS },
+               sv = { .cred = &sc, .req = ASC_REQ_MUTUAL_AUTH };
+    static struct wire c2s, s2c;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    client_cred(&cc2, 0, 0, true);
+    ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+    assert_sec(cl.st, SEC_I_INCOMPLETE_CREDENTIALS);
+    cl.cred = &cc2;
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    assert_cert_name(&sv.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, "alice");
+    /* The old credential can go; the context holds the new one. */
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&cc2);
+    roundtrip(&cl, &sv, &c2s, "late alice");
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* Another credential in the middle of a handshake, when no certificate
+ * was asked for: SEC_E_WRONG_CREDENTIAL_HANDLE. */
+START_TEST(wrong_credential)
+{
+    CredHandle cc, cc2, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    client_cred(&cc2, 0, 0, false);
+    step(&cl, false, &s2c, &c2s);
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_I_CONTINUE_NEEDED);
+    cl.cred = &cc2;
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_E_WRONG_CREDENTIAL_HANDLE);
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&cc2);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* Windows' default: a client certificate from the MY store, unless
+ * SCH_CRED_NO_DEFAULT_CREDS (then SEC_I_INCOMPLETE_CREDENTIALS). */
+START_TEST(default_client_certificate)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc,
+                                            .req = ASC_REQ_MUTUAL_AUTH };
+    static struct wire c2s, s2c;
+    char my[600], from[600], to[700];
+
+    snprintf(my, sizeof(my), "%s/my-store", pki);
+    (void)mkdir(my, 0700);
+    snprintf(from, sizeof(from), "%s/client-nopw.p12", pki);
+    snprintf(to, sizeof(to), "%s/alice.p12", my);
+    (void)unlink(to);
+    ck_assert_int_eq(symlink(from, to), 0);
+    ck_assert_int_eq(setenv("SSPIGSS_CERT_STORE_MY", my, 1), 0);
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    assert_cert_name(&sv.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, "alice");
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+
+    /* Told not to look: the caller decides. */
+    c2s.n = s2c.n = 0;
+    cl = (struct end){ .cred = &cc };
+    sv = (struct end){ .cred = &sc, .req = ASC_REQ_MUTUAL_AUTH };
+    client_cred(&cc, 0, SCH_CRED_NO_DEFAULT_CREDS, false);
+    ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+    assert_sec(cl.st, SEC_I_INCOMPLETE_CREDENTIALS);
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+    ck_assert_int_eq(unlink(to), 0);
+}
+END_TEST
+
+/* SEC_APPLICATION_PROTOCOLS with one ALPN list, in buf. */
+static ULONG
+alpn_buffer(unsigned char *buf, const char *const *names)
+{
+    const size_t head = offsetof(SEC_APPLICATION_PROTOCOL_LIST,
+                                 ProtocolList);
+    SEC_APPLICATION_PROTOCOL_NEGOTIATION_EXT ext =
+        SecApplicationProtocolNegotiationExt_ALPN;
+    unsigned char *list = buf + sizeof(ULONG) + head;
+    unsigned short n = 0;
+    ULONG total;
+
+    for (; *names != NULL; names++) {
+        list[n] = (unsigned char)strlen(*names);
+        memcpy(list + n + 1, *names, strlen(*names));
+        n = (unsigned short)(n + 1 + strlen(*names));
+    }
+    memcpy(buf + sizeof(ULONG)
+               + offsetof(SEC_APPLICATION_PROTOCOL_LIST, ProtoNegoExt),
+           &ext, sizeof(ext));
+    memcpy(buf + sizeof(ULONG)
+               + offsetof(SEC_APPLICATION_PROTOCOL_LIST, ProtocolListSize),
+           &n, sizeof(n));
+    total = (ULONG)(head + n);
+    memcpy(buf, &total, sizeof(total));
+    return (ULONG)(sizeof(ULONG) + total);
+}
+
+static void
+assert_alpn(CtxtHandle *h, const char *want)
+{
+    SecPkgContext_ApplicationProtocol ap;
+
+    memset(&ap, 0xA5, sizeof(ap));
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_APPLICATION_PROTOCOL,
+                                       &ap), SEC_E_OK);
+    if (want == NULL) {
+        ck_assert_int_eq(ap.ProtoNegoStatus,
+                         SecApplicationProtocolNegotiationStatus_None);
+        ck_assert_uint_eq(ap.ProtocolIdSize, 0);
+        return;
+    }
+    ck_assert_int_eq(ap.ProtoNegoStatus,
+                     SecApplicationProtocolNegotiationStatus_Success);
+    ck_assert_int_eq(ap.ProtoNegoExt,
+                     SecApplicationProtocolNegotiationExt_ALPN);
+    ck_assert_uint_eq(ap.ProtocolIdSize, strlen(want));
+    ck_assert(memcmp(ap.ProtocolId, want, strlen(want)) == 0);
+}
+
+START_TEST(alpn)
+{
+    static const char *const offer[] = { "h2", "http/1.1", NULL };
+    static const char *const serves[] = { "http/1.1", "h2c", NULL };
+    static const char *const other[] = { "imap", NULL };
+    unsigned char cbuf[64], sbuf[64], obuf[64];
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    cl.alpn = cbuf;
+    cl.alpn_len = alpn_buffer(cbuf, offer);
+    sv.alpn = sbuf;
+    sv.alpn_len = alpn_buffer(sbuf, serves);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    assert_alpn(&cl.ctx, "http/1.1");
+    assert_alpn(&sv.ctx, "http/1.1");
+    end_free(&cl);
+    end_free(&sv);
+
+    /* Nothing in common: the handshake goes on without ALPN. */
+    c2s.n = s2c.n = 0;
+    cl = (struct end){ .cred = &cc, .alpn = cbuf, .alpn_len = cl.alpn_len };
+    sv = (struct end){ .cred = &sc, .alpn = obuf,
+                       .alpn_len = alpn_buffer(obuf, other) };
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    assert_alpn(&cl.ctx, NULL);
+    assert_alpn(&sv.ctx, NULL);
+    end_free(&cl);
+    end_free(&sv);
+
+    /* A list whose length runs past the buffer. */
+    c2s.n = s2c.n = 0;
+    cl = (struct end){ .cred = &cc, .alpn = cbuf, .alpn_len = 5 };
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_E_INVALID_TOKEN);
+    ck_assert(!cl.have);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* What a server says to input that is not a (whole) ClientHello. */
+START_TEST(server_bad_input)
+{
+    static const char http[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c, hello;
+    SecBuffer ib[2];
+    SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+    size_t i;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+
+    /* Plain text on a TLS port: SEC_E_INVALID_TOKEN, no context. */
+    memcpy(c2s.b, http, strlen(http));
+    c2s.n = strlen(http);
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_E_INVALID_TOKEN);
+    ck_assert(!sv.have);
+    ck_assert_uint_eq(s2c.n, 0);
+
+    /* A ClientHello a byte at a time: SEC_E_INCOMPLETE_MESSAGE and the
+     * bytes still missing (the 5-byte header first), no context, until
+     * it is whole. */
+    c2s.n = 0;
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_I_CONTINUE_NEEDED);
+    hello = c2s;
+    for (i = 1; i < hello.n; i += (i < 8 ? 1 : 97)) {
+        SECURITY_STATUS st;
+        ULONG attrs;
+        size_t want = i < 5 ? 5 - i : hello.n - i;
+
+        ib[0].BufferType = SECBUFFER_TOKEN;
+        ib[0].pvBuffer = hello.b;
+        ib[0].cbBuffer = (ULONG)i;
+        ib[1].BufferType = SECBUFFER_EMPTY;
+        ib[1].pvBuffer = NULL;
+        ib[1].cbBuffer = 0;
+        st = AcceptSecurityContext(&sc, NULL, &id, ASC_REQ_ALLOCATE_MEMORY,
+                                   0, &sv.ctx, NULL, &attrs, NULL);
+        assert_sec(st, SEC_E_INCOMPLETE_MESSAGE);
+        ck_assert_int_eq(ib[1].BufferType, SECBUFFER_MISSING);
+        ck_assert_uint_eq(ib[1].cbBuffer, want);
+    }
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 1);     /* the client's */
+    /* Whole, with the first bytes of what follows: EXTRA. */
+    c2s = hello;
+    memcpy(c2s.b + c2s.n, "\x16\x03", 2);
+    c2s.n += 2;
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_I_CONTINUE_NEEDED);
+    ck_assert_uint_eq(c2s.n, 2);
+    c2s.n = 0;
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* Credentials: what AcquireCredentialsHandle and the first call say about
+ * certificates and the side a credential is for. */
+START_TEST(server_credentials)
+{
+    PCCERT_CONTEXT good = pfx_cert("localhost.p12"), nokey, foreign_p;
+    CERT_CONTEXT foreign;
+    CredHandle h, cc, sc;
+    struct end e;
+    static struct wire w1, w2;
+    unsigned char *der;
+    size_t n;
+
+    /* No certificate: a server has nothing to present. */
+    assert_sec(acquire(true, 0, 0, NULL, &h), SEC_E_NO_CREDENTIALS);
+    /* A certificate without its key (Windows: SEC_E_NO_CREDENTIALS). */
+    der = pem_der("localhost.pem", &n);
+    nokey = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)n);
+    OPENSSL_free(der);
+    ck_assert_ptr_nonnull(nokey);
+    assert_sec(acquire(true, 0, 0, nokey, &h), SEC_E_NO_CREDENTIALS);
+    assert_sec(acquire(false, 0, 0, nokey, &h), SEC_E_NO_CREDENTIALS);
+    CertFreeCertificateContext(nokey);
+    /* A CERT_CONTEXT the library did not make is never read. */
+    memset(&foreign, 0, sizeof(foreign));
+    foreign_p = &foreign;
+    assert_sec(acquire(true, 0, 0, foreign_p, &h),
+               SEC_E_UNKNOWN_CREDENTIALS);
+    /* A server allowing only client protocols allows nothing. */
+    assert_sec(acquire(true, SP_PROT_TLS1_2_CLIENT, 0, good, &h),
+               SEC_E_ALGORITHM_MISMATCH);
+
+    /* Each side's credential on the other side's call. */
+    assert_sec(acquire(true, 0, 0, good, &sc), SEC_E_OK);
+    assert_sec(acquire(false, 0, 0, NULL, &cc), SEC_E_OK);
+    CertFreeCertificateContext(good);       /* the credential keeps it */
+    memset(&e, 0, sizeof(e));
+    e.cred = &sc;
+    w1.n = w2.n = 0;
+    step(&e, false, &w1, &w2);
+    assert_sec(e.st, SEC_E_NO_CREDENTIALS);
+    e.cred = &cc;
+    memcpy(w1.b, "\x16\x03\x01\x00\x00", 5);
+    w1.n = 5;
+    step(&e, true, &w1, &w2);
+    assert_sec(e.st, SEC_E_NO_CREDENTIALS);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* No version in common: both ends fail, each with its own code. */
+START_TEST(no_common_version)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, SP_PROT_TLS1_2_SERVER);
+    client_cred(&cc, SP_PROT_TLS1_3_CLIENT, 0, false);
+    ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+    /* The server finds no common protocol and sends protocol_version
+     * (lib/map_tls.c: a sent "no common" alert is
+     * SEC_E_ALGORITHM_MISMATCH); the client receiving that alert gets
+     * Microsoft's code for it, SEC_E_UNSUPPORTED_FUNCTION. */
+    assert_sec(sv.st, SEC_E_ALGORITHM_MISMATCH);
+    ck_assert_uint_gt(s2c.n, 0);    /* the alert, for the client */
+    step(&cl, false, &s2c, &c2s);
+    assert_sec(cl.st, SEC_E_UNSUPPORTED_FUNCTION);
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/* The server ends the session: close_notify from ApplyControlToken and
+ * AcceptSecurityContext; the client's DecryptMessage says so. */
+START_TEST(server_shutdown)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    DWORD type = SCHANNEL_SHUTDOWN;
+    SecBuffer b[4];
+    SecBufferDesc d = { SECBUFFER_VERSION, 1, b };
+    unsigned i;
+
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    roundtrip(&sv, &cl, &s2c, "bye");
+    b[0].BufferType = SECBUFFER_TOKEN;
+    b[0].pvBuffer = &type;
+    b[0].cbBuffer = sizeof(type);
+    assert_sec(ApplyControlToken(&sv.ctx, &d), SEC_E_OK);
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_E_OK);
+    ck_assert_uint_gt(s2c.n, 0);
+    d.cBuffers = 4;
+    b[0].BufferType = SECBUFFER_DATA;
+    b[0].pvBuffer = s2c.b;
+    b[0].cbBuffer = (ULONG)s2c.n;
+    for (i = 1; i < 4; i++) {
+        b[i].BufferType = SECBUFFER_EMPTY;
+        b[i].pvBuffer = NULL;
+        b[i].cbBuffer = 0;
+    }
+    assert_sec(DecryptMessage(&cl.ctx, &d, 0, NULL), SEC_I_CONTEXT_EXPIRED);
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+static Suite *
+schannel_server_suite(void)
+{
+    Suite *s = suite_create("schannel_server");
+    TCase *tc = tcase_create("both ends");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, handshake_tls13);
+    tcase_add_test(tc, handshake_tls12);
+    tcase_add_test(tc, client_certificate);
+    tcase_add_loop_test(tc, incomplete_credentials, 0, 2);
+    tcase_add_test(tc, incomplete_credentials_replayed);
+    tcase_add_test(tc, incomplete_then_new_credential);
+    tcase_add_test(tc, wrong_credential);
+    tcase_add_test(tc, default_client_certificate);
+    tcase_add_test(tc, alpn);
+    tcase_add_test(tc, server_bad_input);
+    tcase_add_test(tc, server_credentials);
+    tcase_add_test(tc, no_common_version);
+    tcase_add_test(tc, server_shutdown);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr;
+    int failed;
+
+    pki = getenv("SSPIGSS_TLS_DIR");
+    if (pki == NULL) {
+        fprintf(stderr, "check_schannel_server: SSPIGSS_TLS_DIR is not "
+                        "set; run tests/check_schannel_server.sh\n");
+        return 99;
+    }
+    snprintf(trust, sizeof(trust), "%s/trust.pem", pki);
+    sr = srunner_create(schannel_server_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
