@@ -21,6 +21,8 @@
 
 #include <openssl/x509_vfy.h>
 
+#include <sspigss/wincrypt.h>
+
 #include "internal.h"
 #include "map_tls.h"
 
@@ -103,10 +105,42 @@ map_tls_verify(long result)
         return SEC_E_WRONG_PRINCIPAL;
     case X509_V_ERR_INVALID_PURPOSE:
         return SEC_E_CERT_WRONG_USAGE;
+    /* Revocation (only with SCH_CRED_REVOCATION_CHECK_*): Windows'
+     * InitializeSecurityContext returns the certificate chain engine's
+     * own CRYPT_E_ codes, not SEC_E_ ones, as curl's Schannel back end
+     * reports them ("CRYPT_E_REVOKED (0x80092010)", "CRYPT_E_NO_
+     * REVOCATION_CHECK (0x80092012)", "CRYPT_E_REVOCATION_OFFLINE
+     * (0x80092013)"; curl issues 3727 and 14315, pull request 12241).
+     * A CRL that is out of date
+     * is the nearest thing here to Windows' unreachable revocation
+     * server. */
+    case X509_V_ERR_CERT_REVOKED:
+        return CRYPT_E_REVOKED;
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+        return CRYPT_E_NO_REVOCATION_CHECK;
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+        return CRYPT_E_REVOCATION_OFFLINE;
     default:
         /* A certificate that cannot be used for another reason (a bad
          * signature, an unreadable extension): [alerts]' bad_certificate
          * and certificate_unknown. */
         return SEC_E_CERT_UNKNOWN;
+    }
+}
+
+const char *
+map_tls_name(SECURITY_STATUS st)
+{
+    switch (st) {
+    case CRYPT_E_REVOKED:
+        return "CRYPT_E_REVOKED";
+    case CRYPT_E_NO_REVOCATION_CHECK:
+        return "CRYPT_E_NO_REVOCATION_CHECK";
+    case CRYPT_E_REVOCATION_OFFLINE:
+        return "CRYPT_E_REVOCATION_OFFLINE";
+    default:
+        return sspigss_status_name(st);
     }
 }

@@ -310,6 +310,17 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
          * when it completes), the handshake itself never stops for it. */
         SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
         SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
+        /* Revocation only when asked, as Windows: the end certificate,
+         * or the whole chain, against the CRLs of the trust locations
+         * (SSL_CERT_FILE, or HASH.r0 files in SSL_CERT_DIR). */
+        if (flags & SCH_CRED_REVOCATION_CHECK_END_CERT)
+            X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(c->ctx),
+                                        X509_V_FLAG_CRL_CHECK);
+        if (flags & (SCH_CRED_REVOCATION_CHECK_CHAIN
+                     | SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT))
+            X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(c->ctx),
+                                        X509_V_FLAG_CRL_CHECK
+                                            | X509_V_FLAG_CRL_CHECK_ALL);
     }
     SSL_CTX_set_default_verify_paths(c->ctx);
     expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
@@ -622,8 +633,7 @@ check_server_certificate(struct sch_ctx *c)
     st = map_tls_verify(v);
     if (st != SEC_E_OK)
         trace_cause("Schannel: the server's certificate: %s -> %s",
-                    X509_verify_cert_error_string(v),
-                    sspigss_status_name(st));
+                    X509_verify_cert_error_string(v), map_tls_name(st));
     return st;
 }
 
@@ -856,7 +866,7 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
             st = map_tls_verify(v);
             trace_cause("Schannel: the server's certificate: %s -> %s",
                         X509_verify_cert_error_string(v),
-                        sspigss_status_name(st));
+                        map_tls_name(st));
         } else {
             st = tls_failure(c, "handshake");
         }
@@ -877,6 +887,44 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
     }
     put_extra(input, n - off);
     return r == 1 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
+}
+
+/*
+ * The server's chain as OpenSSL verifies it, with the revocation results
+ * the credential says to overlook: no CRL to be had
+ * (SCH_CRED_IGNORE_NO_REVOCATION_CHECK) or only an out-of-date one
+ * (SCH_CRED_IGNORE_REVOCATION_OFFLINE). Everything else fails as OpenSSL
+ * decides. (OpenSSL never checks a trusted root's own revocation, which
+ * is what SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT leaves out; the
+ * intermediate under it is checked against the root's CRL either way.)
+ */
+static int
+verify_server(int ok, X509_STORE_CTX *st)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(
+        st, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct sch_ctx *c = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+    int err = X509_STORE_CTX_get_error(st);
+    int depth = X509_STORE_CTX_get_error_depth(st);
+    DWORD f;
+    bool ignore = false;
+
+    if (ok || c == NULL)
+        return ok;
+    f = c->cred->flags;
+    if (err == X509_V_ERR_UNABLE_TO_GET_CRL)
+        ignore = (f & SCH_CRED_IGNORE_NO_REVOCATION_CHECK) != 0;
+    else if (err == X509_V_ERR_CRL_HAS_EXPIRED
+             || err == X509_V_ERR_CRL_NOT_YET_VALID)
+        ignore = (f & SCH_CRED_IGNORE_REVOCATION_OFFLINE) != 0;
+    if (!ignore)
+        return 0;
+    if (trace_enabled())
+        trace_printf("Schannel: %s at depth %d overlooked (dwFlags 0x%lx)",
+                     X509_verify_cert_error_string(err), depth,
+                     (unsigned long)f);
+    X509_STORE_CTX_set_error(st, X509_V_OK);
+    return 1;
 }
 
 /* After ApplyControlToken(SCHANNEL_SHUTDOWN): the close_notify alert to
@@ -923,7 +971,7 @@ sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
          * handed out in the output token; the caller validates it
          * itself with SCH_CRED_MANUAL_CRED_VALIDATION. */
         if (!(cred->flags & SCH_CRED_MANUAL_CRED_VALIDATION))
-            SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+            SSL_set_verify(c->ssl, SSL_VERIFY_PEER, verify_server);
         if (c->target != NULL && *c->target != '\0') {
             if (!is_ip(c->target))
                 SSL_set_tlsext_host_name(c->ssl, c->target);

@@ -989,6 +989,85 @@ START_TEST(server_shutdown)
 }
 END_TEST
 
+/*
+ * Revocation, asked for with SCH_CRED_REVOCATION_CHECK_*: the server's
+ * certificate against the CRLs in the trust file. Windows returns the
+ * chain engine's CRYPT_E_ codes from InitializeSecurityContext.
+ */
+static SECURITY_STATUS
+revocation_case(const char *server_pfx, const char *trust_file,
+                DWORD flags)
+{
+    PCCERT_CONTEXT cert = pfx_cert(server_pfx);
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    char path[600];
+
+    snprintf(path, sizeof(path), "%s/%s", pki, trust_file);
+    ck_assert_int_eq(setenv("SSL_CERT_FILE", path, 1), 0);
+    assert_sec(acquire(true, 0, 0, cert, &sc), SEC_E_OK);
+    CertFreeCertificateContext(cert);
+    client_cred(&cc, 0, flags, false);
+    c2s.n = s2c.n = 0;
+    (void)pump(&cl, &sv, &c2s, &s2c);
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+    return cl.st;
+}
+
+START_TEST(revocation)
+{
+    const DWORD chain = SCH_CRED_REVOCATION_CHECK_CHAIN;
+    const DWORD end = SCH_CRED_REVOCATION_CHECK_END_CERT;
+    const DWORD no_root = SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
+
+    /* Not asked: a revoked certificate goes through (Windows checks
+     * only when told to). */
+    assert_sec(revocation_case("revoked.p12", "trust-crl.pem", 0),
+               SEC_E_OK);
+    /* Revoked, found in the intermediate's CRL. */
+    assert_sec(revocation_case("revoked.p12", "trust-crl.pem", chain),
+               CRYPT_E_REVOKED);
+    assert_sec(revocation_case("revoked.p12", "trust-crl.pem", end),
+               CRYPT_E_REVOKED);
+    assert_sec(revocation_case("localhost.p12", "trust-crl.pem", chain),
+               SEC_E_OK);
+    /* No CRL at all. */
+    assert_sec(revocation_case("localhost.p12", "trust.pem", end),
+               CRYPT_E_NO_REVOCATION_CHECK);
+    assert_sec(revocation_case("localhost.p12", "trust.pem",
+                               end | SCH_CRED_IGNORE_NO_REVOCATION_CHECK),
+               SEC_E_OK);
+    /* The intermediate's CRL but not the root's: enough for the end
+     * certificate, not for the chain, whose intermediate the root's CRL
+     * covers (excluding the root spares only the root's own). */
+    assert_sec(revocation_case("localhost.p12", "trust-inter-crl.pem", end),
+               SEC_E_OK);
+    assert_sec(revocation_case("localhost.p12", "trust-inter-crl.pem",
+                               chain),
+               CRYPT_E_NO_REVOCATION_CHECK);
+    assert_sec(revocation_case("localhost.p12", "trust-inter-crl.pem",
+                               no_root),
+               CRYPT_E_NO_REVOCATION_CHECK);
+    assert_sec(revocation_case("localhost.p12", "trust-crl.pem", no_root),
+               SEC_E_OK);
+    /* A CRL out of date: the revocation server was "offline". */
+    assert_sec(revocation_case("localhost.p12", "trust-stale-crl.pem", end),
+               CRYPT_E_REVOCATION_OFFLINE);
+    assert_sec(revocation_case("localhost.p12", "trust-stale-crl.pem",
+                               end | SCH_CRED_IGNORE_REVOCATION_OFFLINE),
+               SEC_E_OK);
+    /* ...which does not excuse a revoked certificate in a current one. */
+    assert_sec(revocation_case("revoked.p12", "trust-crl.pem",
+                               chain | SCH_CRED_IGNORE_REVOCATION_OFFLINE
+                                   | SCH_CRED_IGNORE_NO_REVOCATION_CHECK),
+               CRYPT_E_REVOKED);
+}
+END_TEST
+
 static Suite *
 schannel_server_suite(void)
 {
@@ -1010,6 +1089,7 @@ schannel_server_suite(void)
     tcase_add_test(tc, server_credentials);
     tcase_add_test(tc, no_common_version);
     tcase_add_test(tc, server_shutdown);
+    tcase_add_test(tc, revocation);
     suite_add_tcase(s, tc);
     return s;
 }

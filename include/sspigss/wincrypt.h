@@ -672,6 +672,17 @@ typedef const CERT_CONTEXT *PCCERT_CONTEXT;
 #ifndef CRYPT_E_EXISTS
 #define CRYPT_E_EXISTS ((HRESULT)0x80092005L)
 #endif
+/* Revocation results, which Schannel's InitializeSecurityContext returns
+ * as they are (docs/schannel.md). */
+#ifndef CRYPT_E_REVOKED
+#define CRYPT_E_REVOKED ((HRESULT)0x80092010L)
+#endif
+#ifndef CRYPT_E_NO_REVOCATION_CHECK
+#define CRYPT_E_NO_REVOCATION_CHECK ((HRESULT)0x80092012L)
+#endif
+#ifndef CRYPT_E_REVOCATION_OFFLINE
+#define CRYPT_E_REVOCATION_OFFLINE ((HRESULT)0x80092013L)
+#endif
 #ifndef CRYPT_E_PENDING_CLOSE
 #define CRYPT_E_PENDING_CLOSE ((HRESULT)0x8009200FL)
 #endif
