@@ -37,9 +37,6 @@
 #include "package.h"
 
 #define TLS_HEADER 5
-/* Largest record: 2^14 of plaintext plus what protection adds (RFC 8446
- * 5.2 allows 2^14 + 256 of ciphertext; TLS 1.2 up to 2^14 + 2048). */
-#define TLS_MAX_RECORD (TLS_HEADER + 16384 + 2048)
 #define TLS_MAX_MESSAGE 16384
 
 struct sch_cred {
@@ -71,6 +68,9 @@ struct sch_ctx {
     bool closed;                    /* close_notify received */
     int alert_in, alert_out;        /* last alert each way, or -1 */
     ULONG req, attrs;
+    ULONG hdr, trl, blk;            /* record_sizes(), once established */
+    bool renegotiate;               /* SEC_I_RENEGOTIATE given */
+    bool key_update_asked;          /* TLS 1.3 KeyUpdate, update_requested */
     enum client_cert client_cert;
     /* The input the call that gave SEC_I_INCOMPLETE_CREDENTIALS took:
      * callers (curl among them) pass the same bytes again. */
@@ -228,6 +228,15 @@ accept_any_certificate(int ok, X509_STORE_CTX *store)
     return 1;
 }
 
+/* The verification callback of SCH_CRED_MANUAL_CRED_VALIDATION. */
+static int
+accept_any_chain(X509_STORE_CTX *store, void *arg)
+{
+    (void)store;
+    (void)arg;
+    return 1;
+}
+
 static SECURITY_STATUS
 sch_acquire(const struct package *pkg, const struct acquire_args *args,
             struct handle_obj **out, TimeStamp *expiry)
@@ -310,6 +319,11 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
          * when it completes), the handshake itself never stops for it. */
         SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
         SSL_CTX_set_client_cert_cb(c->ctx, client_cert_cb);
+        /* SCH_CRED_MANUAL_CRED_VALIDATION: the caller judges the chain,
+         * so OpenSSL builds none (a third of a client's handshake). */
+        if (flags & SCH_CRED_MANUAL_CRED_VALIDATION)
+            SSL_CTX_set_cert_verify_callback(c->ctx, accept_any_chain,
+                                             NULL);
         /* Revocation only when asked, as Windows: the end certificate,
          * or the whole chain, against the CRLs of the trust locations
          * (SSL_CERT_FILE, or HASH.r0 files in SSL_CERT_DIR). */
@@ -358,6 +372,24 @@ info_callback(const SSL *ssl, int where, int ret)
         c->alert_out = ret & 0xff;
 }
 
+/* The peer's TLS 1.3 KeyUpdate asking for ours back: OpenSSL sends it
+ * with the next record written, which is the next handshake call's
+ * output here (SEC_I_RENEGOTIATE). */
+static void
+msg_callback(int write_p, int version, int content_type, const void *buf,
+             size_t len, SSL *ssl, void *arg)
+{
+    const unsigned char *m = buf;
+    struct sch_ctx *c = SSL_get_app_data(ssl);
+
+    (void)version;
+    (void)arg;
+    if (c != NULL && !write_p && content_type == SSL3_RT_HANDSHAKE
+        && len >= 5 && m[0] == SSL3_MT_KEY_UPDATE
+        && m[4] == SSL_KEY_UPDATE_REQUESTED)
+        c->key_update_asked = true;
+}
+
 static struct sch_ctx *
 ctx_new(struct sch_cred *cred, const char *target)
 {
@@ -385,6 +417,7 @@ ctx_new(struct sch_cred *cred, const char *target)
     SSL_set_bio(c->ssl, c->rbio, c->wbio);
     SSL_set_app_data(c->ssl, c);
     SSL_set_info_callback(c->ssl, info_callback);
+    SSL_set_msg_callback(c->ssl, msg_callback);
     return c;
 }
 
@@ -649,21 +682,46 @@ is_ip(const char *s)
     return true;
 }
 
-/* Does the server's list of acceptable issuers (empty: any) name the
- * issuer of x? */
+/*
+ * Does the server's list of acceptable CAs (empty: any) name a CA of x's
+ * chain? Windows accepts a certificate whose chain reaches a listed CA
+ * (CertFindChainInStore, CERT_CHAIN_FIND_BY_ISSUER): the chain here is
+ * x and its issuers among the certificates of x's store (a PFX in the
+ * MY store brings its CA certificates).
+ */
 static bool
-issuer_acceptable(SSL *ssl, X509 *x)
+issuer_acceptable(SSL *ssl, PCCERT_CONTEXT cc, X509 *x)
 {
     const STACK_OF(X509_NAME) *cas = SSL_get0_peer_CA_list(ssl);
-    int i;
+    STACK_OF(X509) *all;
+    X509 *cur = x;
+    bool found = false;
+    int depth, i;
 
     if (cas == NULL || sk_X509_NAME_num(cas) == 0)
         return true;
-    for (i = 0; i < sk_X509_NAME_num(cas); i++)
-        if (X509_NAME_cmp(sk_X509_NAME_value(cas, i),
-                          X509_get_issuer_name(x)) == 0)
-            return true;
-    return false;
+    all = crypt32_store_certs(cc);
+    for (depth = 0; !found && cur != NULL && depth < 10; depth++) {
+        X509 *next = NULL;
+
+        for (i = 0; i < sk_X509_NAME_num(cas) && !found; i++)
+            found = X509_NAME_cmp(sk_X509_NAME_value(cas, i),
+                                  X509_get_issuer_name(cur)) == 0;
+        if (X509_check_issued(cur, cur) == X509_V_OK)
+            break;
+        for (i = 0; all != NULL && i < sk_X509_num(all); i++) {
+            X509 *c = sk_X509_value(all, i);
+
+            if (X509_cmp(c, cur) != 0
+                && X509_check_issued(c, cur) == X509_V_OK) {
+                next = c;
+                break;
+            }
+        }
+        cur = next;
+    }
+    sk_X509_pop_free(all, X509_free);
+    return found;
 }
 
 /*
@@ -690,7 +748,7 @@ default_client_certificate(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 
         if (x != NULL && k != NULL
             && X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, 0) == 1
-            && issuer_acceptable(ssl, x)) {
+            && issuer_acceptable(ssl, it, x)) {
             X509_up_ref(x);
             EVP_PKEY_up_ref(k);
             *x509 = x;
@@ -747,6 +805,9 @@ client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     return -1;
 }
 
+static void record_sizes(const struct sch_ctx *c, ULONG *header,
+                         ULONG *trailer, ULONG *block);
+
 /*
  * One handshake step, either side, with c locked: take the whole records
  * of the input TOKEN, let OpenSSL answer, hand out what it wrote in the
@@ -767,11 +828,37 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
 
     *allocated = false;
     *done = false;
+    if (c->renegotiate && !SSL_in_init(c->ssl)) {
+        /* After SEC_I_RENEGOTIATE with nothing more to negotiate (a TLS
+         * 1.3 KeyUpdate answered, an alert refusing a renegotiation):
+         * what OpenSSL queued goes out now; the input is for
+         * DecryptMessage and stays EXTRA. */
+        in = input != NULL ? secbuf_find(input, SECBUFFER_TOKEN, 0) : NULL;
+        if (c->key_update_asked) {
+            /* Our KeyUpdate, now rather than before the next record. */
+            if (SSL_key_update(c->ssl, SSL_KEY_UPDATE_NOT_REQUESTED) != 1
+                || SSL_do_handshake(c->ssl) != 1)
+                return tls_failure(c, "KeyUpdate");
+            c->key_update_asked = false;
+        }
+        st = put_output(c, output, allocate, allocated);
+        if (st != SEC_E_OK)
+            return st;
+        c->renegotiate = false;
+        put_extra(input, in != NULL && in->pvBuffer != NULL ? in->cbBuffer
+                                                            : 0);
+        *done = true;
+        return SEC_E_OK;
+    }
     if (!first || c->server) {
         in = input != NULL ? secbuf_find(input, SECBUFFER_TOKEN, 0) : NULL;
-        if (c->established)
+        if (c->established && !c->renegotiate)
             return SEC_E_INVALID_TOKEN;
-        resuming = c->client_cert == CLIENT_CERT_PENDING;
+        /* After SEC_I_INCOMPLETE_CREDENTIALS, or at the start of a
+         * renegotiation the peer asked for, the first call may bring
+         * nothing new. */
+        resuming = c->client_cert == CLIENT_CERT_PENDING
+                   || (c->renegotiate && BIO_ctrl_pending(c->wbio) > 0);
         if (in != NULL && in->pvBuffer != NULL && in->cbBuffer > 0) {
             base = in->pvBuffer;
             n = in->cbBuffer;
@@ -803,10 +890,9 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
             put_missing(input, missing);
             return SEC_E_INCOMPLETE_MESSAGE;
         }
-        if (resuming) {
+        if (resuming && c->client_cert == CLIENT_CERT_PENDING) {
             c->client_cert = CLIENT_CERT_DECIDED;
             free(c->replay);
-    free(c->alpn);
             c->replay = NULL;
             c->replay_len = 0;
         }
@@ -880,6 +966,10 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
         return st;
     if (r == 1) {
         c->established = true;
+        c->renegotiate = false;
+        /* The suite is fixed now: what protection adds to a record is
+         * worked out once, not for every message. */
+        record_sizes(c, &c->hdr, &c->trl, &c->blk);
         st = check_server_certificate(c);
         if (st != SEC_E_OK)
             return st;
@@ -1163,9 +1253,9 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     SecBuffer *hdr = secbuf_find(msg, SECBUFFER_STREAM_HEADER, 0);
     SecBuffer *data = secbuf_find(msg, SECBUFFER_DATA, 0);
     SecBuffer *trl = secbuf_find(msg, SECBUFFER_STREAM_TRAILER, 0);
-    unsigned char rec[TLS_MAX_RECORD];
-    ULONG h, t, b;
-    size_t n;
+    unsigned char *hp, *dp, *tp;
+    ULONG h, t;
+    size_t n, tn;
     int r;
     SECURITY_STATUS st;
 
@@ -1181,31 +1271,57 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         st = c->closed ? SEC_E_CONTEXT_EXPIRED : SEC_E_INVALID_HANDLE;
         goto out;
     }
-    record_sizes(c, &h, &t, &b);
+    if (BIO_ctrl_pending(c->wbio) > 0 || c->renegotiate) {
+        /* SEC_I_RENEGOTIATE was given and its handshake call not made:
+         * what OpenSSL queued must go out before any record. Refused
+         * before the record is made, so nothing is lost. */
+        trace_cause("Schannel: EncryptMessage before the %s call that "
+                    "SEC_I_RENEGOTIATE asked for -> SEC_E_INVALID_HANDLE",
+                    c->server ? "AcceptSecurityContext"
+                              : "InitializeSecurityContext");
+        st = SEC_E_INVALID_HANDLE;
+        goto out;
+    }
+    h = c->hdr;
+    t = c->trl;
     if (hdr->cbBuffer < h || trl->cbBuffer < t) {
         st = SEC_E_BUFFER_TOO_SMALL;
         goto out;
     }
-    ERR_clear_error();
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     r = SSL_write(c->ssl, data->pvBuffer, (int)data->cbBuffer);
     if (r != (int)data->cbBuffer) {
         st = tls_failure(c, "EncryptMessage");
         goto out;
     }
-    /* One record: header | data (in place, same length) | trailer. */
+    /* One record: header | data (in place, same length) | trailer, read
+     * straight into the caller's buffers (the plaintext has been taken;
+     * no copy of it or of the record stays behind). */
     n = (size_t)BIO_ctrl_pending(c->wbio);
-    if (n > sizeof(rec) || n < h + data->cbBuffer
-        || n - h - data->cbBuffer > trl->cbBuffer
-        || BIO_read(c->wbio, rec, (int)n) != (int)n) {
+    if (n < h + data->cbBuffer || n - h - data->cbBuffer > trl->cbBuffer) {
         st = SEC_E_INTERNAL_ERROR;
         goto out;
     }
-    memcpy(hdr->pvBuffer, rec, h);
+    tn = n - h - data->cbBuffer;
+    hp = hdr->pvBuffer;
+    dp = data->pvBuffer;
+    tp = trl->pvBuffer;
+    if (hp + h == dp && dp + data->cbBuffer == tp) {
+        /* Windows' usual layout, one block: one read. */
+        if (BIO_read(c->wbio, hp, (int)n) != (int)n) {
+            st = SEC_E_INTERNAL_ERROR;
+            goto out;
+        }
+    } else if (BIO_read(c->wbio, hp, (int)h) != (int)h
+               || BIO_read(c->wbio, dp, (int)data->cbBuffer)
+                      != (int)data->cbBuffer
+               || (tn > 0 && BIO_read(c->wbio, tp, (int)tn) != (int)tn)) {
+        st = SEC_E_INTERNAL_ERROR;
+        goto out;
+    }
     hdr->cbBuffer = h;
-    memcpy(data->pvBuffer, rec + h, data->cbBuffer);
-    trl->cbBuffer = (ULONG)(n - h - data->cbBuffer);
-    memcpy(trl->pvBuffer, rec + h + data->cbBuffer, trl->cbBuffer);
-    mem_wipe(rec, n);
+    trl->cbBuffer = (ULONG)tn;
     st = SEC_E_OK;
 out:
     pthread_mutex_unlock(&c->lock);
@@ -1226,10 +1342,9 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
 {
     struct sch_ctx *c = (struct sch_ctx *)obj;
     SecBuffer *b = msg->pBuffers;
-    unsigned char plain[TLS_MAX_RECORD];
     unsigned char *in;
     size_t n, rec, missing, got = 0;
-    ULONG h, t, blk, i;
+    ULONG h, i;
     SECURITY_STATUS st;
     int r;
 
@@ -1264,8 +1379,12 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
         st = SEC_E_INSUFFICIENT_MEMORY;
         goto out;
     }
-    ERR_clear_error();
-    r = SSL_read(c->ssl, plain, sizeof(plain));
+    /* The record is in the read BIO: the plaintext goes straight where
+     * it belongs, after the header, over the ciphertext. */
+    h = c->hdr < rec ? c->hdr : (ULONG)rec;
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
+    r = SSL_read(c->ssl, in + h, (int)(rec - h));
     if (r > 0) {
         got = (size_t)r;
     } else {
@@ -1290,13 +1409,18 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
         /* A record without application data (a TLS 1.3 session ticket,
          * a KeyUpdate): taken, nothing to hand out. */
     }
-    record_sizes(c, &h, &t, &blk);
-    if (got > rec - TLS_HEADER)
-        got = rec - TLS_HEADER;     /* cannot happen: one record in */
-    if (h > rec - got)
-        h = (ULONG)(rec - got);
-    memcpy(in + h, plain, got);
-    mem_wipe(plain, got);
+    if (got > rec - h)
+        got = rec - h;              /* cannot happen: one record in */
+    /* OpenSSL has something to send after this record: its own KeyUpdate
+     * answering the peer's (TLS 1.3), a ClientHello for the
+     * renegotiation a HelloRequest asked for, or the alert refusing one
+     * (TLS 1.2). Windows returns SEC_I_RENEGOTIATE, and the caller's
+     * next InitializeSecurityContext (AcceptSecurityContext) with the
+     * SECBUFFER_EXTRA hands it out (Microsoft Learn, Recognizing a
+     * Request to Renegotiate a Connection). */
+    if (BIO_ctrl_pending(c->wbio) > 0 || SSL_in_init(c->ssl)
+        || c->key_update_asked)
+        c->renegotiate = true;
     b[0].BufferType = SECBUFFER_STREAM_HEADER;
     b[0].pvBuffer = in;
     b[0].cbBuffer = h;
@@ -1313,7 +1437,16 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
     }
     if (qop != NULL)
         *qop = 0;
-    st = SEC_E_OK;
+    if (c->renegotiate) {
+        trace_cause("Schannel: the peer sent a handshake message after "
+                    "the handshake; call %s again with the EXTRA bytes "
+                    "-> SEC_I_RENEGOTIATE",
+                    c->server ? "AcceptSecurityContext"
+                              : "InitializeSecurityContext");
+        st = SEC_I_RENEGOTIATE;
+    } else {
+        st = SEC_E_OK;
+    }
     goto out;
 incomplete:
     b[1].BufferType = SECBUFFER_MISSING;
@@ -1414,14 +1547,12 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
     switch (attr) {
     case SECPKG_ATTR_STREAM_SIZES: {
         SecPkgContext_StreamSizes *s = buffer;
-        ULONG h, t, b;
 
-        record_sizes(c, &h, &t, &b);
-        s->cbHeader = h;
-        s->cbTrailer = t;
+        s->cbHeader = c->hdr;
+        s->cbTrailer = c->trl;
         s->cbMaximumMessage = TLS_MAX_MESSAGE;
         s->cBuffers = 4;
-        s->cbBlockSize = b;
+        s->cbBlockSize = c->blk;
         break;
     }
     case SECPKG_ATTR_REMOTE_CERT_CONTEXT:

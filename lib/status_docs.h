@@ -112,13 +112,22 @@ SSPIGSS_DOC_PRODUCED(SEC_I_INCOMPLETE_CREDENTIALS,
     "check_schannel_server.c:incomplete_credentials "
     "check_schannel_server.c:incomplete_credentials_replayed "
     "check_schannel_server.c:incomplete_then_new_credential "
-    "check_schannel_server.c:default_client_certificate")
-SSPIGSS_DOC_LATER(SEC_I_RENEGOTIATE, "Schannel", 7,
-    "DecryptMessage when the peer sends a handshake message after the "
-    "handshake: a TLS 1.2 renegotiation request, or a TLS 1.3 "
-    "post-handshake message such as NewSessionTicket (curl issue 18983); "
-    "the caller hands the SECBUFFER_EXTRA bytes to the handshake "
-    "function.")
+    "check_schannel_server.c:default_client_certificate "
+    "check_schannel.c:client_certificate_declined "
+    "check_schannel.c:client_certificate_late "
+    "check_schannel.c:client_certificate_from_my")
+SSPIGSS_DOC_PRODUCED(SEC_I_RENEGOTIATE,
+    "Schannel",
+    "DecryptMessage",
+    "The peer sent a handshake message after the handshake that needs an "
+    "answer: a TLS 1.3 KeyUpdate asking for one back, a TLS 1.2 "
+    "HelloRequest, or a client's renegotiation ClientHello to a server "
+    "(refused with an alert). The caller hands the SECBUFFER_EXTRA bytes "
+    "to InitializeSecurityContext or AcceptSecurityContext and sends its "
+    "output ([ms] Recognizing a Request to Renegotiate a Connection). "
+    "Windows 11 also reports TLS 1.3 session tickets so (curl issue "
+    "18983); here they are taken silently (docs/schannel.md).",
+    "check_schannel.c:renegotiation")
 SSPIGSS_DOC_NEVER(SEC_I_NO_LSA_CONTEXT,
     "Windows packages that keep a context only in the caller's process "
     "answer with it when the LSA's half of the context is asked for. "
@@ -278,6 +287,7 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "not TLS records (a plain-text peer; curl reports the same code "
     "from Windows), a malformed SECBUFFER_APPLICATION_PROTOCOLS buffer.",
     "check_schannel_server.c:server_bad_input check_schannel_server.c:alpn "
+    "check_schannel.c:not_tls "
     "check_kerberos.c:accept_bad_tokens "
     "check_kerberos.c:initiate_bad_continuation "
     "check_kerberos.c:missing_buffers check_kerberos.c:import_garbage "
@@ -529,13 +539,16 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNTRUSTED_ROOT,
     "peer's unknown_ca alert ([alerts]).",
     "check_schannel.c:server_certificates check_map_gss.c:tls_rules")
 SSPIGSS_DOC_PRODUCED(SEC_E_ILLEGAL_MESSAGE,
-    "Schannel (mapper only)",
+    "Schannel",
     "InitializeSecurityContext, AcceptSecurityContext, DecryptMessage",
     "A fatal alert from the peer without a more specific code "
     "(unexpected_message, handshake_failure, decode_error, ... and any "
     "alert [alerts] does not list), or a broken record OpenSSL refuses "
-    "without an alert: lib/map_tls.c. No scenario test yet.",
-    "check_map_gss.c:tls_rules")
+    "without an alert: lib/map_tls.c. A server that requires a client "
+    "certificate the client declined ends with handshake_failure (TLS "
+    "1.2) or certificate_required (TLS 1.3).",
+    "check_map_gss.c:tls_rules "
+    "check_schannel.c:client_certificate_declined")
 SSPIGSS_DOC_PRODUCED(SEC_E_CERT_UNKNOWN,
     "Schannel (mapper only)",
     "InitializeSecurityContext",
@@ -904,12 +917,12 @@ SSPIGSS_DOC_NEVER(SEC_E_ONLY_HTTPS_ALLOWED,
     "packages never learn the transport of the tokens they make, so none "
     "can make that check.")
 SSPIGSS_DOC_PRODUCED(SEC_E_APPLICATION_PROTOCOL_MISMATCH,
-    "Schannel (mapper only)",
+    "Schannel",
     "InitializeSecurityContext, AcceptSecurityContext",
     "The peer's no_application_protocol alert ([alerts]): "
-    "lib/map_tls.c. ALPN itself (SECBUFFER_APPLICATION_PROTOCOLS) is not "
-    "offered yet (issue #7).",
-    "check_map_gss.c:tls_rules")
+    "lib/map_tls.c; a server that shares none of the protocols of the "
+    "client's SECBUFFER_APPLICATION_PROTOCOLS and refuses.",
+    "check_map_gss.c:tls_rules check_schannel.c:client_alpn")
 SSPIGSS_DOC_NEVER(SEC_E_INVALID_UPN_NAME,
     "Windows returns it from its newer logon paths when a user name is "
     "not a well-formed user principal name. sspigss parses user names "
