@@ -29,33 +29,6 @@
 /* aes256-cts-hmac-sha1-96 (RFC 3962) */
 #define ENCTYPE_WANTED 18
 
-static void
-rate_text(char *buf, size_t len, double ops, size_t bytes)
-{
-    char o[32];
-
-    if (ops >= 1e4)
-        snprintf(o, sizeof(o), "%.1f k/s", ops / 1e3);
-    else
-        snprintf(o, sizeof(o), "%.0f /s", ops);
-    if (bytes > 0)
-        snprintf(buf, len, "%.1f MB/s (%s)", ops * (double)bytes / 1e6, o);
-    else
-        snprintf(buf, len, "%s", o);
-}
-
-static void
-row(const char *metric, const struct bench_result *r, size_t bytes)
-{
-    char a[64], b[64];
-
-    rate_text(a, sizeof(a), r->raw, bytes);
-    rate_text(b, sizeof(b), r->sspi, bytes);
-    printf("| %s | %s | %s | **%.2f** | %.2f-%.2f |\n", metric, a, b,
-           r->ratio, r->ratio_q1, r->ratio_q3);
-    fflush(stdout);
-}
-
 static int
 bench_wrap(const struct bench_opts *o, struct bench_pair *p, size_t len,
            const char *label)
@@ -72,7 +45,7 @@ bench_wrap(const struct bench_opts *o, struct bench_pair *p, size_t len,
         rc = wrap_check(&w);
     if (rc == 0) {
         snprintf(metric, sizeof(metric), "Encrypt+DecryptMessage %s", label);
-        row(metric, &r, len);
+        bench_print_row(metric, &r, len);
     }
     wrap_free(&w);
     return rc;
@@ -89,7 +62,7 @@ bench_mic(const struct bench_opts *o, struct bench_pair *p)
         return -1;
     rc = bench_compare(o, raw_mic_rt, &m, sspi_mic_rt, &m, &r);
     if (rc == 0)
-        row("Make+VerifySignature 1 KiB", &r, 1024);
+        bench_print_row("Make+VerifySignature 1 KiB", &r, 1024);
     mic_free(&m);
     return rc;
 }
@@ -102,7 +75,7 @@ bench_handshake(const struct bench_opts *o, struct bench_pair *p)
     if (bench_compare(o, raw_handshake_rt, p, sspi_handshake_rt, p, &r)
         != 0)
         return -1;
-    row("handshake, mutual auth (ISC/ASC/ISC)", &r, 0);
+    bench_print_row("handshake, mutual auth (ISC/ASC/ISC)", &r, 0);
     return 0;
 }
 

@@ -36,11 +36,16 @@ usage(FILE *f, const char *prog, const char *what)
             "%d; odd is best)\n"
             "  --round-time S     seconds per round and path (default "
             "%.1f)\n"
-            "  --only METRIC      one metric: wrap64, wrap1k, wrap16k, "
+            "  --only METRIC      one metric (for profiling one path "
+            "with perf):\n"
+            "                     Kerberos: wrap64, wrap1k, wrap16k, "
             "wrap64k, mic,\n"
-            "                     handshake (for profiling one path "
-            "with perf)\n"
-            "Needs the environment of bench/run.sh (a throwaway KDC).\n",
+            "                     handshake; TLS: tls-enc1k, tls-enc16k, "
+            "tls-dec1k,\n"
+            "                     tls-dec16k, tls-handshake\n"
+            "The Kerberos programs need the environment of bench/run.sh "
+            "(a throwaway\n"
+            "KDC); the TLS ones need nothing.\n",
             prog, what, DEFAULT_ROUNDS, DEFAULT_ROUND_TIME);
 }
 
@@ -91,7 +96,9 @@ bench_parse_args(int argc, char **argv, const char *what,
     }
     if (o->only != NULL) {
         static const char *const names[] = {
-            "wrap64", "wrap1k", "wrap16k", "wrap64k", "mic", "handshake"
+            "wrap64", "wrap1k", "wrap16k", "wrap64k", "mic", "handshake",
+            "tls-enc1k", "tls-enc16k", "tls-dec1k", "tls-dec16k",
+            "tls-handshake"
         };
         size_t k;
 
@@ -130,6 +137,48 @@ bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The time a bench_fn spent paused since timed_run() started it, and
+ * when the current pause began. One benchmark thread. */
+static double paused_time, pause_start;
+static void (*pause_hook)(bool paused);
+
+void
+bench_set_pause_hook(void (*hook)(bool paused))
+{
+    pause_hook = hook;
+}
+
+void
+bench_pause(void)
+{
+    if (pause_hook != NULL)
+        pause_hook(true);
+    pause_start = bench_now();
+}
+
+void
+bench_resume(void)
+{
+    paused_time += bench_now() - pause_start;
+    if (pause_hook != NULL)
+        pause_hook(false);
+}
+
+/* Run fn for n iterations; *elapsed gets the seconds it took, less its
+ * pauses. */
+static int
+timed_run(bench_fn fn, void *arg, unsigned long n, double *elapsed)
+{
+    double t0;
+
+    paused_time = 0;
+    t0 = bench_now();
+    if (fn(arg, n) != 0)
+        return -1;
+    *elapsed = bench_now() - t0 - paused_time;
+    return 0;
+}
+
 /*
  * Iterations for one round of about t seconds: double from 1 until a run
  * takes a tenth of t, then scale. The calibration runs also warm the
@@ -142,11 +191,8 @@ calibrate(bench_fn fn, void *arg, double t, unsigned long *iters)
     double el;
 
     for (;;) {
-        double t0 = bench_now();
-
-        if (fn(arg, n) != 0)
+        if (timed_run(fn, arg, n, &el) != 0)
             return -1;
-        el = bench_now() - t0;
         if (el >= t / 10 || n >= (1UL << 30))
             break;
         n *= 2;
@@ -206,14 +252,15 @@ round_pair(bench_fn raw, void *raw_arg, unsigned long raw_iters,
 
         for (side = 0; side < 2; side++) {
             bool raw_now = (side == 0) == (k % 2 == 0);
-            double t0 = bench_now();
+            double el;
 
-            if (raw_now ? raw(raw_arg, nr) : sspi(sspi_arg, ns))
+            if (raw_now ? timed_run(raw, raw_arg, nr, &el)
+                        : timed_run(sspi, sspi_arg, ns, &el))
                 return -1;
             if (raw_now)
-                t_raw += bench_now() - t0;
+                t_raw += el;
             else
-                t_sspi += bench_now() - t0;
+                t_sspi += el;
         }
         done_raw += nr;
         done_sspi += ns;
@@ -256,6 +303,34 @@ bench_compare(const struct bench_opts *o, bench_fn raw, void *raw_arg,
     r->ratio_q1 = quantile(ratio, o->rounds, 0.25);
     r->ratio_q3 = quantile(ratio, o->rounds, 0.75);
     return 0;
+}
+
+static void
+rate_text(char *buf, size_t len, double ops, size_t bytes)
+{
+    char o[32];
+
+    if (ops >= 1e4)
+        snprintf(o, sizeof(o), "%.1f k/s", ops / 1e3);
+    else
+        snprintf(o, sizeof(o), "%.0f /s", ops);
+    if (bytes > 0)
+        snprintf(buf, len, "%.1f MB/s (%s)", ops * (double)bytes / 1e6, o);
+    else
+        snprintf(buf, len, "%s", o);
+}
+
+void
+bench_print_row(const char *metric, const struct bench_result *r,
+                size_t bytes)
+{
+    char a[64], b[64];
+
+    rate_text(a, sizeof(a), r->raw, bytes);
+    rate_text(b, sizeof(b), r->sspi, bytes);
+    printf("| %s | %s | %s | **%.2f** | %.2f-%.2f |\n", metric, a, b,
+           r->ratio, r->ratio_q1, r->ratio_q3);
+    fflush(stdout);
 }
 
 /* ------------------------------------------------------------ errors */

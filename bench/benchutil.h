@@ -1,7 +1,8 @@
 /*
  * benchutil.h - what the benchmarks share: options, the clock, the
- * interleaved raw-versus-sspigss measurement, and the two ways of making
- * a Kerberos context pair (raw MIT GSS-API, and SSPI through sspigss).
+ * interleaved raw-versus-sspigss measurement and its table row, and the
+ * two ways of making a Kerberos context pair (raw MIT GSS-API, and SSPI
+ * through sspigss). The TLS benchmarks add theirs in tlsops.h.
  *
  * Both ways use the same credentials (the default ccache, holding a TGT
  * for alice, and the default keytab, holding host/sspigss.test), the same
@@ -36,7 +37,9 @@ struct bench_opts {
 /*
  * Parse --smoke, --rounds N, --round-time SECONDS, --only METRIC, --help.
  * Returns 0, or 1 after printing help, or -1 after printing what was
- * wrong. Metric names (for --only) are the programs' to check.
+ * wrong. --only takes the name of any program's metric (one list, in
+ * benchutil.c); a program asked for another program's metric runs
+ * nothing.
  */
 int bench_parse_args(int argc, char **argv, const char *what,
                      struct bench_opts *o);
@@ -52,6 +55,21 @@ double bench_now(void);
  * round trip, a handshake). Returns 0, or -1 after printing why.
  */
 typedef int (*bench_fn)(void *arg, unsigned long iters);
+
+/*
+ * Inside a bench_fn: the work between bench_pause() and bench_resume()
+ * is not the operation measured (the TLS benchmarks' peer, which is the
+ * same raw OpenSSL server for both paths, and their checks), so
+ * bench_compare does not count its time, and a pause hook (set by the
+ * allocation counter) does not count its allocations. Pauses do not
+ * nest. The Kerberos operations never pause.
+ */
+void bench_pause(void);
+void bench_resume(void);
+
+/* Called with true when a pause starts and false when it ends; NULL
+ * for none. */
+void bench_set_pause_hook(void (*hook)(bool paused));
 
 struct bench_result {
     double raw;             /* median iterations per second, raw GSS-API */
@@ -77,6 +95,14 @@ struct bench_result {
  */
 int bench_compare(const struct bench_opts *o, bench_fn raw, void *raw_arg,
                   bench_fn sspi, void *sspi_arg, struct bench_result *r);
+
+/*
+ * Print r as one Markdown row, | metric | raw | sspigss | ratio |
+ * quartiles |, rates as operations per second, and as MB/s (10^6 bytes)
+ * of payload when bytes (per operation) is not 0.
+ */
+void bench_print_row(const char *metric, const struct bench_result *r,
+                     size_t bytes);
 
 /* ------------------------------------------------------- raw GSS-API */
 
