@@ -223,6 +223,18 @@ bool neg_token_rejected(const void *token, size_t len);
 /* Whether a SPNEGO NegTokenResp carries a mechListMIC (RFC 4178). */
 bool neg_token_has_mic(const void *token, size_t len);
 
+/* The responseToken of a negTokenResp: *inner points into token. */
+bool neg_token_response(const void *token, size_t len, const void **inner,
+                        size_t *inner_len);
+
+/*
+ * A CHALLENGE_MESSAGE gss-ntlmssp 1.2 cannot take: UNICODE, a target type
+ * flag and an empty TargetName make it write through a NULL pointer
+ * (fixed upstream in 1.3.0, commit a060d02; Debian 12 ships 1.2.0). True
+ * when token is such a message (ntlm.c).
+ */
+bool ntlm_challenge_unsafe(const void *token, size_t len);
+
 /* Free what a Negotiate credential holds beyond the common fields. */
 void neg_creds_clear(struct gss_cred *c);
 

@@ -512,3 +512,31 @@ ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
         *qop = 0;
     return SEC_E_OK;
 }
+
+/*
+ * MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE: "NTLMSSP\0", MessageType 2 (offset
+ * 8), TargetNameFields (Len, MaxLen, Offset; offset 12), NegotiateFlags
+ * (offset 20). gss-ntlmssp 1.2.0 decodes an empty TargetName under
+ * NTLMSSP_NEGOTIATE_UNICODE into no buffer and then writes its
+ * terminator there when NTLMSSP_TARGET_TYPE_DOMAIN or _SERVER is set:
+ * a server (or anyone in the path) could crash the client. Such a
+ * message is refused before it reaches gss-ntlmssp. Windows itself
+ * takes an empty TargetName; no real server sends one with those flags.
+ */
+bool
+ntlm_challenge_unsafe(const void *token, size_t len)
+{
+    const unsigned char *p = token;
+    uint32_t type, flags;
+    uint16_t name_len;
+
+    if (p == NULL || len < 24 || memcmp(p, "NTLMSSP", 8) != 0)
+        return false;
+    type = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16
+           | (uint32_t)p[11] << 24;
+    name_len = (uint16_t)(p[12] | p[13] << 8);
+    flags = (uint32_t)p[20] | (uint32_t)p[21] << 8 | (uint32_t)p[22] << 16
+            | (uint32_t)p[23] << 24;
+    return type == 2 && name_len == 0 && (flags & 0x00000001u) != 0
+           && (flags & (0x00010000u | 0x00020000u)) != 0;
+}

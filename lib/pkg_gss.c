@@ -835,6 +835,23 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
+    if (fresh == NULL && in.length > 0) {
+        const void *inner = in.value;
+        size_t inner_len = in.length;
+
+        if ((c->mech->kind == KIND_NTLM
+             || (c->mech->kind == KIND_SPNEGO
+                 && neg_token_response(in.value, in.length, &inner,
+                                       &inner_len)))
+            && ntlm_challenge_unsafe(inner, inner_len)) {
+            pthread_mutex_unlock(&c->lock);
+            trace_cause("NTLM: a CHALLENGE with an empty TargetName, "
+                        "UNICODE and a target type flag (gss-ntlmssp 1.2 "
+                        "would crash on it) -> SEC_E_INVALID_TOKEN");
+            st = SEC_E_INVALID_TOKEN;
+            goto out;
+        }
+    }
     maj = gss_init_sec_context(&min, c->negcred != GSS_C_NO_CREDENTIAL
                                          ? c->negcred : c->cred->gcred,
                                &c->gctx, c->target,

@@ -1224,6 +1224,50 @@ START_TEST(bad_tokens)
 END_TEST
 
 /*
+ * A CHALLENGE whose TargetName is empty while UNICODE and a target type
+ * flag are set would crash gss-ntlmssp 1.2 (a hostile server could kill
+ * the client): the library refuses it with SEC_E_INVALID_TOKEN before
+ * gss-ntlmssp sees it, and the context is unchanged, so the real
+ * CHALLENGE then completes the handshake.
+ */
+START_TEST(challenge_without_target_name)
+{
+    struct step n, ch, bad, au, fin;
+    CredHandle c, s;
+    CtxtHandle ch_h, sh;
+    uint32_t flags;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ck_assert_sec(isc(&c, &ch_h, TARGET, REQ_ALL, NULL, 0, sizeof(n.tok),
+                      &n), SEC_I_CONTINUE_NEEDED);
+    ck_assert_sec(asc(&s, &sh, true, ASC_REQ_ALL, n.tok, n.len,
+                      sizeof(ch.tok), &ch), SEC_I_CONTINUE_NEEDED);
+    ck_assert_uint_ge(ch.len, 24);
+    ck_assert_int_eq(ntlm_type(ch.tok, ch.len), 2);
+    memcpy(bad.tok, ch.tok, ch.len);
+    bad.tok[12] = bad.tok[13] = bad.tok[14] = bad.tok[15] = 0;
+    flags = (uint32_t)bad.tok[20] | (uint32_t)bad.tok[21] << 8
+            | (uint32_t)bad.tok[22] << 16 | (uint32_t)bad.tok[23] << 24;
+    flags |= 0x00000001u | 0x00010000u;     /* UNICODE, TARGET_TYPE_DOMAIN */
+    bad.tok[20] = (unsigned char)flags;
+    bad.tok[21] = (unsigned char)(flags >> 8);
+    bad.tok[22] = (unsigned char)(flags >> 16);
+    bad.tok[23] = (unsigned char)(flags >> 24);
+    assert_sec_why(isc(&c, &ch_h, TARGET, REQ_ALL, bad.tok, ch.len,
+                       sizeof(au.tok), &au), SEC_E_INVALID_TOKEN);
+    ck_assert_sec(isc(&c, &ch_h, TARGET, REQ_ALL, ch.tok, ch.len,
+                      sizeof(au.tok), &au), SEC_E_OK);
+    ck_assert_sec(asc(&s, &sh, false, ASC_REQ_ALL, au.tok, au.len,
+                      sizeof(fin.tok), &fin), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch_h), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/*
  * A continuation call with a credential that is not the context's:
  * SEC_E_WRONG_CREDENTIAL_HANDLE and nothing changes, whether it is a
  * Kerberos credential (an explicit identity: Kerberos asks its KDC only
@@ -2317,6 +2361,7 @@ ntlm_suite(void)
     tcase_add_loop_test(tc, unknown_user, 0, 3);
     tcase_add_loop_test(tc, no_credentials, 0, 2);
     tcase_add_test(tc, bad_tokens);
+    tcase_add_test(tc, challenge_without_target_name);
     tcase_add_test(tc, wrong_credential_handle);
     tcase_add_test(tc, handle_misuse);
     tcase_add_test(tc, ntlmv1_refused);
