@@ -235,6 +235,16 @@ bool neg_token_response(const void *token, size_t len, const void **inner,
  */
 bool ntlm_challenge_unsafe(const void *token, size_t len);
 
+/*
+ * An AUTHENTICATE_MESSAGE gss-ntlmssp 1.2 reads past: key exchange
+ * negotiated (NTLMSSP_NEGOTIATE_KEY_EXCH in its flags) and an
+ * EncryptedRandomSessionKey that is not 16 bytes, or one of 1 to 15
+ * bytes in any case; it copies 16 bytes from wherever the field points
+ * (a NULL read for an empty one). True when token is such a message
+ * (ntlm.c).
+ */
+bool ntlm_authenticate_unsafe(const void *token, size_t len);
+
 /* Free what a Negotiate credential holds beyond the common fields. */
 void neg_creds_clear(struct gss_cred *c);
 

@@ -540,3 +540,32 @@ ntlm_challenge_unsafe(const void *token, size_t len)
     return type == 2 && name_len == 0 && (flags & 0x00000001u) != 0
            && (flags & (0x00010000u | 0x00020000u)) != 0;
 }
+
+/*
+ * MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE: MessageType 3 (offset 8),
+ * EncryptedRandomSessionKeyFields (Len, MaxLen, Offset; offset 52),
+ * NegotiateFlags (offset 60). A 16-byte key is the only one MS-NLMP
+ * defines (3.1.5.1.2); gss-ntlmssp 1.2.0 copies 16 bytes without looking
+ * at the length when key exchange is on (src/gss_sec_ctx.c), so any
+ * other length is refused before it sees the message.
+ */
+bool
+ntlm_authenticate_unsafe(const void *token, size_t len)
+{
+    const unsigned char *p = token;
+    uint32_t type, flags;
+    uint16_t key_len;
+
+    if (p == NULL || len < 64 || memcmp(p, "NTLMSSP", 8) != 0)
+        return false;
+    type = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16
+           | (uint32_t)p[11] << 24;
+    if (type != 3)
+        return false;
+    key_len = (uint16_t)(p[52] | p[53] << 8);
+    flags = (uint32_t)p[60] | (uint32_t)p[61] << 8 | (uint32_t)p[62] << 16
+            | (uint32_t)p[63] << 24;
+    if (key_len != 0 && key_len != 16)
+        return true;
+    return key_len == 0 && (flags & 0x40000000u) != 0;
+}

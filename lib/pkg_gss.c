@@ -957,6 +957,24 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
+    if (in.length > 0) {
+        const void *inner = in.value;
+        size_t inner_len = in.length;
+
+        if ((c->mech->kind == KIND_NTLM
+             || (c->mech->kind == KIND_SPNEGO
+                 && neg_token_response(in.value, in.length, &inner,
+                                       &inner_len)))
+            && ntlm_authenticate_unsafe(inner, inner_len)) {
+            pthread_mutex_unlock(&c->lock);
+            trace_cause("NTLM: an AUTHENTICATE whose "
+                        "EncryptedRandomSessionKey is not 16 bytes while "
+                        "key exchange is negotiated (gss-ntlmssp 1.2 "
+                        "would read past it) -> SEC_E_INVALID_TOKEN");
+            st = SEC_E_INVALID_TOKEN;
+            goto out;
+        }
+    }
     maj = gss_accept_sec_context(&min, &c->gctx,
                                  c->mech != c->cred->mech
                                      ? c->cred->raw_gcred : c->cred->gcred,
@@ -966,6 +984,23 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                                  &deleg);
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_ACCEPT);
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
+    if (maj == GSS_S_CONTINUE_NEEDED && out.length == 0) {
+        /* An acceptor that wants more while it has nothing to send
+         * would leave both sides waiting: MIT's krb5 acceptor answers a
+         * Kerberos-framed token that is no AP-REQ so (kg_accept_krb5).
+         * No mechanism continues so legitimately: the token is bad. */
+        OM_uint32 m2;
+
+        trace_cause("%s: the acceptor asked for more without a token to "
+                    "send (a token of the wrong kind) -> "
+                    "SEC_E_INVALID_TOKEN", c->mech->package);
+        gss_delete_sec_context(&m2, &c->gctx, GSS_C_NO_BUFFER);
+        if (deleg != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&m2, &deleg);
+        st = SEC_E_INVALID_TOKEN;
         pthread_mutex_unlock(&c->lock);
         goto out;
     }

@@ -271,7 +271,7 @@ SSPIGSS_DOC_NEVER(SEC_E_CANNOT_INSTALL,
     "mechanism missing underneath shows when it is used, as "
     "SEC_E_SECPKG_NOT_FOUND or SEC_E_NO_CREDENTIALS.")
 SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
-    "all; Kerberos, Schannel",
+    "all; Kerberos, NTLM, Negotiate, Schannel",
     "InitializeSecurityContext, AcceptSecurityContext, MakeSignature, "
     "VerifySignature, EncryptMessage, DecryptMessage, "
     "ImportSecurityContext",
@@ -283,11 +283,17 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "context is unchanged); a token after the context is complete; an "
     "AP-REP that fails its integrity check; a replayed AP-REQ; a message "
     "call without its TOKEN or DATA buffer; ImportSecurityContext of "
-    "bytes that are not an exported context. Schannel: bytes that are "
+    "bytes that are not an exported context; a Kerberos-framed token "
+    "that is no AP-REQ (MIT would ask for more with nothing to send). "
+    "NTLM: a CHALLENGE or AUTHENTICATE that gss-ntlmssp 1.2 would crash "
+    "on (an empty TargetName with UNICODE and a target type; a session "
+    "key that is not 16 bytes under key exchange). Schannel: bytes that are "
     "not TLS records (a plain-text peer; curl reports the same code "
     "from Windows), a malformed SECBUFFER_APPLICATION_PROTOCOLS buffer.",
     "check_schannel_server.c:server_bad_input check_schannel_server.c:alpn "
     "check_schannel.c:not_tls "
+    "check_ntlm.c:challenge_without_target_name "
+    "check_ntlm.c:authenticate_short_session_key "
     "check_kerberos.c:accept_bad_tokens "
     "check_kerberos.c:initiate_bad_continuation "
     "check_kerberos.c:missing_buffers check_kerberos.c:import_garbage "

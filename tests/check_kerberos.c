@@ -2336,7 +2336,14 @@ START_TEST(accept_bad_tokens)
         const unsigned char *tok;
         ULONG len;
         bool no_desc;
-    } bad[8];
+    } bad[10];
+    /* Framed as a Kerberos token, with a token ID that is not an
+     * AP-REQ's (02 00): MIT answers CONTINUE_NEEDED with nothing to send,
+     * which would leave both sides waiting (found by fuzz_negotiate_
+     * accept). */
+    static const unsigned char not_apreq[] = {
+        0x60, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01,
+        0x02, 0x02, 0x02, 0x00 };
     size_t nbad = 0;
     struct soft sf = { .len = 0 };
 
@@ -2365,6 +2372,9 @@ START_TEST(accept_bad_tokens)
     bad[nbad++].no_desc = false;
     bad[nbad].what = "krb5 header around garbage";
     bad[nbad].tok = hdr, bad[nbad].len = sizeof(hdr);
+    bad[nbad++].no_desc = false;
+    bad[nbad].what = "krb5 token that is not an AP-REQ";
+    bad[nbad].tok = not_apreq, bad[nbad].len = sizeof(not_apreq);
     bad[nbad++].no_desc = false;
     bad[nbad].what = "AP-REQ cut in half";
     bad[nbad].tok = apreq, bad[nbad].len = len / 2;

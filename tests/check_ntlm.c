@@ -1268,6 +1268,50 @@ START_TEST(challenge_without_target_name)
 END_TEST
 
 /*
+ * An AUTHENTICATE whose EncryptedRandomSessionKey is not 16 bytes while
+ * key exchange is on: gss-ntlmssp 1.2 would copy 16 bytes from it (a NULL
+ * read for an empty one, crashing the server). Refused with
+ * SEC_E_INVALID_TOKEN before gss-ntlmssp sees it; the acceptor's context
+ * is unchanged and the real AUTHENTICATE completes.
+ */
+START_TEST(authenticate_short_session_key)
+{
+    struct step n, ch, au, bad, fin;
+    CredHandle c, s;
+    CtxtHandle ch_h, sh;
+    uint32_t flags;
+
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    ck_assert_sec(isc(&c, &ch_h, TARGET, REQ_ALL, NULL, 0, sizeof(n.tok),
+                      &n), SEC_I_CONTINUE_NEEDED);
+    ck_assert_sec(asc(&s, &sh, true, ASC_REQ_ALL, n.tok, n.len,
+                      sizeof(ch.tok), &ch), SEC_I_CONTINUE_NEEDED);
+    ck_assert_sec(isc(&c, &ch_h, TARGET, REQ_ALL, ch.tok, ch.len,
+                      sizeof(au.tok), &au), SEC_E_OK);
+    ck_assert_uint_ge(au.len, 64);
+    ck_assert_int_eq(ntlm_type(au.tok, au.len), 3);
+    flags = (uint32_t)au.tok[60] | (uint32_t)au.tok[61] << 8
+            | (uint32_t)au.tok[62] << 16 | (uint32_t)au.tok[63] << 24;
+    ck_assert_uint_ne(flags & 0x40000000u, 0);      /* KEY_EXCH */
+    ck_assert_uint_eq(au.tok[52] | au.tok[53] << 8, 16);
+    memcpy(bad.tok, au.tok, au.len);
+    bad.tok[52] = bad.tok[53] = bad.tok[54] = bad.tok[55] = 0;
+    assert_sec_why(asc(&s, &sh, false, ASC_REQ_ALL, bad.tok, au.len,
+                       sizeof(fin.tok), &fin), SEC_E_INVALID_TOKEN);
+    bad.tok[52] = bad.tok[54] = 8;                  /* 8 bytes: short */
+    assert_sec_why(asc(&s, &sh, false, ASC_REQ_ALL, bad.tok, au.len,
+                       sizeof(fin.tok), &fin), SEC_E_INVALID_TOKEN);
+    ck_assert_sec(asc(&s, &sh, false, ASC_REQ_ALL, au.tok, au.len,
+                      sizeof(fin.tok), &fin), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&ch_h), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    free_cred(&c);
+    free_cred(&s);
+}
+END_TEST
+
+/*
  * A continuation call with a credential that is not the context's:
  * SEC_E_WRONG_CREDENTIAL_HANDLE and nothing changes, whether it is a
  * Kerberos credential (an explicit identity: Kerberos asks its KDC only
@@ -2362,6 +2406,7 @@ ntlm_suite(void)
     tcase_add_loop_test(tc, no_credentials, 0, 2);
     tcase_add_test(tc, bad_tokens);
     tcase_add_test(tc, challenge_without_target_name);
+    tcase_add_test(tc, authenticate_short_session_key);
     tcase_add_test(tc, wrong_credential_handle);
     tcase_add_test(tc, handle_misuse);
     tcase_add_test(tc, ntlmv1_refused);
