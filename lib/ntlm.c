@@ -513,6 +513,20 @@ ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
     return SEC_E_OK;
 }
 
+/* Little-endian fields of NTLM messages (MS-NLMP 2.2). */
+static uint16_t
+le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+           | (uint32_t)p[3] << 24;
+}
+
 /*
  * MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE: "NTLMSSP\0", MessageType 2 (offset
  * 8), TargetNameFields (Len, MaxLen, Offset; offset 12), NegotiateFlags
@@ -532,11 +546,9 @@ ntlm_challenge_unsafe(const void *token, size_t len)
 
     if (p == NULL || len < 24 || memcmp(p, "NTLMSSP", 8) != 0)
         return false;
-    type = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16
-           | (uint32_t)p[11] << 24;
-    name_len = (uint16_t)(p[12] | p[13] << 8);
-    flags = (uint32_t)p[20] | (uint32_t)p[21] << 8 | (uint32_t)p[22] << 16
-            | (uint32_t)p[23] << 24;
+    type = le32(p + 8);
+    name_len = le16(p + 12);
+    flags = le32(p + 20);
     return type == 2 && name_len == 0 && (flags & 0x00000001u) != 0
            && (flags & (0x00010000u | 0x00020000u)) != 0;
 }
@@ -558,13 +570,11 @@ ntlm_authenticate_unsafe(const void *token, size_t len)
 
     if (p == NULL || len < 64 || memcmp(p, "NTLMSSP", 8) != 0)
         return false;
-    type = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16
-           | (uint32_t)p[11] << 24;
+    type = le32(p + 8);
     if (type != 3)
         return false;
-    key_len = (uint16_t)(p[52] | p[53] << 8);
-    flags = (uint32_t)p[60] | (uint32_t)p[61] << 8 | (uint32_t)p[62] << 16
-            | (uint32_t)p[63] << 24;
+    key_len = le16(p + 52);
+    flags = le32(p + 60);
     if (key_len != 0 && key_len != 16)
         return true;
     return key_len == 0 && (flags & 0x40000000u) != 0;

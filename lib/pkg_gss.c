@@ -759,6 +759,28 @@ creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred)
                                               : SEC_E_NO_CREDENTIALS;
 }
 
+/*
+ * Whether the NTLM message of an input token (raw, or a negTokenResp's
+ * responseToken) is one gss-ntlmssp 1.2 cannot take safely (unsafe is
+ * ntlm_challenge_unsafe or ntlm_authenticate_unsafe): such a token is
+ * refused before GSS-API sees it, so the context stays as it was.
+ */
+static bool
+ntlm_input_unsafe(const struct gss_mech *mech, const gss_buffer_desc *in,
+                  bool (*unsafe)(const void *, size_t))
+{
+    const void *inner = in->value;
+    size_t inner_len = in->length;
+
+    if (in->length == 0)
+        return false;
+    if (mech->kind == KIND_SPNEGO
+        && !neg_token_response(in->value, in->length, &inner, &inner_len))
+        return false;
+    return (mech->kind == KIND_NTLM || mech->kind == KIND_SPNEGO)
+           && unsafe(inner, inner_len);
+}
+
 static SECURITY_STATUS
 gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                const struct init_args *args, ULONG *attrs,
@@ -835,22 +857,14 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
-    if (fresh == NULL && in.length > 0) {
-        const void *inner = in.value;
-        size_t inner_len = in.length;
-
-        if ((c->mech->kind == KIND_NTLM
-             || (c->mech->kind == KIND_SPNEGO
-                 && neg_token_response(in.value, in.length, &inner,
-                                       &inner_len)))
-            && ntlm_challenge_unsafe(inner, inner_len)) {
-            pthread_mutex_unlock(&c->lock);
-            trace_cause("NTLM: a CHALLENGE with an empty TargetName, "
-                        "UNICODE and a target type flag (gss-ntlmssp 1.2 "
-                        "would crash on it) -> SEC_E_INVALID_TOKEN");
-            st = SEC_E_INVALID_TOKEN;
-            goto out;
-        }
+    if (fresh == NULL
+        && ntlm_input_unsafe(c->mech, &in, ntlm_challenge_unsafe)) {
+        pthread_mutex_unlock(&c->lock);
+        trace_cause("NTLM: a CHALLENGE with an empty TargetName, UNICODE "
+                    "and a target type flag (gss-ntlmssp 1.2 would crash "
+                    "on it) -> SEC_E_INVALID_TOKEN");
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
     }
     maj = gss_init_sec_context(&min, c->negcred != GSS_C_NO_CREDENTIAL
                                          ? c->negcred : c->cred->gcred,
@@ -957,23 +971,14 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         pthread_mutex_unlock(&c->lock);
         goto out;
     }
-    if (in.length > 0) {
-        const void *inner = in.value;
-        size_t inner_len = in.length;
-
-        if ((c->mech->kind == KIND_NTLM
-             || (c->mech->kind == KIND_SPNEGO
-                 && neg_token_response(in.value, in.length, &inner,
-                                       &inner_len)))
-            && ntlm_authenticate_unsafe(inner, inner_len)) {
-            pthread_mutex_unlock(&c->lock);
-            trace_cause("NTLM: an AUTHENTICATE whose "
-                        "EncryptedRandomSessionKey is not 16 bytes while "
-                        "key exchange is negotiated (gss-ntlmssp 1.2 "
-                        "would read past it) -> SEC_E_INVALID_TOKEN");
-            st = SEC_E_INVALID_TOKEN;
-            goto out;
-        }
+    if (ntlm_input_unsafe(c->mech, &in, ntlm_authenticate_unsafe)) {
+        pthread_mutex_unlock(&c->lock);
+        trace_cause("NTLM: an AUTHENTICATE whose EncryptedRandomSessionKey "
+                    "is not 16 bytes while key exchange is negotiated "
+                    "(gss-ntlmssp 1.2 would read past it) -> "
+                    "SEC_E_INVALID_TOKEN");
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
     }
     maj = gss_accept_sec_context(&min, &c->gctx,
                                  c->mech != c->cred->mech

@@ -1025,14 +1025,42 @@ shutting_down(const struct sch_ctx *c)
     return c->established && c->closed;
 }
 
+/*
+ * What InitializeSecurityContext and AcceptSecurityContext do once the
+ * context is found or made, c locked: the close_notify after
+ * SCHANNEL_SHUTDOWN, or a handshake step. ret is the side's *_RET_* bits
+ * for the context, allocated_ret its ALLOCATED_MEMORY bit.
+ */
+static SECURITY_STATUS
+context_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
+             SecBufferDesc *output, bool allocate, ULONG ret,
+             ULONG allocated_ret, ULONG *attrs, TimeStamp *expiry)
+{
+    bool allocated = false, done;
+    SECURITY_STATUS st;
+
+    if (!first && shutting_down(c)) {
+        st = put_output(c, output, allocate, &allocated);
+    } else {
+        st = handshake_step(c, first, input, output, allocate, &allocated,
+                            &done);
+        if (SEC_SUCCESS(st))
+            c->attrs = ret;
+    }
+    if (SEC_SUCCESS(st)) {
+        *attrs = c->attrs | (allocated ? allocated_ret : 0);
+        expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
+    }
+    return st;
+}
+
 static SECURITY_STATUS
 sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                const struct init_args *args, ULONG *attrs, TimeStamp *expiry)
 {
     struct sch_cred *cred = (struct sch_cred *)cred_obj;
     struct sch_ctx *c = (struct sch_ctx *)*ctx_obj, *fresh = NULL;
-    bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0, allocated;
-    bool done;
+    bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0;
     const unsigned char *alpn;
     size_t alpn_len;
     SECURITY_STATUS st;
@@ -1094,27 +1122,15 @@ sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     if (fresh == NULL)
         c->req = (c->req & ~(ULONG)ISC_REQ_USE_SUPPLIED_CREDS)
                  | (args->req & ISC_REQ_USE_SUPPLIED_CREDS);
-    if (fresh == NULL && shutting_down(c)) {
-        st = put_output(c, args->output, allocate, &allocated);
-        if (st == SEC_E_OK) {
-            *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
-            expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
-        }
-        goto out;
-    }
-    st = handshake_step(c, fresh != NULL, args->input, args->output,
-                        allocate, &allocated, &done);
-    if (SEC_SUCCESS(st)) {
-        c->attrs = ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT
-                   | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM
-                   | (c->req & ISC_REQ_USE_SUPPLIED_CREDS
-                          ? ISC_RET_USED_SUPPLIED_CREDS : 0);
-        *attrs = c->attrs | (allocated ? ISC_RET_ALLOCATED_MEMORY : 0);
-        expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
-        if (fresh != NULL) {
-            *ctx_obj = &fresh->h;
-            fresh = NULL;
-        }
+    st = context_step(c, fresh != NULL, args->input, args->output, allocate,
+                      ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT
+                          | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM
+                          | (c->req & ISC_REQ_USE_SUPPLIED_CREDS
+                                 ? ISC_RET_USED_SUPPLIED_CREDS : 0),
+                      ISC_RET_ALLOCATED_MEMORY, attrs, expiry);
+    if (SEC_SUCCESS(st) && fresh != NULL) {
+        *ctx_obj = &fresh->h;
+        fresh = NULL;
     }
 out:
     pthread_mutex_unlock(&c->lock);
@@ -1136,8 +1152,7 @@ sch_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
 {
     struct sch_cred *cred = (struct sch_cred *)cred_obj;
     struct sch_ctx *c = (struct sch_ctx *)*ctx_obj, *fresh = NULL;
-    bool allocate = (args->req & ASC_REQ_ALLOCATE_MEMORY) != 0, allocated;
-    bool done;
+    bool allocate = (args->req & ASC_REQ_ALLOCATE_MEMORY) != 0;
     const unsigned char *alpn;
     size_t alpn_len;
     SECURITY_STATUS st;
@@ -1175,29 +1190,16 @@ sch_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     }
 
     pthread_mutex_lock(&c->lock);
-    if (fresh == NULL && shutting_down(c)) {
-        st = put_output(c, args->output, allocate, &allocated);
-        if (st == SEC_E_OK) {
-            *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
-            expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
-        }
-        goto out;
+    st = context_step(c, fresh != NULL, args->input, args->output, allocate,
+                      ASC_RET_SEQUENCE_DETECT | ASC_RET_REPLAY_DETECT
+                          | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM
+                          | (c->req & ASC_REQ_MUTUAL_AUTH
+                                 ? ASC_RET_MUTUAL_AUTH : 0),
+                      ASC_RET_ALLOCATED_MEMORY, attrs, expiry);
+    if (SEC_SUCCESS(st) && fresh != NULL) {
+        *ctx_obj = &fresh->h;
+        fresh = NULL;
     }
-    st = handshake_step(c, fresh != NULL, args->input, args->output,
-                        allocate, &allocated, &done);
-    if (SEC_SUCCESS(st)) {
-        c->attrs = ASC_RET_SEQUENCE_DETECT | ASC_RET_REPLAY_DETECT
-                   | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM
-                   | (c->req & ASC_REQ_MUTUAL_AUTH ? ASC_RET_MUTUAL_AUTH
-                                                   : 0);
-        *attrs = c->attrs | (allocated ? ASC_RET_ALLOCATED_MEMORY : 0);
-        expiry->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
-        if (fresh != NULL) {
-            *ctx_obj = &fresh->h;
-            fresh = NULL;
-        }
-    }
-out:
     pthread_mutex_unlock(&c->lock);
     if (fresh != NULL)
         handle_obj_unref(&fresh->h);
