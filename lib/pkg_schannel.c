@@ -1533,6 +1533,85 @@ channel_bindings(struct sch_ctx *c, ULONG attr, SecPkgContext_Bindings *out)
     return SEC_E_OK;
 }
 
+/* An ASCII name into a WCHAR[SZ_ALG_MAX_SIZE] field. */
+static void
+put_alg_name(WCHAR *dst, const char *src)
+{
+    size_t i;
+
+    for (i = 0; src != NULL && src[i] != '\0' && i + 1 < SZ_ALG_MAX_SIZE;
+         i++)
+        dst[i] = (WCHAR)(unsigned char)src[i];
+    dst[i] = 0;
+}
+
+/*
+ * SECPKG_ATTR_CIPHER_INFO: the suite as Windows' CNG names it
+ * (NCRYPT_SSL_CIPHER_SUITE: the wire version and suite number, the IANA
+ * suite name, and BCrypt's algorithm names: "AES", "CHACHA20_POLY1305",
+ * "SHA256", "ECDH", "DH", "RSA", "ECDSA").
+ */
+static void
+cipher_info(const struct sch_ctx *c, SecPkgContext_CipherInfo *ci)
+{
+    const SSL_CIPHER *cip = SSL_get_current_cipher(c->ssl);
+    X509 *cert = c->server ? SSL_get_certificate(c->ssl)
+                           : SSL_get0_peer_certificate(c->ssl);
+    EVP_PKEY *pk = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+    int nid, kx, bits = 0;
+    const EVP_MD *md;
+    const char *name;
+
+    memset(ci, 0, sizeof(*ci));
+    ci->dwVersion = SECPKGCONTEXT_CIPHERINFO_V1;
+    ci->dwProtocol = (DWORD)SSL_version(c->ssl);
+    if (cip == NULL)
+        return;
+    ci->dwCipherSuite = ci->dwBaseCipherSuite =
+        (DWORD)SSL_CIPHER_get_protocol_id(cip);
+    put_alg_name(ci->szCipherSuite, SSL_CIPHER_standard_name(cip));
+    nid = SSL_CIPHER_get_cipher_nid(cip);
+    switch (nid) {
+    case NID_aes_128_gcm: case NID_aes_256_gcm: case NID_aes_128_cbc:
+    case NID_aes_256_cbc: case NID_aes_128_ccm: case NID_aes_256_ccm:
+        name = "AES";
+        break;
+    case NID_chacha20_poly1305:
+        name = "CHACHA20_POLY1305";
+        break;
+    case NID_des_ede3_cbc:
+        name = "3DES";
+        break;
+    default:
+        name = OBJ_nid2sn(nid);
+        break;
+    }
+    put_alg_name(ci->szCipher, name);
+    SSL_CIPHER_get_bits(cip, &bits);
+    ci->dwCipherLen = (DWORD)bits;
+    ci->dwCipherBlockLen = c->blk;
+    md = SSL_CIPHER_get_handshake_digest(cip);
+    if (md != NULL) {
+        switch (EVP_MD_get_type(md)) {
+        case NID_sha1: name = "SHA1"; break;
+        case NID_sha256: name = "SHA256"; break;
+        case NID_sha384: name = "SHA384"; break;
+        default: name = EVP_MD_get0_name(md); break;
+        }
+        put_alg_name(ci->szHash, name);
+        ci->dwHashLen = (DWORD)EVP_MD_get_size(md) * 8;
+    }
+    kx = SSL_CIPHER_get_kx_nid(cip);
+    put_alg_name(ci->szExchange,
+                 kx == NID_kx_ecdhe || kx == NID_kx_any ? "ECDH"
+                 : kx == NID_kx_dhe ? "DH" : kx == NID_kx_rsa ? "RSA" : "");
+    if (pk != NULL)
+        put_alg_name(ci->szCertificate,
+                     EVP_PKEY_is_a(pk, "EC") ? "ECDSA"
+                     : EVP_PKEY_is_a(pk, "RSA") ? "RSA"
+                                                : EVP_PKEY_get0_type_name(pk));
+}
+
 static SECURITY_STATUS
 sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
                   bool wide)
@@ -1597,6 +1676,27 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
             ap->ProtocolIdSize = (unsigned char)len;
             memcpy(ap->ProtocolId, sel, len);
         }
+        break;
+    }
+    case SECPKG_ATTR_CIPHER_INFO:
+        cipher_info(c, buffer);
+        break;
+    case SECPKG_ATTR_SESSION_INFO: {
+        /* The TLS session ID (empty in TLS 1.3, whose sessions resume by
+         * ticket), and whether this handshake resumed a session. */
+        SecPkgContext_SessionInfo *si = buffer;
+        const SSL_SESSION *ss = SSL_get_session(c->ssl);
+        unsigned int n = 0;
+        const unsigned char *id = ss != NULL ? SSL_SESSION_get_id(ss, &n)
+                                             : NULL;
+
+        memset(si, 0, sizeof(*si));
+        if (n > sizeof(si->rgbSessionId))
+            n = sizeof(si->rgbSessionId);
+        if (id != NULL && n > 0)
+            memcpy(si->rgbSessionId, id, n);
+        si->cbSessionId = n;
+        si->dwFlags = SSL_session_reused(c->ssl) ? SSL_SESSION_RECONNECT : 0;
         break;
     }
     case SECPKG_ATTR_CONNECTION_INFO: {

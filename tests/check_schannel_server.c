@@ -422,6 +422,43 @@ bindings(CtxtHandle *h, ULONG attr, unsigned char *out, size_t size)
     return n;
 }
 
+/* A WCHAR field equal to an ASCII string. */
+static void
+assert_wstr(const WCHAR *w, const char *want)
+{
+    char got[SZ_ALG_MAX_SIZE + 1];
+    size_t i;
+
+    for (i = 0; i < SZ_ALG_MAX_SIZE && w[i] != 0; i++)
+        got[i] = w[i] < 0x80 ? (char)w[i] : '?';
+    got[i] = '\0';
+    ck_assert_str_eq(got, want);
+}
+
+/* CIPHER_INFO at both ends: the same suite, named as CNG names it. */
+static void
+assert_cipher_info(struct end *cl, struct end *sv, DWORD protocol,
+                   const char *suite, DWORD suite_id, const char *hash)
+{
+    SecPkgContext_CipherInfo a, b;
+
+    assert_sec(QueryContextAttributesA(&cl->ctx, SECPKG_ATTR_CIPHER_INFO,
+                                       &a), SEC_E_OK);
+    assert_sec(QueryContextAttributesA(&sv->ctx, SECPKG_ATTR_CIPHER_INFO,
+                                       &b), SEC_E_OK);
+    ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+    ck_assert_uint_eq(a.dwVersion, SECPKGCONTEXT_CIPHERINFO_V1);
+    ck_assert_uint_eq(a.dwProtocol, protocol);
+    ck_assert_uint_eq(a.dwCipherSuite, suite_id);
+    ck_assert_uint_eq(a.dwBaseCipherSuite, suite_id);
+    assert_wstr(a.szCipherSuite, suite);
+    assert_wstr(a.szCipher, "AES");
+    ck_assert_uint_eq(a.dwCipherLen, 256);
+    assert_wstr(a.szHash, hash);
+    assert_wstr(a.szExchange, "ECDH");
+    assert_wstr(a.szCertificate, "ECDSA");
+}
+
 /* ---------------------------------------------------------------- tests */
 
 START_TEST(handshake_tls13)
@@ -452,6 +489,8 @@ START_TEST(handshake_tls13)
                                        &ci), SEC_E_OK);
     ck_assert_uint_eq(ci.dwProtocol, SP_PROT_TLS1_3_CLIENT);
 
+    assert_cipher_info(&cl, &sv, 0x0304, "TLS_AES_256_GCM_SHA384", 0x1302,
+                       "SHA384");
     /* Data both ways; the server's tickets are taken on the way. */
     roundtrip(&cl, &sv, &c2s, "hello, server");
     roundtrip(&sv, &cl, &s2c, "hello, client");
@@ -506,6 +545,23 @@ START_TEST(handshake_tls12)
     assert_sec(QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_CONNECTION_INFO,
                                        &ci), SEC_E_OK);
     ck_assert_uint_eq(ci.dwProtocol, SP_PROT_TLS1_2_SERVER);
+    assert_cipher_info(&cl, &sv, 0x0303,
+                       "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xC02C,
+                       "SHA384");
+    /* A TLS 1.2 session ID at both ends (with tickets OpenSSL's client
+     * makes its own); not a resumption. */
+    {
+        SecPkgContext_SessionInfo x, y;
+
+        assert_sec(QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_SESSION_INFO,
+                                           &x), SEC_E_OK);
+        assert_sec(QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_SESSION_INFO,
+                                           &y), SEC_E_OK);
+        ck_assert_uint_eq(x.cbSessionId, 32);
+        ck_assert_uint_le(y.cbSessionId, 32);   /* none with tickets */
+        ck_assert_uint_eq(x.dwFlags, 0);
+        ck_assert_uint_eq(y.dwFlags, 0);
+    }
     roundtrip(&cl, &sv, &c2s, "twelve");
     roundtrip(&sv, &cl, &s2c, "evlewt");
     /* tls-unique: the client's Finished (12 bytes), at both ends. */
