@@ -51,9 +51,9 @@ expect_in "produced: returned by" "returned by: InitializeSecurityContext"
 expect_in "produced: package" "[Kerberos, Negotiate, NTLM]"
 check "never code" 0 "$tool" status SEC_E_MUST_BE_KDC
 expect_in "never: reason" "never on Linux: "
-check "later code" 0 "$tool" status SEC_I_RENEGOTIATE
+check "later code" 0 "$tool" status SEC_E_PKINIT_NAME_MISMATCH
 expect_in "later: package and issue" \
-    "not yet: arrives with Schannel (issue #7)"
+    "not yet: arrives with PKINIT/smartcard (issue #11)"
 check "alias code" 0 "$tool" status SEC_E_NOT_SUPPORTED
 expect_in "alias: primary's origin" "returned by: "
 
