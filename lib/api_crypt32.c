@@ -1141,15 +1141,25 @@ load_pfx(struct cert_store *s, const BYTE *data, size_t len,
             *why = "the PFX's contents cannot be decoded";
             goto out;
         }
-    } else if (PKCS12_parse(p12, pw, &key, &cert, &ca) != 1
-               && ((pw != NULL && pw[0] != '\0')
-                   || PKCS12_parse(p12, pw == NULL ? "" : NULL, &key,
-                                   &cert, &ca) != 1)) {
+    } else {
         /* Without a MAC a wrong password shows only as bags that do not
-         * decrypt. */
-        err = ERROR_INVALID_PASSWORD;
-        *why = "the PFX's contents do not decrypt with the password";
-        goto out;
+         * decrypt. OpenSSL's PKCS12_parse insists on a MAC when given a
+         * password ("mac absent"): our decoded copy gets one made with
+         * that password, so that only the bags decide. */
+        bool ok;
+
+        if (pw != NULL && pw[0] != '\0')
+            ok = PKCS12_set_mac(p12, pw, -1, NULL, 0, 1, NULL) == 1
+                 && PKCS12_parse(p12, pw, &key, &cert, &ca) == 1;
+        else
+            ok = PKCS12_parse(p12, pw, &key, &cert, &ca) == 1
+                 || PKCS12_parse(p12, pw == NULL ? "" : NULL, &key, &cert,
+                                 &ca) == 1;
+        if (!ok) {
+            err = ERROR_INVALID_PASSWORD;
+            *why = "the PFX's contents do not decrypt with the password";
+            goto out;
+        }
     }
     if (cert != NULL) {
         err = store_put_x509(s, cert, with_keys ? key : NULL, false);

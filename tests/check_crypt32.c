@@ -1396,6 +1396,48 @@ START_TEST(pfx_import)
 }
 END_TEST
 
+/*
+ * A PFX without a MAC (openssl pkcs12 -nomac, PKCS12_create with
+ * mac_iter -1) protects its bags with the password alone: the right one
+ * imports it, a wrong one is ERROR_INVALID_PASSWORD (found by
+ * fuzz_crypt32: OpenSSL's PKCS12_parse refuses a password for a PFX
+ * without a MAC).
+ */
+START_TEST(pfx_import_without_mac)
+{
+    STACK_OF(X509) *cas = sk_X509_new_null();
+    struct blob b = { NULL, 0 };
+    CRYPT_DATA_BLOB blob;
+    HCERTSTORE st;
+    PCCERT_CONTEXT c;
+    PKCS12 *p12;
+
+    ck_assert_ptr_nonnull(cas);
+    p12 = PKCS12_create("nomac-pw", "sspigss test", pki.ee_key, pki.ee,
+                        cas, 0, 0, 0, -1, 0);
+    ck_assert_ptr_nonnull(p12);
+    ck_assert(!PKCS12_mac_present(p12));
+    b.n = i2d_PKCS12(p12, &b.p);
+    ck_assert_int_gt(b.n, 0);
+    PKCS12_free(p12);
+    sk_X509_free(cas);
+    blob.pbData = b.p;
+    blob.cbData = (DWORD)b.n;
+
+    st = PFXImportCertStore(&blob, u"nomac-pw", 0);
+    ck_assert_ptr_nonnull(st);
+    c = CertFindCertificateInStore(st, X509_ASN_ENCODING, 0,
+                                   CERT_FIND_HAS_PRIVATE_KEY, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert(CertFreeCertificateContext(c));
+    ck_assert(CertCloseStore(st, 0));
+    SetLastError(0xdeadbeef);
+    ck_assert_ptr_null(PFXImportCertStore(&blob, u"wrong", 0));
+    ck_assert_lasterror(ERROR_INVALID_PASSWORD);
+    OPENSSL_free(b.p);
+}
+END_TEST
+
 START_TEST(pfx_import_failures)
 {
     static const BYTE junk[] = { 0x30, 0x03, 0x02, 0x01, 0x03 };
@@ -1747,6 +1789,7 @@ crypt32_suite(void)
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_add_test(tc, pfx_import);
     tcase_add_test(tc, pfx_import_failures);
+    tcase_add_test(tc, pfx_import_without_mac);
     suite_add_tcase(s, tc);
     return s;
 }
