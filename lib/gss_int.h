@@ -223,10 +223,6 @@ bool neg_token_rejected(const void *token, size_t len);
 /* Whether a SPNEGO NegTokenResp carries a mechListMIC (RFC 4178). */
 bool neg_token_has_mic(const void *token, size_t len);
 
-/* The responseToken of a negTokenResp: *inner points into token. */
-bool neg_token_response(const void *token, size_t len, const void **inner,
-                        size_t *inner_len);
-
 /*
  * A CHALLENGE_MESSAGE gss-ntlmssp 1.2 cannot take: UNICODE, a target type
  * flag and an empty TargetName make it write through a NULL pointer

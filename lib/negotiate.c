@@ -532,34 +532,6 @@ neg_token_rejected(const void *token, size_t len)
     return p[0] == 2;
 }
 
-/* The responseToken [2] OCTET STRING of a negTokenResp, or false. */
-bool
-neg_token_response(const void *token, size_t len, const void **inner,
-                   size_t *inner_len)
-{
-    const unsigned char *p;
-    size_t n, l;
-    unsigned char tag;
-
-    if (!neg_resp_fields(token, len, &p, &n))
-        return false;
-    while (n > 0) {
-        if (!der_header(&p, &n, &tag, &l))
-            return false;
-        if (tag == 0xa2) {
-            n = l;
-            if (!der_header(&p, &n, &tag, &l) || tag != 0x04)
-                return false;
-            *inner = p;
-            *inner_len = l;
-            return true;
-        }
-        p += l;
-        n -= l;
-    }
-    return false;
-}
-
 const struct gss_mech *
 neg_raw_mech(const void *token, size_t len)
 {

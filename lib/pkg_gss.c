@@ -760,25 +760,34 @@ creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred)
 }
 
 /*
- * Whether the NTLM message of an input token (raw, or a negTokenResp's
- * responseToken) is one gss-ntlmssp 1.2 cannot take safely (unsafe is
- * ntlm_challenge_unsafe or ntlm_authenticate_unsafe): such a token is
- * refused before GSS-API sees it, so the context stays as it was.
+ * Whether an input token carries an NTLM message gss-ntlmssp 1.2 cannot
+ * take safely (unsafe is ntlm_challenge_unsafe or
+ * ntlm_authenticate_unsafe): such a token is refused before GSS-API sees
+ * it, so the context stays as it was. Raw NTLM is the message itself;
+ * in SPNEGO every "NTLMSSP\0" is looked at, not only a well-formed
+ * responseToken's, since MIT's SPNEGO decoder is more lenient about
+ * lengths than ours (fuzz_negotiate_accept found one it passed on).
  */
 static bool
 ntlm_input_unsafe(const struct gss_mech *mech, const gss_buffer_desc *in,
                   bool (*unsafe)(const void *, size_t))
 {
-    const void *inner = in->value;
-    size_t inner_len = in->length;
+    const unsigned char *p = in->value, *end = p + in->length;
 
     if (in->length == 0)
         return false;
-    if (mech->kind == KIND_SPNEGO
-        && !neg_token_response(in->value, in->length, &inner, &inner_len))
+    if (mech->kind == KIND_NTLM)
+        return unsafe(p, in->length);
+    if (mech->kind != KIND_SPNEGO)
         return false;
-    return (mech->kind == KIND_NTLM || mech->kind == KIND_SPNEGO)
-           && unsafe(inner, inner_len);
+    while (p < end
+           && (p = memmem(p, (size_t)(end - p), "NTLMSSP", 8))
+                  != NULL) {
+        if (unsafe(p, (size_t)(end - p)))
+            return true;
+        p += 8;
+    }
+    return false;
 }
 
 static SECURITY_STATUS
