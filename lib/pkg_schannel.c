@@ -71,6 +71,7 @@ struct sch_ctx {
     ULONG hdr, trl, blk;            /* record_sizes(), once established */
     bool renegotiate;               /* SEC_I_RENEGOTIATE given */
     bool key_update_asked;          /* TLS 1.3 KeyUpdate, update_requested */
+    bool ticket_in;                 /* TLS 1.3 NewSessionTicket received */
     enum client_cert client_cert;
     /* The input the call that gave SEC_I_INCOMPLETE_CREDENTIALS took:
      * callers (curl among them) pass the same bytes again. */
@@ -372,9 +373,17 @@ info_callback(const SSL *ssl, int where, int ret)
         c->alert_out = ret & 0xff;
 }
 
-/* The peer's TLS 1.3 KeyUpdate asking for ours back: OpenSSL sends it
- * with the next record written, which is the next handshake call's
- * output here (SEC_I_RENEGOTIATE). */
+/*
+ * Handshake messages after the handshake that DecryptMessage reports as
+ * SEC_I_RENEGOTIATE. The peer's TLS 1.3 KeyUpdate asking for ours back:
+ * OpenSSL sends it with the next record written, which is the next
+ * handshake call's output here. A TLS 1.3 NewSessionTicket: Schannel
+ * hands it to the handshake side too, so the caller sees
+ * SEC_I_RENEGOTIATE once per ticket (curl/curl#18983, on Windows 11 with
+ * an OpenSSL server's two tickets; steffengy/schannel-rs#111, Windows 11
+ * 24H2 and Server 2022); the handshake call that follows has nothing to
+ * send.
+ */
 static void
 msg_callback(int write_p, int version, int content_type, const void *buf,
              size_t len, SSL *ssl, void *arg)
@@ -384,10 +393,14 @@ msg_callback(int write_p, int version, int content_type, const void *buf,
 
     (void)version;
     (void)arg;
-    if (c != NULL && !write_p && content_type == SSL3_RT_HANDSHAKE
-        && len >= 5 && m[0] == SSL3_MT_KEY_UPDATE
+    if (c == NULL || write_p || content_type != SSL3_RT_HANDSHAKE || len < 4)
+        return;
+    if (len >= 5 && m[0] == SSL3_MT_KEY_UPDATE
         && m[4] == SSL_KEY_UPDATE_REQUESTED)
         c->key_update_asked = true;
+    else if (m[0] == SSL3_MT_NEWSESSION_TICKET && c->established
+             && SSL_version(ssl) == TLS1_3_VERSION)
+        c->ticket_in = true;
 }
 
 static struct sch_ctx *
@@ -809,6 +822,22 @@ static void record_sizes(const struct sch_ctx *c, ULONG *header,
                          ULONG *trailer, ULONG *block);
 
 /*
+ * A SEC_I_RENEGOTIATE that left nothing to send (a TLS 1.3 session ticket)
+ * asks nothing of the record calls: a caller that goes on with
+ * DecryptMessage or EncryptMessage without the handshake call loses
+ * nothing, so the request lapses. One with something queued (a KeyUpdate
+ * to answer, a renegotiation under way) stays until the handshake call
+ * hands it out. c is locked.
+ */
+static void
+renegotiate_lapse(struct sch_ctx *c)
+{
+    if (c->renegotiate && BIO_ctrl_pending(c->wbio) == 0
+        && !SSL_in_init(c->ssl) && !c->key_update_asked)
+        c->renegotiate = false;
+}
+
+/*
  * One handshake step, either side, with c locked: take the whole records
  * of the input TOKEN, let OpenSSL answer, hand out what it wrote in the
  * output TOKEN. first: the call that made c (a client has no input
@@ -1109,8 +1138,12 @@ sch_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     if (fresh == NULL && cred != NULL && cred != c->cred) {
         /* Another credential is allowed where Windows allows it: after
          * SEC_I_INCOMPLETE_CREDENTIALS, one with the certificate to send
-         * (Microsoft Learn, InitializeSecurityContext (Schannel)). */
-        if (c->client_cert != CLIENT_CERT_PENDING || cred->server
+         * (Microsoft Learn, InitializeSecurityContext (Schannel)), and
+         * at the call answering SEC_I_RENEGOTIATE (Microsoft Learn,
+         * Renegotiating an Schannel Connection: new credentials for the
+         * new handshake). */
+        if ((c->client_cert != CLIENT_CERT_PENDING && !c->renegotiate)
+            || cred->server
             || !(cred->use & SECPKG_CRED_OUTBOUND)) {
             st = SEC_E_WRONG_CREDENTIAL_HANDLE;
             goto out;
@@ -1273,6 +1306,7 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         st = c->closed ? SEC_E_CONTEXT_EXPIRED : SEC_E_INVALID_HANDLE;
         goto out;
     }
+    renegotiate_lapse(c);
     if (BIO_ctrl_pending(c->wbio) > 0 || c->renegotiate) {
         /* SEC_I_RENEGOTIATE was given and its handshake call not made:
          * what OpenSSL queued must go out before any record. Refused
@@ -1368,6 +1402,7 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
         st = SEC_I_CONTEXT_EXPIRED;
         goto out;
     }
+    renegotiate_lapse(c);
     if (n < TLS_HEADER) {
         missing = TLS_HEADER - n;
         goto incomplete;
@@ -1416,13 +1451,15 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
     /* OpenSSL has something to send after this record: its own KeyUpdate
      * answering the peer's (TLS 1.3), a ClientHello for the
      * renegotiation a HelloRequest asked for, or the alert refusing one
-     * (TLS 1.2). Windows returns SEC_I_RENEGOTIATE, and the caller's
+     * (TLS 1.2); or the record was a TLS 1.3 session ticket
+     * (msg_callback). Windows returns SEC_I_RENEGOTIATE, and the caller's
      * next InitializeSecurityContext (AcceptSecurityContext) with the
-     * SECBUFFER_EXTRA hands it out (Microsoft Learn, Recognizing a
-     * Request to Renegotiate a Connection). */
+     * SECBUFFER_EXTRA hands out what there is to send (Microsoft Learn,
+     * Recognizing a Request to Renegotiate a Connection). */
     if (BIO_ctrl_pending(c->wbio) > 0 || SSL_in_init(c->ssl)
-        || c->key_update_asked)
+        || c->key_update_asked || c->ticket_in)
         c->renegotiate = true;
+    c->ticket_in = false;
     b[0].BufferType = SECBUFFER_STREAM_HEADER;
     b[0].pvBuffer = in;
     b[0].cbBuffer = h;

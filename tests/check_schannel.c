@@ -406,6 +406,8 @@ struct conn {
     ULONG attrs;                /* the last call's */
     SecBuffer *alpn;            /* for the first call, or NULL */
     CredHandle *next_cred;      /* for the next call (then NULL again) */
+    CredHandle *reneg_cred;     /* for renegotiate(), if not &cred */
+    bool ignore_renegotiate;    /* recv_data does not answer it */
     ULONG extra;                /* EXTRA bytes at the call that stopped */
     bool caller_buffers;        /* output in our buffer, not allocated */
     unsigned char in[65536];
@@ -413,6 +415,8 @@ struct conn {
     unsigned char held[65536];  /* trickle: received, not yet in in */
     size_t held_len;
     int incomplete;             /* SEC_E_INCOMPLETE_MESSAGE answers seen */
+    int renegotiations;         /* SEC_I_RENEGOTIATE answered (recv_data) */
+    int silent;                 /* ... of them, with nothing to send */
 };
 
 /* The next bytes from the peer into k->in: all that arrived, or with
@@ -633,14 +637,18 @@ send_line(struct conn *k, const char *text)
     send_all(k->sock, buf, b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer);
 }
 
+static size_t renegotiate(struct conn *k, int *calls);
+
 /*
- * DecryptMessage until application data arrives (session tickets come
- * first in TLS 1.3); out gets it. Returns the last status.
+ * DecryptMessage until application data arrives; out gets it. Records
+ * without data (TLS 1.3 session tickets) come first, each one
+ * SEC_I_RENEGOTIATE answered as Windows asks (renegotiate()). Returns
+ * the last status.
  */
 static SECURITY_STATUS
 recv_data(struct conn *k, char *out, size_t size)
 {
-    int i;
+    int i, calls;
 
     for (i = 0; i < 20; i++) {
         SecBuffer b[4] = { { (ULONG)k->in_len, SECBUFFER_DATA, k->in },
@@ -660,7 +668,7 @@ recv_data(struct conn *k, char *out, size_t size)
             recv_more(k->sock, k->in, sizeof(k->in), &k->in_len);
             continue;
         }
-        if (st != SEC_E_OK)
+        if (st != SEC_E_OK && st != SEC_I_RENEGOTIATE)
             return st;
         ck_assert_uint_eq(b[0].BufferType, SECBUFFER_STREAM_HEADER);
         ck_assert_uint_eq(b[1].BufferType, SECBUFFER_DATA);
@@ -673,6 +681,13 @@ recv_data(struct conn *k, char *out, size_t size)
             k->in_len = b[3].cbBuffer;
         } else {
             k->in_len = 0;
+        }
+        if (st == SEC_I_RENEGOTIATE) {
+            k->renegotiations++;
+            if (k->ignore_renegotiate)
+                k->silent++;
+            else if (renegotiate(k, &calls) == 0)
+                k->silent++;
         }
         if (b[1].cbBuffer > 0)
             return SEC_E_OK;
@@ -923,7 +938,9 @@ server_open(struct conn *k, struct peer *p, const char *p12,
 
 /*
  * A handshake and one line each way: TLS 1.3 by default; TLS 1.2 with
- * an AEAD suite and with a CBC one. The stream sizes are those of the
+ * an AEAD suite and with a CBC one. Under TLS 1.3 the server's session
+ * tickets are SEC_I_RENEGOTIATE, one each, as on Windows 11
+ * (curl/curl#18983). The stream sizes are those of the
  * suite (TLS 1.3: 5 + 17; TLS 1.2 GCM: 13 + 16; CBC-SHA256: 21 + 48,
  * block 16) and CONNECTION_INFO names the protocol.
  */
@@ -958,6 +975,36 @@ START_TEST(handshake_and_data)
     send_line(&k, "hello schannel\n");
     assert_sec(recv_data(&k, line, sizeof(line)), SEC_E_OK);
     ck_assert_str_eq(line, "lennahcs olleh\n");
+    /* s_server's two TLS 1.3 session tickets came before the line: each
+     * was SEC_I_RENEGOTIATE, answered with nothing to send. */
+    ck_assert_int_eq(k.renegotiations, v[_i].proto == SP_PROT_TLS1_3_CLIENT
+                                           ? 2 : 0);
+    ck_assert_int_eq(k.silent, k.renegotiations);
+    conn_close(&k);
+}
+END_TEST
+
+/*
+ * A caller that takes SEC_I_RENEGOTIATE for a session ticket as a record
+ * without data and never makes the handshake call loses nothing: there
+ * was nothing to send, the next DecryptMessage and EncryptMessage work.
+ */
+START_TEST(tickets_unanswered)
+{
+    struct conn k;
+    char line[256];
+
+    conn_open(&k, "LOCALHOST", 0, 0);
+    k.ignore_renegotiate = true;
+    assert_sec(client_handshake(&k, "localhost", false), SEC_E_OK);
+    send_line(&k, "one\n");
+    assert_sec(recv_data(&k, line, sizeof(line)), SEC_E_OK);
+    ck_assert_str_eq(line, "eno\n");
+    ck_assert_int_eq(k.renegotiations, 2);
+    send_line(&k, "two\n");
+    assert_sec(recv_data(&k, line, sizeof(line)), SEC_E_OK);
+    ck_assert_str_eq(line, "owt\n");
+    ck_assert_int_eq(k.renegotiations, 2);
     conn_close(&k);
 }
 END_TEST
@@ -1419,12 +1466,15 @@ START_TEST(client_certificate_late)
                SEC_E_OK);
     k.next_cred = &late;
     assert_sec(client_handshake(&k, "localhost", false), SEC_E_OK);
+    /* TLS 1.3 session tickets are answered with the credential in use. */
+    k.reneg_cred = &late;
     send_line(&k, "late\n");
     assert_sec(recv_data(&k, line, sizeof(line)), SEC_E_OK);
     ck_assert_str_eq(line, "etal\n");
     assert_server_logged(server[_i], PEER_CERT, before, "CN = alice");
     /* The context holds the credential it uses now. */
     ck_assert_sec(FreeCredentialsHandle(&late), SEC_E_OK);
+    k.reneg_cred = NULL;
     send_line(&k, "still\n");
     assert_sec(recv_data(&k, line, sizeof(line)), SEC_E_OK);
     ck_assert_str_eq(line, "llits\n");
@@ -1901,19 +1951,69 @@ server_command(const char *name, const char *line)
 }
 
 /*
- * DecryptMessage until SEC_I_RENEGOTIATE (records without data, TLS 1.3
- * tickets, may come first), then Windows' continuation: the handshake
- * call with the SECBUFFER_EXTRA bytes, its output sent, until SEC_E_OK
- * (Microsoft Learn, Recognizing a Request to Renegotiate a Connection).
- * Returns how many handshake calls that took.
+ * Windows' answer to SEC_I_RENEGOTIATE (Microsoft Learn, Recognizing a
+ * Request to Renegotiate a Connection): the handshake call with the
+ * SECBUFFER_EXTRA bytes (k->in) as its token, its output sent, until
+ * SEC_E_OK. *calls counts the calls. Returns the bytes sent: none after
+ * a TLS 1.3 session ticket.
+ */
+static size_t
+renegotiate(struct conn *k, int *calls)
+{
+    SECURITY_STATUS st;
+    size_t sent = 0;
+    int i;
+
+    *calls = 0;
+    for (i = 0; i < 20; i++) {
+        SecBuffer ib[2] = { { (ULONG)k->in_len, SECBUFFER_TOKEN, k->in },
+                            { 0, SECBUFFER_EMPTY, NULL } };
+        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+        SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+        ULONG attrs;
+
+        st = InitializeSecurityContextA(
+            k->reneg_cred != NULL ? k->reneg_cred : &k->cred, &k->ctx,
+            (SEC_CHAR *)"localhost",
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, &id, 0, NULL,
+            &od, &attrs, NULL);
+        (*calls)++;
+        if (ob.pvBuffer != NULL) {
+            if (ob.cbBuffer > 0)
+                send_all(k->sock, ob.pvBuffer, ob.cbBuffer);
+            sent += ob.cbBuffer;
+            assert_sec(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+        }
+        if (st == SEC_E_INCOMPLETE_MESSAGE) {
+            recv_more(k->sock, k->in, sizeof(k->in), &k->in_len);
+            continue;
+        }
+        ck_assert_msg(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED,
+                      "InitializeSecurityContext: %s: %s",
+                      sspigss_status_name(st), sspigss_last_error());
+        keep_extra(k, &ib[1]);
+        if (st == SEC_E_OK)
+            return sent;
+        if (k->in_len == 0)
+            recv_more(k->sock, k->in, sizeof(k->in), &k->in_len);
+    }
+    ck_abort_msg("the renegotiation did not end");
+    return sent;
+}
+
+/*
+ * DecryptMessage until a SEC_I_RENEGOTIATE whose answer sends something:
+ * the session tickets of TLS 1.3 come first and are answered with
+ * nothing. Returns how many handshake calls the last answer took.
  */
 static int
 follow_renegotiation(struct conn *k)
 {
-    SECURITY_STATUS st = SEC_E_OK;
+    SECURITY_STATUS st;
     int i, calls = 0;
 
-    for (i = 0; i < 20 && st != SEC_I_RENEGOTIATE; i++) {
+    for (i = 0; i < 40; i++) {
         SecBuffer b[4] = { { (ULONG)k->in_len, SECBUFFER_DATA, k->in },
                            { 0, SECBUFFER_EMPTY, NULL },
                            { 0, SECBUFFER_EMPTY, NULL },
@@ -1937,40 +2037,10 @@ follow_renegotiation(struct conn *k)
         } else {
             k->in_len = 0;
         }
-    }
-    assert_sec(st, SEC_I_RENEGOTIATE);
-    for (i = 0; i < 20; i++) {
-        SecBuffer ib[2] = { { (ULONG)k->in_len, SECBUFFER_TOKEN, k->in },
-                            { 0, SECBUFFER_EMPTY, NULL } };
-        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
-        SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
-        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
-        ULONG attrs;
-
-        st = InitializeSecurityContextA(
-            &k->cred, &k->ctx, (SEC_CHAR *)"localhost",
-            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, &id, 0, NULL,
-            &od, &attrs, NULL);
-        calls++;
-        if (ob.pvBuffer != NULL) {
-            if (ob.cbBuffer > 0)
-                send_all(k->sock, ob.pvBuffer, ob.cbBuffer);
-            assert_sec(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
-        }
-        if (st == SEC_E_INCOMPLETE_MESSAGE) {
-            recv_more(k->sock, k->in, sizeof(k->in), &k->in_len);
-            continue;
-        }
-        ck_assert_msg(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED,
-                      "InitializeSecurityContext: %s: %s",
-                      sspigss_status_name(st), sspigss_last_error());
-        keep_extra(k, &ib[1]);
-        if (st == SEC_E_OK)
+        if (st == SEC_I_RENEGOTIATE && renegotiate(k, &calls) > 0)
             return calls;
-        if (k->in_len == 0)
-            recv_more(k->sock, k->in, sizeof(k->in), &k->in_len);
     }
-    ck_abort_msg("the renegotiation did not end");
+    ck_abort_msg("no renegotiation came");
     return calls;
 }
 
@@ -2018,6 +2088,7 @@ schannel_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, handshake_and_data, 0, 3);
+    tcase_add_test(tc, tickets_unanswered);
     tcase_add_test(tc, byte_by_byte);
     tcase_add_loop_test(tc, server_certificates, 0, 8);
     tcase_add_test(tc, records);
