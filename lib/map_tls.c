@@ -38,6 +38,7 @@ static const struct {
     { 40, SEC_E_ILLEGAL_MESSAGE },          /* handshake_failure */
     { 42, SEC_E_CERT_UNKNOWN },             /* bad_certificate */
     { 43, SEC_E_CERT_UNKNOWN },             /* unsupported_certificate */
+    { 44, CRYPT_E_REVOKED },                /* certificate_revoked */
     { 45, SEC_E_CERT_EXPIRED },             /* certificate_expired */
     { 46, SEC_E_CERT_UNKNOWN },             /* certificate_unknown */
     { 47, SEC_E_ILLEGAL_MESSAGE },          /* illegal_parameter */
@@ -54,6 +55,8 @@ static const struct {
     { 110, SEC_E_ILLEGAL_MESSAGE },         /* unsupported_extension */
     { 115, SEC_E_ILLEGAL_MESSAGE },         /* unknown_psk_identity */
     { 120, SEC_E_APPLICATION_PROTOCOL_MISMATCH }, /* no_application_protocol */
+    /* Not in [alerts], so its Default: certificate_required (116, TLS
+     * 1.3), bad_certificate_status_response (113), and the rest. */
 };
 
 SECURITY_STATUS

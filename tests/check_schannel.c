@@ -1345,6 +1345,36 @@ START_TEST(client_certificate)
 END_TEST
 
 /*
+ * A client certificate the server finds revoked in its CRL: the server
+ * ends the handshake with certificate_revoked, which Schannel returns as
+ * CRYPT_E_REVOKED ([alerts]). TLS 1.3: the alert follows the client's
+ * Finished, so DecryptMessage reports it; TLS 1.2: the next
+ * InitializeSecurityContext.
+ */
+START_TEST(client_certificate_revoked)
+{
+    static const char *const server[] = { "VERIFYCRL", "VERIFYCRL12" };
+    struct conn k;
+    char line[256];
+
+    memset(&k, 0, sizeof(k));
+    assert_sec(acquire_with(SECPKG_CRED_OUTBOUND, 0, 0, "revoked-client",
+                            &k.cred), SEC_E_OK);
+    k.sock = dial(server[_i]);
+    if (_i == 0) {
+        assert_sec(client_handshake(&k, "localhost", false), SEC_E_OK);
+        assert_sec(recv_data(&k, line, sizeof(line)), CRYPT_E_REVOKED);
+    } else {
+        assert_sec(client_handshake(&k, "localhost", false),
+                   CRYPT_E_REVOKED);
+    }
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "alert received"));
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "revoked"));
+    conn_close(&k);
+}
+END_TEST
+
+/*
  * The server asks for a certificate, the credential has none, and
  * ISC_REQ_USE_SUPPLIED_CREDS says not to look for one in the MY store:
  * SEC_I_INCOMPLETE_CREDENTIALS (Microsoft Learn, InitializeSecurityContext
@@ -2098,6 +2128,7 @@ schannel_suite(void)
     tcase_add_loop_test(tc, client_alpn, 0, 4);
     tcase_add_loop_test(tc, client_certificate, 0, 2);
     tcase_add_loop_test(tc, client_certificate_declined, 0, 4);
+    tcase_add_loop_test(tc, client_certificate_revoked, 0, 2);
     tcase_add_loop_test(tc, client_certificate_from_my, 0, 3);
     tcase_add_loop_test(tc, client_certificate_late, 0, 2);
     tcase_add_loop_test(tc, channel_bindings, 0, 2);

@@ -60,6 +60,12 @@ serve localhost@verify12 VERIFY12 -tls1_2 -Verify 1
 # The same, its CertificateRequest naming the intermediate CA (s_server
 # names the CAs of its -CAfile) rather than the root.
 serve localhost@verifyca VERIFYCA -Verify 1 -CAfile "$dir/inter.pem"
+# A client certificate required and checked against the CRLs: a revoked
+# one ends the handshake with certificate_revoked.
+serve localhost@verifycrl VERIFYCRL -Verify 1 -verify_return_error \
+    -crl_check -CAfile "$dir/trust-crl.pem"
+serve localhost@verifycrl12 VERIFYCRL12 -tls1_2 -Verify 1 \
+    -verify_return_error -crl_check -CAfile "$dir/trust-crl.pem"
 # Servers that take commands on their stdin (the FIFO DIR/NAME.in): K
 # sends a KeyUpdate asking for one back (TLS 1.3), r a HelloRequest (TLS
 # 1.2); any other line goes to the client as data.

@@ -108,7 +108,7 @@ for file in ca.pem ca.key inter.pem inter.key rogue-ca.pem trust.pem \
 done
 # (Not $n, $f: procs.sh's functions use those names.)
 for name in localhost rsa-localhost expired wronghost untrusted \
-            wrongusage revoked client; do
+            wrongusage revoked client revoked-client; do
     for file in "$name.pem" "$name.key" "$name-chain.pem" "$name.p12" \
                 "$name-nopw.p12"; do
         if [ -s "$pki/$file" ]; then ok; else bad "no $file"; fi
@@ -249,6 +249,11 @@ expect_rc "revoked without CRL check" "$rc" 0 "$tmp/v-revoked0.out"
 verify v-revoked revoked -crl_check -CRLfile "$pki/crl.pem"
 expect_rc "revoked: -crl_check" "$rc" 2 "$tmp/v-revoked.out"
 expect_in "revoked: -crl_check" "$tmp/v-revoked.out" "certificate revoked"
+verify v-revoked-client revoked-client -purpose sslclient -crl_check \
+    -CRLfile "$pki/crl.pem"
+expect_rc "revoked-client: -crl_check" "$rc" 2 "$tmp/v-revoked-client.out"
+expect_in "revoked-client: -crl_check" "$tmp/v-revoked-client.out" \
+    "certificate revoked"
 run v-revoked2 openssl verify -CAfile "$pki/trust-crl.pem" \
     -untrusted "$pki/inter.pem" -crl_check_all "$pki/revoked.pem"
 expect_rc "revoked: trust-crl.pem -crl_check_all" "$rc" 2 \
@@ -265,7 +270,7 @@ expect_rc "localhost: trust-crl.pem -crl_check_all" "$rc" 0 \
     "$tmp/v-crl-ok.out"
 run crl openssl crl -in "$pki/crl.pem" -noout -text
 expect_in "crl.pem: keyCompromise" "$tmp/crl.out" "Key Compromise"
-expect_count "crl.pem: one revoked" "$tmp/crl.out" "Serial Number:" 1
+expect_count "crl.pem: two revoked" "$tmp/crl.out" "Serial Number:" 2
 
 # SSL_CERT_FILE and SSL_CERT_DIR (the default store of every OpenSSL
 # program): nothing without them, the root with either.

@@ -36,8 +36,9 @@
 #                          no trust file
 #   trust.pem              the root only: -CAfile, SSL_CERT_FILE
 #   certs/                 the root as HASH.0: -CApath, SSL_CERT_DIR
-#   crl.pem                the intermediate's CRL (revoked.pem revoked,
-#                          keyCompromise); root-crl.pem: the root's (empty)
+#   crl.pem                the intermediate's CRL (revoked.pem and
+#                          revoked-client.pem revoked, keyCompromise);
+#                          root-crl.pem: the root's (empty)
 #   trust-crl.pem          ca.pem + crl.pem + root-crl.pem: -CAfile with
 #                          -crl_check or -crl_check_all
 #   certs-crl/             the same as HASH.0 and HASH.r0: -CApath with
@@ -63,6 +64,7 @@
 #   wrongusage     as localhost, EKU clientAuth only
 #   revoked        as localhost, revoked in crl.pem
 #   client         CN alice, EKU clientAuth: a client certificate
+#   revoked-client CN mallory, as client, revoked in crl.pem
 #
 # Idempotent: a second call on a complete DIR returns at once (DIR/pki.done
 # names the recipe; a DIR whose localhost.pem expires within a day is made
@@ -154,7 +156,7 @@
 # under set -e.
 
 tls_timeout=${tls_timeout:-30}
-tls_pki_recipe="sspigss tls.sh pki 1"
+tls_pki_recipe="sspigss tls.sh pki 2"
 
 # tls_make_pki DIR: the PKI above.
 tls_make_pki() {
@@ -217,10 +219,13 @@ tls_pki_build() {
     tls_pki_ee "$d" wrongusage    ec  inter ext_clientonly localhost &&
     tls_pki_ee "$d" revoked       ec  inter ext_server  localhost &&
     tls_pki_ee "$d" client        ec  inter ext_client  alice &&
+    tls_pki_ee "$d" revoked-client ec inter ext_client  mallory &&
     cp "$d/localhost-chain.pem" "$d/server-chain.pem" || return 1
 
     # Revoke, then the CRLs (the root's is empty, for -crl_check_all).
     openssl ca -batch -name ca_inter -revoke "$d/revoked.pem" \
+        -crl_reason keyCompromise &&
+    openssl ca -batch -name ca_inter -revoke "$d/revoked-client.pem" \
         -crl_reason keyCompromise &&
     openssl ca -batch -name ca_inter -gencrl -crldays 3650 \
         -out "$d/crl.pem" &&
