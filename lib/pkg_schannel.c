@@ -34,6 +34,7 @@
 #include "crypt32.h"
 #include "internal.h"
 #include "map_tls.h"
+#include "sch_params.h"
 #include "package.h"
 
 #define TLS_HEADER 5
@@ -243,6 +244,7 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
             struct handle_obj **out, TimeStamp *expiry)
 {
     const SCHANNEL_CRED *sc = args->auth_data;
+    const SCH_CREDENTIALS *s5 = NULL;
     bool server = (args->cred_use & SECPKG_CRED_INBOUND) != 0;
     DWORD prot = 0, flags = 0, ncreds = 0;
     PCCERT_CONTEXT *certs = NULL;
@@ -258,8 +260,7 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
             ncreds = sc->cCreds;
             certs = sc->paCred;
         } else if (sc->dwVersion == SCH_CREDENTIALS_VERSION) {
-            const SCH_CREDENTIALS *s5 = args->auth_data;
-
+            s5 = args->auth_data;
             flags = s5->dwFlags;
             ncreds = s5->cCreds;
             certs = s5->paCred;
@@ -299,6 +300,14 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
                     (unsigned long)prot, server ? "server" : "client");
         handle_obj_unref(&c->h);
         return SEC_E_ALGORITHM_MISMATCH;
+    }
+    if (s5 != NULL) {
+        /* SCH_CREDENTIALS says what to disable (lib/sch_params.c). */
+        st = sch_tls_parameters(c->ctx, server, s5, &min, &max);
+        if (st != SEC_E_OK) {
+            handle_obj_unref(&c->h);
+            return st;
+        }
     }
     if (min == 0)
         min = TLS1_2_VERSION;

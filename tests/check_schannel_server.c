@@ -1041,6 +1041,204 @@ START_TEST(no_common_version)
 }
 END_TEST
 
+/* A counted UTF-16 string over a literal (Length in bytes, no NUL). */
+static UNICODE_STRING
+ustr(const WCHAR *w)
+{
+    UNICODE_STRING u;
+    size_t n = 0;
+
+    while (w[n] != 0)
+        n++;
+    u.Length = (USHORT)(n * sizeof(WCHAR));
+    u.MaximumLength = u.Length;
+    u.Buffer = (PWSTR)w;
+    return u;
+}
+
+/* An SCH_CREDENTIALS credential with one TLS_PARAMETERS. */
+static SECURITY_STATUS
+acquire_v5(bool server, TLS_PARAMETERS *tp, DWORD ntp, CredHandle *h)
+{
+    PCCERT_CONTEXT c = server ? pfx_cert("localhost.p12") : NULL;
+    SCH_CREDENTIALS s5;
+    SECURITY_STATUS st;
+    TimeStamp ts;
+
+    memset(&s5, 0, sizeof(s5));
+    s5.dwVersion = SCH_CREDENTIALS_VERSION;
+    if (c != NULL) {
+        s5.cCreds = 1;
+        s5.paCred = &c;
+    }
+    s5.cTlsParameters = ntp;
+    s5.pTlsParameters = tp;
+    st = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Schannel",
+                                   server ? SECPKG_CRED_INBOUND
+                                          : SECPKG_CRED_OUTBOUND,
+                                   NULL, &s5, NULL, NULL, h, &ts);
+    if (c != NULL)
+        CertFreeCertificateContext(c);
+    return st;
+}
+
+/* A handshake between cc and sc; *protocol and *suite are the client's
+ * CONNECTION_INFO protocol and CIPHER_INFO suite. */
+static void
+negotiated(CredHandle *cc, CredHandle *sc, DWORD *protocol, DWORD *suite)
+{
+    struct end cl = { .cred = cc }, sv = { .cred = sc };
+    static struct wire c2s, s2c;
+    SecPkgContext_ConnectionInfo ci;
+    SecPkgContext_CipherInfo info;
+
+    c2s.n = s2c.n = 0;
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    assert_sec(QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_CONNECTION_INFO,
+                                       &ci), SEC_E_OK);
+    assert_sec(QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_CIPHER_INFO,
+                                       &info), SEC_E_OK);
+    *protocol = ci.dwProtocol;
+    *suite = info.dwCipherSuite;
+    end_free(&cl);
+    end_free(&sv);
+}
+
+/*
+ * SCH_CREDENTIALS' TLS_PARAMETERS (Microsoft Learn, TLS_PARAMETERS and
+ * CRYPTO_SETTINGS): protocols disabled as curl and .NET give them (every
+ * bit but the allowed ones), cipher suites disabled as CNG names, as curl
+ * gives them (an algorithm, a chaining mode, a key length); a client
+ * limited to TLS 1.2 gets it from a default server, a server limited to
+ * TLS 1.2 gives it to a default client; AES-256-GCM disabled leaves
+ * ChaCha20-Poly1305, that disabled too leaves AES-128-GCM; ECDSA
+ * signatures disabled leave the server's ECDSA certificate unusable.
+ */
+START_TEST(tls_parameters)
+{
+    static const WCHAR aes[] = u"AES", gcm[] = u"ChainingModeGCM",
+                       chacha[] = u"CHACHA20_POLY1305", ecdsa[] = u"ECDSA";
+    UNICODE_STRING mode = ustr(gcm);
+    CRYPTO_SETTINGS cs[2];
+    TLS_PARAMETERS tp;
+    CredHandle cc, sc, dc, ds;
+    DWORD protocol, suite;
+
+    memset(&tp, 0, sizeof(tp));
+    memset(cs, 0, sizeof(cs));
+    assert_sec(acquire_v5(false, NULL, 0, &dc), SEC_E_OK);
+    assert_sec(acquire_v5(true, NULL, 0, &ds), SEC_E_OK);
+    negotiated(&dc, &ds, &protocol, &suite);
+    ck_assert_uint_eq(protocol, SP_PROT_TLS1_3_CLIENT);
+    ck_assert_uint_eq(suite, 0x1302);       /* TLS_AES_256_GCM_SHA384 */
+
+    tp.grbitDisabledProtocols = ~(DWORD)SP_PROT_TLS1_2_CLIENT;
+    assert_sec(acquire_v5(false, &tp, 1, &cc), SEC_E_OK);
+    negotiated(&cc, &ds, &protocol, &suite);
+    ck_assert_uint_eq(protocol, SP_PROT_TLS1_2_CLIENT);
+    FreeCredentialsHandle(&cc);
+
+    tp.grbitDisabledProtocols = SP_PROT_TLS1_3_SERVER;
+    assert_sec(acquire_v5(true, &tp, 1, &sc), SEC_E_OK);
+    negotiated(&dc, &sc, &protocol, &suite);
+    ck_assert_uint_eq(protocol, SP_PROT_TLS1_2_CLIENT);
+    FreeCredentialsHandle(&sc);
+
+    tp.grbitDisabledProtocols = 0;
+    cs[0].eAlgorithmUsage = TlsParametersCngAlgUsageCipher;
+    cs[0].strCngAlgId = ustr(aes);
+    cs[0].cChainingModes = 1;
+    cs[0].rgstrChainingModes = &mode;
+    cs[0].dwMinBitLength = cs[0].dwMaxBitLength = 256;
+    cs[1].eAlgorithmUsage = TlsParametersCngAlgUsageCipher;
+    cs[1].strCngAlgId = ustr(chacha);
+    tp.pDisabledCrypto = cs;
+    tp.cDisabledCrypto = 1;
+    assert_sec(acquire_v5(false, &tp, 1, &cc), SEC_E_OK);
+    negotiated(&cc, &ds, &protocol, &suite);
+    ck_assert_uint_eq(protocol, SP_PROT_TLS1_3_CLIENT);
+    ck_assert_uint_eq(suite, 0x1303);       /* TLS_CHACHA20_POLY1305_SHA256 */
+    FreeCredentialsHandle(&cc);
+
+    tp.cDisabledCrypto = 2;
+    assert_sec(acquire_v5(false, &tp, 1, &cc), SEC_E_OK);
+    negotiated(&cc, &ds, &protocol, &suite);
+    ck_assert_uint_eq(suite, 0x1301);       /* TLS_AES_128_GCM_SHA256 */
+    FreeCredentialsHandle(&cc);
+
+    /* ECDSA signatures disabled: the server's P-256 certificate cannot
+     * sign for this client, and the server says there is nothing in
+     * common. */
+    cs[0].eAlgorithmUsage = TlsParametersCngAlgUsageSignature;
+    cs[0].strCngAlgId = ustr(ecdsa);
+    cs[0].cChainingModes = 0;
+    cs[0].dwMinBitLength = cs[0].dwMaxBitLength = 0;
+    tp.cDisabledCrypto = 1;
+    assert_sec(acquire_v5(false, &tp, 1, &cc), SEC_E_OK);
+    {
+        struct end cl = { .cred = &cc }, sv = { .cred = &ds };
+        static struct wire c2s, s2c;
+
+        c2s.n = s2c.n = 0;
+        ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+        assert_sec(sv.st, SEC_E_ALGORITHM_MISMATCH);
+        end_free(&cl);
+        end_free(&sv);
+    }
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&dc);
+    FreeCredentialsHandle(&ds);
+}
+END_TEST
+
+/*
+ * TLS_PARAMETERS that leave nothing, or break Microsoft's rules: every
+ * version disabled, or TLS 1.3 alone with its ciphers (AES, ChaCha20)
+ * disabled: SEC_E_ALGORITHM_MISMATCH;
+ * more than SCH_CRED_MAX_SUPPORTED_PARAMETERS, TLS_PARAMS_OPTIONAL on a
+ * client ("valid for server applications only"): SEC_E_UNKNOWN_CREDENTIALS;
+ * restrictions for particular ALPN ids: SEC_E_UNSUPPORTED_FUNCTION (not
+ * done here). No handle is made.
+ */
+START_TEST(tls_parameters_refused)
+{
+    static const WCHAR aes[] = u"aes", chacha[] = u"CHACHA20_POLY1305",
+                       h2[] = u"h2";
+    UNICODE_STRING alpn_id = ustr(h2);
+    CRYPTO_SETTINGS cs[2];
+    TLS_PARAMETERS tp[SCH_CRED_MAX_SUPPORTED_PARAMETERS + 1];
+    CredHandle h = { 0x5a5a, 0x5a5a };
+
+    memset(tp, 0, sizeof(tp));
+    memset(cs, 0, sizeof(cs));
+    tp[0].grbitDisabledProtocols = SP_PROT_TLS1_2_CLIENT
+                                   | SP_PROT_TLS1_3_CLIENT;
+    assert_sec(acquire_v5(false, tp, 1, &h), SEC_E_ALGORITHM_MISMATCH);
+    tp[0].grbitDisabledProtocols = 0;
+    cs[0].eAlgorithmUsage = TlsParametersCngAlgUsageCipher;
+    cs[0].strCngAlgId = ustr(aes);
+    cs[1].eAlgorithmUsage = TlsParametersCngAlgUsageCipher;
+    cs[1].strCngAlgId = ustr(chacha);
+    tp[0].cDisabledCrypto = 2;
+    tp[0].pDisabledCrypto = cs;
+    tp[0].grbitDisabledProtocols = SP_PROT_TLS1_2_CLIENT;
+    assert_sec(acquire_v5(false, tp, 1, &h), SEC_E_ALGORITHM_MISMATCH);
+    tp[0].grbitDisabledProtocols = 0;
+    tp[0].cDisabledCrypto = 0;
+    assert_sec(acquire_v5(false, tp, SCH_CRED_MAX_SUPPORTED_PARAMETERS + 1,
+                          &h), SEC_E_UNKNOWN_CREDENTIALS);
+    assert_sec(acquire_v5(false, NULL, 1, &h), SEC_E_UNKNOWN_CREDENTIALS);
+    tp[0].dwFlags = TLS_PARAMS_OPTIONAL;
+    assert_sec(acquire_v5(false, tp, 1, &h), SEC_E_UNKNOWN_CREDENTIALS);
+    tp[0].dwFlags = 0;
+    tp[0].cAlpnIds = 1;
+    tp[0].rgstrAlpnIds = &alpn_id;
+    assert_sec(acquire_v5(true, tp, 1, &h), SEC_E_UNSUPPORTED_FUNCTION);
+    ck_assert_uint_eq(h.dwLower, 0x5a5a);
+    ck_assert_uint_eq(h.dwUpper, 0x5a5a);
+}
+END_TEST
+
 /* The server ends the session: close_notify from ApplyControlToken and
  * AcceptSecurityContext; the client's DecryptMessage says so. */
 START_TEST(server_shutdown)
@@ -1181,6 +1379,8 @@ schannel_server_suite(void)
     tcase_add_test(tc, server_bad_input);
     tcase_add_test(tc, server_credentials);
     tcase_add_test(tc, no_common_version);
+    tcase_add_test(tc, tls_parameters);
+    tcase_add_test(tc, tls_parameters_refused);
     tcase_add_test(tc, server_shutdown);
     tcase_add_test(tc, revocation);
     suite_add_tcase(s, tc);
