@@ -4,26 +4,37 @@
  * certificate name strings.
  *
  * Objects. A certificate context is a struct cert_ctx whose first member
- * is the CERT_CONTEXT handed out; a store is a struct cert_store. While
- * they live, both are recorded in address tables, so a pointer a caller
- * passes in is checked before it is read (crypt32.h). One global lock
- * guards the tables and every reference count; each store has a lock of
- * its own for its list of contexts, taken before the global lock, never
- * while holding it.
+ * is the CERT_CONTEXT handed out; a store is a struct cert_store, and its
+ * address is its HCERTSTORE. While they live, both are recorded in
+ * address tables, so a pointer a caller passes in is checked before it
+ * is read (crypt32.h). One global lock guards the tables and every
+ * reference count; each store has a lock of its own for its list of
+ * contexts, taken before the global lock, never while holding it. (A
+ * store whose last reference is gone has its list read under the global
+ * lock alone: nothing can reach that list any more.)
  *
- * References. A context is referenced by its callers and, while it is in
- * a store's list, by that store (a caller that releases once too often
- * cannot take the store's reference). A store is referenced by its open
- * handle and by every context whose hCertStore it is, so hCertStore stays
- * a valid pointer for as long as the context lives: Windows keeps
- * contexts valid after CertCloseStore (MicrosoftDocs sdk-api,
- * nf-wincrypt-certclosestore.md, Remarks). Closing a store empties its
- * list and retires its handle; the structure goes with its last context.
- * Contexts made outside any store (CertCreateCertificateContext,
- * crypt32_from_x509) all name one static, always empty store, as on
- * Windows (Wine dlls/crypt32/tests/cert.c, testCreateCert and testDupCert:
- * such a context has a store, the same for all of them, and enumerating
- * it finds nothing).
+ * Lifetimes, as on Windows. CertCloseStore "closes a certificate store
+ * handle and reduces the reference count on the store", and contexts
+ * callers hold "remain valid" (MicrosoftDocs sdk-api,
+ * nf-wincrypt-certclosestore.md): the store object, with every
+ * certificate in it, lives on while anything still refers to it, so a
+ * held context's hCertStore can still be enumerated and searched (Wine
+ * dlls/crypt32/tests/store.c, testCloseStore: a context or another
+ * handle still held makes CERT_CLOSE_STORE_CHECK_FLAG report
+ * CRYPT_E_PENDING_CLOSE, while contexts given back before the close do
+ * not; testCollectionStore: a closed store's certificates are still
+ * found through a collection that refers to it). So a store is kept
+ * alive by its open handle and by each of its contexts that has a
+ * reference, and dies when the last of those goes, taking its list with
+ * it. A context is kept alive by its references (callers', and a call's
+ * own for its length) and by being in its store's list; only a context
+ * with a reference holds its store, never the list, or the store and its
+ * list would keep each other alive for ever. Contexts made outside any
+ * store (CertCreateCertificateContext, crypt32_from_x509) all name one
+ * static, always empty store, as on Windows (Wine
+ * dlls/crypt32/tests/cert.c, testCreateCert and testDupCert: such a
+ * context has a store, the same for all of them, and enumerating it
+ * finds nothing).
  *
  * Errors. A failing call sets the Win32 last error that GetLastError() of
  * <windows.h> (compat/) reads, and records the reason for SSPIGSS_TRACE
@@ -143,9 +154,9 @@ struct cert_store;
 
 struct cert_ctx {
     CERT_CONTEXT pub;           /* first: a PCCERT_CONTEXT points here */
-    unsigned refs;              /* g_lock */
-    bool listed;                /* one of refs is its store list's (g_lock) */
-    struct cert_store *store;   /* pub.hCertStore; holds a reference */
+    unsigned refs;              /* g_lock: callers' and calls' references */
+    bool listed;                /* g_lock: its store's list keeps it */
+    struct cert_store *store;   /* pub.hCertStore; held while refs > 0 */
     struct cert_ctx *next;      /* the store's list (store lock) */
     bool in_list;               /* in the store's list (store lock) */
     X509 *x509;
@@ -157,7 +168,9 @@ struct cert_ctx {
 
 struct cert_store {
     pthread_mutex_t lock;
-    unsigned refs;              /* g_lock: open handle + its contexts */
+    unsigned refs;              /* g_lock: open handles + contexts with
+                                 * references + calls using it */
+    unsigned handles;           /* g_lock: open handles */
     bool readonly;              /* additions refused (system stores) */
     bool detached;              /* the store of contexts in no store */
     struct cert_ctx *head, *tail;
@@ -171,14 +184,12 @@ struct addr_table {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct addr_table live_ctx;      /* g_lock */
-static struct addr_table live_store;    /* g_lock: stores still open */
-static size_t stores_allocated;         /* g_lock */
+static struct addr_table live_store;    /* g_lock: open or still referenced */
 
 /* The store every context outside a store names. Never freed, never in
- * live_store, always empty. */
+ * live_store, never counted, always empty. */
 static struct cert_store detached_store = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
-    .refs = 1,
     .readonly = true,
     .detached = true,
 };
@@ -246,8 +257,9 @@ table_del(struct addr_table *t, const void *p)
     }
 }
 
-static void store_unref(struct cert_store *s);
-
+/* Free a context that is in no table and no list any more. NULL
+ * accepted. Its store is not touched: a context that held a reference
+ * on it gave that back when its own last reference went. */
 static void
 ctx_destroy(struct cert_ctx *c)
 {
@@ -261,20 +273,137 @@ ctx_destroy(struct cert_ctx *c)
         next = ch->next;
         free(ch);
     }
-    if (c->store != NULL)
-        store_unref(c->store);
     free(c);
+}
+
+/* Free a store that lost its last reference (store_drop_locked), with
+ * the contexts left in its list: none of them has a reference, and they
+ * are out of live_ctx already. */
+static void
+store_destroy(struct cert_store *s)
+{
+    struct cert_ctx *c, *next;
+
+    for (c = s->head; c != NULL; c = next) {
+        next = c->next;
+        ctx_destroy(c);
+    }
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+/* g_lock held: one more reference on a store (none is counted on the
+ * store of contexts in no store). */
+static void
+store_hold_locked(struct cert_store *s)
+{
+    if (!s->detached)
+        s->refs++;
+}
+
+/*
+ * g_lock held: one reference less on a store. The last one takes the
+ * store and every context still in its list out of the tables and
+ * returns true; the caller then frees them with store_destroy() once it
+ * has unlocked. The list is read without the store lock (which is never
+ * taken under g_lock): with no handle, no held context and no call left,
+ * no thread can reach it. Its contexts have no reference left either,
+ * since each context with one holds one on its store.
+ */
+static bool
+store_drop_locked(struct cert_store *s)
+{
+    struct cert_ctx *c;
+
+    if (s->detached || --s->refs > 0)
+        return false;
+    table_del(&live_store, s);
+    for (c = s->head; c != NULL; c = c->next)
+        table_del(&live_ctx, c);
+    return true;
+}
+
+static void
+store_unref(struct cert_store *s)
+{
+    bool last;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&g_lock);
+    last = store_drop_locked(s);
+    pthread_mutex_unlock(&g_lock);
+    if (last)
+        store_destroy(s);
+}
+
+/* g_lock held: one more reference on a context; the first one also
+ * holds its store, which therefore outlives every context in use. */
+static void
+ctx_hold_locked(struct cert_ctx *c)
+{
+    if (c->refs++ == 0)
+        store_hold_locked(c->store);
+}
+
+/* What dropping a reference leaves to free once g_lock is released. */
+struct doomed {
+    struct cert_ctx *ctx;
+    struct cert_store *store;
+};
+
+/*
+ * g_lock held: one reference less on a context that has one. The last
+ * one gives back the context's reference on its store; a context no
+ * list keeps goes then, and so does a store with nothing else holding
+ * it (which takes its list along).
+ */
+static void
+ctx_drop_locked(struct cert_ctx *c, struct doomed *d)
+{
+    if (--c->refs > 0)
+        return;
+    if (!c->listed) {
+        table_del(&live_ctx, c);
+        d->ctx = c;
+    }
+    if (store_drop_locked(c->store))
+        d->store = c->store;
+}
+
+static void
+doomed_free(const struct doomed *d)
+{
+    /* A context freed on its own is in no list, so never also in the
+     * dead store's. */
+    ctx_destroy(d->ctx);
+    if (d->store != NULL)
+        store_destroy(d->store);
 }
 
 static void
 ctx_ref(struct cert_ctx *c)
 {
     pthread_mutex_lock(&g_lock);
-    c->refs++;
+    ctx_hold_locked(c);
     pthread_mutex_unlock(&g_lock);
 }
 
-/* Record that the store list now holds the creator's reference. */
+/* Drop a reference; see ctx_drop_locked(). NULL accepted. */
+static void
+ctx_unref(struct cert_ctx *c)
+{
+    struct doomed d = { 0 };
+
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&g_lock);
+    ctx_drop_locked(c, &d);
+    pthread_mutex_unlock(&g_lock);
+    doomed_free(&d);
+}
+
+/* Record that the store's list now keeps the context. */
 static void
 ctx_set_listed(struct cert_ctx *c)
 {
@@ -283,30 +412,23 @@ ctx_set_listed(struct cert_ctx *c)
     pthread_mutex_unlock(&g_lock);
 }
 
-/* Drop a reference (list_ref: the store list's); the last one frees the
- * context. NULL accepted. */
+/* The store's list let go of a context (store_unlink): without a
+ * reference it goes now. NULL accepted. */
 static void
-ctx_release(struct cert_ctx *c, bool list_ref)
+ctx_unlisted(struct cert_ctx *c)
 {
-    bool last;
+    bool gone;
 
     if (c == NULL)
         return;
     pthread_mutex_lock(&g_lock);
-    if (list_ref)
-        c->listed = false;
-    last = --c->refs == 0;
-    if (last)
+    c->listed = false;
+    gone = c->refs == 0;
+    if (gone)
         table_del(&live_ctx, c);
     pthread_mutex_unlock(&g_lock);
-    if (last)
+    if (gone)
         ctx_destroy(c);
-}
-
-static void
-ctx_unref(struct cert_ctx *c)
-{
-    ctx_release(c, false);
 }
 
 /* A caller's context with one more reference for the length of a call,
@@ -319,37 +441,31 @@ ctx_get(PCCERT_CONTEXT p)
     pthread_mutex_lock(&g_lock);
     if (table_has(&live_ctx, p)) {
         c = (struct cert_ctx *)p;
-        c->refs++;
+        ctx_hold_locked(c);
     }
     pthread_mutex_unlock(&g_lock);
     return c;
 }
 
 /* Release one of a caller's references, after checking that p is ours
- * and that the caller has one to give (a context only its store still
- * holds was released too often): false, nothing done, otherwise. */
+ * and that the caller has one to give (a context only its store's list
+ * keeps was released too often): false, nothing done, otherwise. */
 static bool
 ctx_put_caller(PCCERT_CONTEXT p)
 {
-    struct cert_ctx *c = NULL;
-    bool last = false;
+    struct doomed d = { 0 };
+    bool ok;
 
     pthread_mutex_lock(&g_lock);
-    if (table_has(&live_ctx, p)
-        && ((const struct cert_ctx *)p)->refs
-               > (((const struct cert_ctx *)p)->listed ? 1u : 0u)) {
-        c = (struct cert_ctx *)p;
-        last = --c->refs == 0;
-        if (last)
-            table_del(&live_ctx, c);
-    }
+    ok = table_has(&live_ctx, p) && ((const struct cert_ctx *)p)->refs > 0;
+    if (ok)
+        ctx_drop_locked((struct cert_ctx *)p, &d);
     pthread_mutex_unlock(&g_lock);
-    if (last)
-        ctx_destroy(c);
-    return c != NULL;
+    doomed_free(&d);
+    return ok;
 }
 
-/* A new empty store with one reference (its handle), or NULL. */
+/* A new empty store with one open handle, or NULL. */
 static struct cert_store *
 store_new(bool readonly)
 {
@@ -363,11 +479,10 @@ store_new(bool readonly)
         return NULL;
     }
     s->refs = 1;
+    s->handles = 1;
     s->readonly = readonly;
     pthread_mutex_lock(&g_lock);
     ok = table_add(&live_store, s);
-    if (ok)
-        stores_allocated++;
     pthread_mutex_unlock(&g_lock);
     if (!ok) {
         pthread_mutex_destroy(&s->lock);
@@ -377,28 +492,36 @@ store_new(bool readonly)
     return s;
 }
 
-static void
-store_unref(struct cert_store *s)
+/*
+ * Close one open handle of the store h: false when h is not a store of
+ * ours with a handle open (closed already, or never one). *pending tells
+ * whether the store lives on, held by a context from it (or a call
+ * using it at this moment); otherwise it is freed now.
+ */
+static bool
+store_close_handle(HCERTSTORE h, bool *pending)
 {
-    bool last;
+    struct cert_store *s = NULL;
+    bool last = false;
 
-    if (s == NULL || s->detached)
-        return;
+    *pending = false;
     pthread_mutex_lock(&g_lock);
-    last = --s->refs == 0;
-    if (last) {
-        table_del(&live_store, s);
-        stores_allocated--;
+    if (table_has(&live_store, h) && ((struct cert_store *)h)->handles > 0) {
+        s = h;
+        s->handles--;
+        last = store_drop_locked(s);
+        *pending = !last;
     }
     pthread_mutex_unlock(&g_lock);
-    if (last) {
-        pthread_mutex_destroy(&s->lock);
-        free(s);
-    }
+    if (last)
+        store_destroy(s);
+    return s != NULL;
 }
 
-/* A caller's open store with one more reference for the length of a
- * call, or NULL when h is not an open store of ours. */
+/* A caller's store with one more reference for the length of a call, or
+ * NULL when h is not a live store of ours. A store whose handle is
+ * closed still answers through the hCertStore of a context held from it,
+ * as on Windows (see the top of the file). */
 static struct cert_store *
 store_get(HCERTSTORE h)
 {
@@ -409,7 +532,7 @@ store_get(HCERTSTORE h)
     pthread_mutex_lock(&g_lock);
     if (table_has(&live_store, h)) {
         s = h;
-        s->refs++;
+        store_hold_locked(s);
     }
     pthread_mutex_unlock(&g_lock);
     return s;
@@ -747,16 +870,16 @@ ctx_new(X509 *x509, const BYTE *der, size_t der_len, EVP_PKEY *key,
     if (EVP_Digest(der, der_len, c->sha1, NULL, EVP_sha1(), NULL) != 1)
         memset(c->sha1, 0, sizeof(c->sha1));
 
-    c->refs = 1;
+    /* The creator's reference, which holds the store. */
+    c->store = s;
+    c->pub.hCertStore = (HCERTSTORE)s;
     pthread_mutex_lock(&g_lock);
     added = table_add(&live_ctx, c);
-    if (added && !s->detached)
-        s->refs++;
+    if (added)
+        ctx_hold_locked(c);
     pthread_mutex_unlock(&g_lock);
     if (!added)
         goto out;
-    c->store = s;
-    c->pub.hCertStore = (HCERTSTORE)s;
     *out = c;
     c = NULL;
     err = 0;
@@ -766,8 +889,8 @@ out:
     return err;
 }
 
-/* Append a new context to its store's list, which takes over the
- * creator's reference; store lock held. */
+/* Append a new context to its store's list, which keeps it from then on
+ * (the creator still drops its own reference); store lock held. */
 static void
 store_append_locked(struct cert_store *s, struct cert_ctx *c)
 {
@@ -793,8 +916,8 @@ store_find_hash(struct cert_store *s, const unsigned char *sha1)
     return NULL;
 }
 
-/* Remove a context from its store's list; store lock held. The list's
- * reference passes to the caller. */
+/* Remove a context from its store's list; store lock held. The caller
+ * then lets the context know with ctx_unlisted(). */
 static void
 store_unlink(struct cert_store *s, struct cert_ctx *c)
 {
@@ -838,44 +961,9 @@ store_put_x509(struct cert_store *s, X509 *x509, EVP_PKEY *key,
     if (!dup)
         store_append_locked(s, c);
     pthread_mutex_unlock(&s->lock);
-    if (dup)
-        ctx_unref(c);
+    /* The creator's reference: the list keeps the context, or it goes. */
+    ctx_unref(c);
     return 0;
-}
-
-/*
- * Close a store: retire its handle and empty its list. Returns the number
- * of contexts from it that callers still hold (CERT_CLOSE_STORE_CHECK_FLAG
- * reports them).
- */
-static size_t
-store_close(struct cert_store *s)
-{
-    struct cert_ctx *c, *next;
-    size_t held = 0;
-
-    pthread_mutex_lock(&g_lock);
-    table_del(&live_store, s);
-    pthread_mutex_unlock(&g_lock);
-
-    pthread_mutex_lock(&s->lock);
-    c = s->head;
-    s->head = s->tail = NULL;
-    for (next = c; next != NULL; next = next->next)
-        next->in_list = false;
-    pthread_mutex_unlock(&s->lock);
-
-    for (; c != NULL; c = next) {
-        next = c->next;
-        c->next = NULL;
-        pthread_mutex_lock(&g_lock);
-        if (c->refs > 1)
-            held++;
-        pthread_mutex_unlock(&g_lock);
-        ctx_release(c, true);
-    }
-    store_unref(s);
-    return held;
 }
 
 /* ------------------------------------------------------------- decoding */
@@ -1472,38 +1560,47 @@ CertOpenSystemStoreW(HCRYPTPROV_LEGACY hProv, LPCWSTR szSubsystemProtocol)
                       CERT_SYSTEM_STORE_CURRENT_USER, szSubsystemProtocol);
 }
 
+/*
+ * Close a store handle. The store itself goes when nothing else holds it
+ * (see the top of the file): contexts callers still hold keep it, whole,
+ * and their hCertStore can still be enumerated, searched and added to.
+ *
+ * CERT_CLOSE_STORE_CHECK_FLAG: FALSE with CRYPT_E_PENDING_CLOSE when the
+ * store lives on after this handle; the handle is closed all the same
+ * and no context is freed (MicrosoftDocs sdk-api,
+ * nf-wincrypt-certclosestore.md, Return value and Remarks; Wine
+ * dlls/crypt32/tests/store.c, testCloseStore: a context, or a second
+ * handle, still held gives CRYPT_E_PENDING_CLOSE; contexts freed before
+ * the close do not).
+ *
+ * CERT_CLOSE_STORE_FORCE_FLAG: on Windows it frees every context of the
+ * store at once, and "all pointers to ... contexts associated with the
+ * store become not valid"; it is only meant for a store whose handle and
+ * contexts were never passed to any other function (same page, Remarks).
+ * Used that way, nothing is held and the store goes at once here too.
+ * Used otherwise, Windows leaves callers with dangling pointers (and
+ * Schannel with a certificate freed under it); here the flag is ignored
+ * and the store outlives the close as without it.
+ */
 SSPIGSS_EXPORT BOOL WINAPI
 CertCloseStore(HCERTSTORE hCertStore, DWORD dwFlags)
 {
     static const char func[] = "CertCloseStore";
-    struct cert_store *s;
-    bool open;
-    size_t held;
+    bool pending;
 
     /* NULL, and the store of contexts outside any store, close as a
      * no-op (Wine's crypt32 returns TRUE for NULL). */
     if (hCertStore == NULL || hCertStore == (HCERTSTORE)&detached_store)
         return TRUE;
-    pthread_mutex_lock(&g_lock);
-    open = table_has(&live_store, hCertStore);
-    pthread_mutex_unlock(&g_lock);
-    if (!open) {
+    /* A handle closed once too often would, on Windows, release a
+     * reference its contexts own; it is refused instead. */
+    if (!store_close_handle(hCertStore, &pending)) {
         fail(func, (DWORD)E_INVALIDARG, "not an open certificate store");
         return FALSE;
     }
-    s = hCertStore;
-    /*
-     * The store closes in every case. Contexts callers still hold stay
-     * valid (CERT_CLOSE_STORE_FORCE_FLAG does not free them here: that
-     * would leave callers with dangling pointers); with
-     * CERT_CLOSE_STORE_CHECK_FLAG their existence makes the call return
-     * FALSE with CRYPT_E_PENDING_CLOSE (MicrosoftDocs sdk-api,
-     * nf-wincrypt-certclosestore.md).
-     */
-    held = store_close(s);
-    if ((dwFlags & CERT_CLOSE_STORE_CHECK_FLAG) != 0 && held > 0) {
+    if ((dwFlags & CERT_CLOSE_STORE_CHECK_FLAG) != 0 && pending) {
         fail(func, (DWORD)CRYPT_E_PENDING_CLOSE,
-             "contexts of the store are still referenced");
+             "the store lives on: contexts from it are still held");
         return FALSE;
     }
     trace_ok(func, hCertStore);
@@ -1538,7 +1635,7 @@ CertAddCertificateContextToStore(HCERTSTORE hCertStore,
     src = ctx_get(pCertContext);
     if (s == NULL || src == NULL) {
         err = (DWORD)E_INVALIDARG;
-        why = s == NULL ? "not an open certificate store"
+        why = s == NULL ? "not a live certificate store"
                         : "not a live certificate context";
         goto out;
     }
@@ -1605,16 +1702,16 @@ CertAddCertificateContextToStore(HCERTSTORE hCertStore,
             store_unlink(s, old);
         store_append_locked(s, c);
         result = c;
-        c = NULL;
     }
     if (err == 0 && ppStoreContext != NULL) {
         ctx_ref(result);
         *ppStoreContext = &result->pub;
     }
     pthread_mutex_unlock(&s->lock);
-    ctx_release(old, true);
+    ctx_unlisted(old);
 
 out:
+    /* The creator's reference: a context now in the list stays. */
     ctx_unref(c);
     ctx_unref(src);
     store_unref(s);
@@ -1897,7 +1994,7 @@ store_walk(const char *func, HCERTSTORE h, PCCERT_CONTEXT prev_pub,
         s = store_get(h);
         if (s == NULL) {
             err = (DWORD)E_INVALIDARG;
-            why = "not an open certificate store";
+            why = "not a live certificate store";
         } else if (prev != NULL && prev->store != s) {
             err = (DWORD)E_INVALIDARG;
             why = "pPrevCertContext belongs to another store";
@@ -2596,8 +2693,11 @@ PFXImportCertStore(CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags)
                                &why);
     mem_free_secret_str(pass);
     if (err != 0) {
+        bool pending;
+
+        /* No context has left: the store goes with its handle. */
         if (s != NULL)
-            store_close(s);
+            store_close_handle(s, &pending);
         fail(func, err, why);
         return NULL;
     }
@@ -2610,8 +2710,10 @@ PFXImportCertStore(CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags)
 /*
  * The certificates of the store ctx belongs to (its own included), each
  * with a reference for the caller, or NULL (ctx not ours, memory). The
- * store's list is read under its lock, so a store the caller has closed
- * but whose contexts live on still answers, as on Windows.
+ * store lives, whole, as long as ctx does, even when the caller has
+ * closed its handle (see the top of the file): a server certificate
+ * found in a PFX store that was closed at once still finds its CA
+ * certificates here.
  */
 STACK_OF(X509) *
 crypt32_store_certs(PCCERT_CONTEXT ctx)
@@ -2706,7 +2808,7 @@ crypt32_live_stores(void)
     size_t n;
 
     pthread_mutex_lock(&g_lock);
-    n = stores_allocated;
+    n = live_store.n;
     pthread_mutex_unlock(&g_lock);
     return n;
 }

@@ -264,6 +264,7 @@ leak_teardown(void)
                   crypt32_live_stores() - base_stores);
 }
 #define LIVE_CONTEXTS() crypt32_live_contexts()
+#define LIVE_STORES() crypt32_live_stores()
 #else
 static void
 leak_setup(void)
@@ -275,6 +276,7 @@ leak_teardown(void)
 {
 }
 #define LIVE_CONTEXTS() ((size_t)0)
+#define LIVE_STORES() ((size_t)0)
 #endif
 
 static PCCERT_CONTEXT
@@ -825,9 +827,10 @@ START_TEST(store_open_close)
     ck_assert_int_eq(CertCloseStore(&bogus, 0), FALSE);
     ck_assert_lasterror(E_INVALIDARG);
 
-    /* Contexts outlive their store; CERT_CLOSE_STORE_CHECK_FLAG reports
-     * them with CRYPT_E_PENDING_CLOSE, and the store is closed anyway
-     * (MicrosoftDocs, CertCloseStore). */
+    /* Contexts outlive the store's handle and keep the store, whole;
+     * CERT_CLOSE_STORE_CHECK_FLAG reports them with CRYPT_E_PENDING_CLOSE,
+     * and the handle is closed anyway (MicrosoftDocs, CertCloseStore;
+     * Wine store.c, testCloseStore). */
     s = memory_store();
     add(s, &pki.ee_der);
     add(s, &pki.ca_der);
@@ -841,26 +844,44 @@ START_TEST(store_open_close)
     ck_assert_uint_eq(CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0,
                                          NULL, NULL, 0),
                       sizeof("server.example.test"));
-    /* The handle itself is gone. */
+    /* The handle itself is closed: closing it again is refused rather
+     * than taken from what the contexts hold. */
     SetLastError(0xdeadbeef);
     ck_assert_int_eq(CertCloseStore(s, 0), FALSE);
     ck_assert_lasterror(E_INVALIDARG);
+    /* The store still has both certificates; walking on from a context
+     * frees it, as in an open store. */
+    ck_assert_uint_eq(count_certs(c->hCertStore), 2);
     c2 = CertDuplicateCertificateContext(c);
-    SetLastError(0xdeadbeef);
-    ck_assert_ptr_null(CertEnumCertificatesInStore(s, c2));
-    ck_assert_lasterror(E_INVALIDARG);
+    c2 = CertEnumCertificatesInStore(s, c2);
+    ck_assert(same_der(c2, &pki.ca_der));
+    ck_assert_int_eq(CertFreeCertificateContext(c2), TRUE);
     ck_assert_int_eq(CertFreeCertificateContext(c), TRUE);
+    /* The last context given back, the store is gone with it. */
+    SetLastError(0xdeadbeef);
+    ck_assert_ptr_null(CertEnumCertificatesInStore(s, NULL));
+    ck_assert_lasterror(E_INVALIDARG);
 
-    /* Without the flag the same is TRUE; FORCE frees nothing a caller
-     * holds. */
+    /* Without the flag the same is TRUE. FORCE frees nothing a caller
+     * holds (docs/crypt32.md says why): the store lives on as without
+     * it. */
     s = memory_store();
     add(s, &pki.ee_der);
+    add(s, &pki.ca_der);
     c = CertEnumCertificatesInStore(s, NULL);
     SetLastError(0xdeadbeef);
     ck_assert_int_eq(CertCloseStore(s, CERT_CLOSE_STORE_FORCE_FLAG), TRUE);
     ck_assert_lasterror(0xdeadbeef);
     ck_assert(same_der(c, &pki.ee_der));
+    ck_assert_uint_eq(count_certs(c->hCertStore), 2);
     ck_assert_int_eq(CertFreeCertificateContext(c), TRUE);
+    /* Nothing held: the store goes at once, and the check flag finds
+     * nothing to report. */
+    s = memory_store();
+    add(s, &pki.ee_der);
+    ck_assert_int_eq(CertCloseStore(s, CERT_CLOSE_STORE_FORCE_FLAG
+                                           | CERT_CLOSE_STORE_CHECK_FLAG),
+                     TRUE);
 }
 END_TEST
 
@@ -1068,6 +1089,210 @@ START_TEST(find_failures)
     ck_assert_int_eq(CertCloseStore(s, CERT_CLOSE_STORE_CHECK_FLAG), TRUE);
     ck_assert_int_eq(CertCloseStore(other, CERT_CLOSE_STORE_CHECK_FLAG),
                      TRUE);
+}
+END_TEST
+
+/*
+ * A closed store lives while contexts from it are held, in whatever
+ * order they are given back: each of them still finds every certificate
+ * through its hCertStore, and the last one takes the store (Wine
+ * store.c, testCloseStore; MicrosoftDocs, CertCloseStore). The contexts
+ * are held the ways a caller comes by them: enumeration, search, and
+ * CertAddCertificateContextToStore's ppStoreContext.
+ */
+START_TEST(store_closed_release_orders)
+{
+    static const int orders[6][3] = {
+        { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+        { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+    };
+    size_t stores = LIVE_STORES(), contexts = LIVE_CONTEXTS();
+    size_t k;
+
+    for (k = 0; k < sizeof(orders) / sizeof(orders[0]); k++) {
+        HCERTSTORE s = memory_store();
+        PCCERT_CONTEXT held[3], e;
+        int i, j;
+
+        add(s, &pki.ca_der);
+        add(s, &pki.ee_der);
+        held[0] = CertEnumCertificatesInStore(s, NULL);
+        ck_assert(same_der(held[0], &pki.ca_der));
+        e = create(&pki.ee_der);
+        held[1] = find_one(s, CERT_FIND_EXISTING, e);
+        ck_assert(same_der(held[1], &pki.ee_der));
+        ck_assert_int_eq(CertFreeCertificateContext(e), TRUE);
+        e = create(&pki.rsa_der);
+        ck_assert_int_eq(CertAddCertificateContextToStore(
+                             s, e, CERT_STORE_ADD_NEW, &held[2]),
+                         TRUE);
+        ck_assert_int_eq(CertFreeCertificateContext(e), TRUE);
+        /* One of them twice: a duplicate is one more reference. */
+        ck_assert_ptr_eq(CertDuplicateCertificateContext(held[0]), held[0]);
+        ck_assert_int_eq(CertFreeCertificateContext(held[0]), TRUE);
+
+        ck_assert_int_eq(CertCloseStore(s, 0), TRUE);
+        for (i = 0; i < 3; i++) {
+            for (j = i; j < 3; j++) {
+                ck_assert_ptr_eq(held[orders[k][j]]->hCertStore, s);
+                ck_assert_uint_eq(count_certs(held[orders[k][j]]->hCertStore),
+                                  3);
+            }
+#ifndef CHECK_CRYPT32_SHARED
+            ck_assert_uint_eq(LIVE_STORES(), stores + 1);
+            ck_assert_uint_eq(LIVE_CONTEXTS(), contexts + 3);
+#endif
+            ck_assert_int_eq(CertFreeCertificateContext(held[orders[k][i]]),
+                             TRUE);
+        }
+        /* Nothing left of the store or its contexts. */
+        ck_assert_uint_eq(LIVE_STORES(), stores);
+        ck_assert_uint_eq(LIVE_CONTEXTS(), contexts);
+    }
+}
+END_TEST
+
+/* What else a held context keeps: a store it was replaced out of, and a
+ * closed store that is added to through it. */
+START_TEST(store_closed_held_context)
+{
+    size_t stores = LIVE_STORES();
+    HCERTSTORE s = memory_store();
+    PCCERT_CONTEXT c, e, d = NULL;
+
+    /* Replaced by CERT_STORE_ADD_REPLACE_EXISTING, a context is no longer
+     * in the store's list, and still holds the store. */
+    add(s, &pki.ee_der);
+    c = CertEnumCertificatesInStore(s, NULL);
+    e = create(&pki.ee_der);
+    ck_assert_int_eq(CertAddCertificateContextToStore(
+                         s, e, CERT_STORE_ADD_REPLACE_EXISTING, NULL),
+                     TRUE);
+    ck_assert_int_eq(CertFreeCertificateContext(e), TRUE);
+    SetLastError(0xdeadbeef);
+    ck_assert_int_eq(CertCloseStore(s, CERT_CLOSE_STORE_CHECK_FLAG), FALSE);
+    ck_assert_lasterror(CRYPT_E_PENDING_CLOSE);
+    ck_assert_uint_eq(count_certs(c->hCertStore), 1);
+    e = CertEnumCertificatesInStore(c->hCertStore, NULL);
+    ck_assert_ptr_ne(e, c);
+    ck_assert(same_der(e, &pki.ee_der));
+    ck_assert_int_eq(CertFreeCertificateContext(e), TRUE);
+#ifndef CHECK_CRYPT32_SHARED
+    ck_assert_uint_eq(LIVE_STORES(), stores + 1);
+#endif
+    ck_assert_int_eq(CertFreeCertificateContext(c), TRUE);
+    ck_assert_uint_eq(LIVE_STORES(), stores);
+
+    /* A closed store is alive, so it can be added to through a held
+     * context's hCertStore (no Windows record of this was found; Windows
+     * keeps the store object, so it is allowed). */
+    s = memory_store();
+    add(s, &pki.ca_der);
+    c = CertEnumCertificatesInStore(s, NULL);
+    ck_assert_int_eq(CertCloseStore(s, 0), TRUE);
+    e = create(&pki.ee_der);
+    ck_assert_int_eq(CertAddCertificateContextToStore(
+                         c->hCertStore, e, CERT_STORE_ADD_NEW, &d),
+                     TRUE);
+    ck_assert_int_eq(CertFreeCertificateContext(e), TRUE);
+    ck_assert_ptr_eq(d->hCertStore, s);
+    add(c->hCertStore, &pki.rsa_der);
+    ck_assert_uint_eq(count_certs(c->hCertStore), 3);
+    /* The added context holds the store as well as the first one. */
+    ck_assert_int_eq(CertFreeCertificateContext(c), TRUE);
+    ck_assert_uint_eq(count_certs(d->hCertStore), 3);
+    ck_assert_uint_eq(find_count(d->hCertStore, X509_ASN_ENCODING,
+                                 CERT_FIND_SUBJECT_STR_A, "Test CA"),
+                      1);
+    ck_assert_int_eq(CertFreeCertificateContext(d), TRUE);
+    ck_assert_uint_eq(LIVE_STORES(), stores);
+}
+END_TEST
+
+/* Threads each holding a context of a store that is closed under them,
+ * walking and searching it through hCertStore before and after the close
+ * (each a number of times of its own once it has seen the close), and
+ * giving their context back at different times; the last one takes the
+ * store. */
+struct closing {
+    pthread_barrier_t start;
+    HCERTSTORE store;
+    bool closed;
+    unsigned failures;
+};
+
+struct closing_arg {
+    struct closing *sh;
+    PCCERT_CONTEXT ctx;
+    int rounds;
+};
+
+static void *
+closing_worker(void *arg)
+{
+    struct closing_arg *a = arg;
+    struct closing *sh = a->sh;
+    int after = 0;
+
+    pthread_barrier_wait(&sh->start);
+    while (after < a->rounds) {
+        PCCERT_CONTEXT c, f;
+        unsigned n = 0;
+
+        if (__atomic_load_n(&sh->closed, __ATOMIC_ACQUIRE))
+            after++;
+        if (a->ctx->hCertStore != sh->store)
+            __atomic_add_fetch(&sh->failures, 1, __ATOMIC_RELAXED);
+        for (c = CertEnumCertificatesInStore(a->ctx->hCertStore, NULL);
+             c != NULL; c = CertEnumCertificatesInStore(a->ctx->hCertStore,
+                                                        c))
+            n++;
+        if (n != 3 || GetLastError() != (DWORD)CRYPT_E_NOT_FOUND)
+            __atomic_add_fetch(&sh->failures, 1, __ATOMIC_RELAXED);
+        f = CertFindCertificateInStore(a->ctx->hCertStore, X509_ASN_ENCODING,
+                                       0, CERT_FIND_EXISTING, a->ctx, NULL);
+        if (f != a->ctx || CertFreeCertificateContext(f) != TRUE)
+            __atomic_add_fetch(&sh->failures, 1, __ATOMIC_RELAXED);
+    }
+    if (CertFreeCertificateContext(a->ctx) != TRUE)
+        __atomic_add_fetch(&sh->failures, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+START_TEST(store_closed_threads)
+{
+    size_t i, stores = LIVE_STORES();
+    struct closing sh = { .store = memory_store() };
+    struct closing_arg args[6];
+    pthread_t t[6];
+    PCCERT_CONTEXT c = NULL;
+
+    add(sh.store, &pki.ca_der);
+    add(sh.store, &pki.ee_der);
+    add(sh.store, &pki.rsa_der);
+    ck_assert_int_eq(pthread_barrier_init(&sh.start, NULL, 7), 0);
+    for (i = 0; i < 6; i++) {
+        /* Two threads on each context, each with a reference of its own. */
+        if (i % 2 == 0)
+            c = CertEnumCertificatesInStore(sh.store, c);
+        ck_assert_ptr_nonnull(c);
+        args[i].sh = &sh;
+        args[i].ctx = CertDuplicateCertificateContext(c);
+        args[i].rounds = 30 * (int)(i + 1);
+        ck_assert_int_eq(pthread_create(&t[i], NULL, closing_worker,
+                                        &args[i]),
+                         0);
+    }
+    ck_assert_int_eq(CertFreeCertificateContext(c), TRUE);
+    /* The handle is closed while the threads are at work. */
+    pthread_barrier_wait(&sh.start);
+    ck_assert_int_eq(CertCloseStore(sh.store, 0), TRUE);
+    __atomic_store_n(&sh.closed, true, __ATOMIC_RELEASE);
+    for (i = 0; i < 6; i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    ck_assert_int_eq(pthread_barrier_destroy(&sh.start), 0);
+    ck_assert_uint_eq(sh.failures, 0);
+    ck_assert_uint_eq(LIVE_STORES(), stores);
 }
 END_TEST
 
@@ -1393,6 +1618,71 @@ START_TEST(pfx_import)
     s = pfx(&pki.p12_null, u"", 0);
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(CertCloseStore(s, 0), TRUE);
+}
+END_TEST
+
+/*
+ * A server ported from Windows imports its PFX, finds its certificate,
+ * closes the store and only then gives the certificate to
+ * AcquireCredentialsHandle, which finds the chain to send in the
+ * certificate's hCertStore: the closed store still has every certificate
+ * of the PFX while the certificate is held (MicrosoftDocs,
+ * CertCloseStore), and goes with it.
+ */
+START_TEST(pfx_store_closed_first)
+{
+    size_t stores = LIVE_STORES();
+    HCERTSTORE s = pfx(&pki.p12_pw, p12_password, 0);
+    PCCERT_CONTEXT leaf, e;
+
+    ck_assert_ptr_nonnull(s);
+    leaf = find_one(s, CERT_FIND_HAS_PRIVATE_KEY, NULL);
+    ck_assert(same_der(leaf, &pki.ee_der));
+    ck_assert_int_eq(CertCloseStore(s, 0), TRUE);
+
+    ck_assert_ptr_eq(leaf->hCertStore, s);
+    e = CertEnumCertificatesInStore(leaf->hCertStore, NULL);
+    ck_assert_ptr_eq(e, leaf);
+    e = CertEnumCertificatesInStore(leaf->hCertStore, e);
+    ck_assert(same_der(e, &pki.ca_der));
+    SetLastError(0xdeadbeef);
+    ck_assert_ptr_null(CertEnumCertificatesInStore(leaf->hCertStore, e));
+    ck_assert_lasterror(CRYPT_E_NOT_FOUND);
+    /* The issuer, searched by name. */
+    e = CertFindCertificateInStore(leaf->hCertStore, X509_ASN_ENCODING, 0,
+                                   CERT_FIND_SUBJECT_NAME,
+                                   &leaf->pCertInfo->Issuer, NULL);
+    ck_assert(same_der(e, &pki.ca_der));
+    ck_assert_int_eq(CertFreeCertificateContext(e), TRUE);
+#ifndef CHECK_CRYPT32_SHARED
+    {
+        /* What the Schannel package makes the chain of. */
+        STACK_OF(X509) *all = crypt32_store_certs(leaf);
+
+        ck_assert_ptr_nonnull(all);
+        ck_assert_int_eq(sk_X509_num(all), 2);
+        ck_assert_int_eq(X509_cmp(sk_X509_value(all, 0), pki.ee), 0);
+        ck_assert_int_eq(X509_cmp(sk_X509_value(all, 1), pki.ca), 0);
+        sk_X509_pop_free(all, X509_free);
+        ck_assert_ptr_nonnull(crypt32_private_key(leaf));
+    }
+    ck_assert_uint_eq(LIVE_STORES(), stores + 1);
+#endif
+    ck_assert_int_eq(CertFreeCertificateContext(leaf), TRUE);
+    ck_assert_uint_eq(LIVE_STORES(), stores);
+
+    /* With CERT_CLOSE_STORE_CHECK_FLAG the held certificate is reported
+     * (Wine store.c, testCloseStore), and the store lives on all the
+     * same. */
+    s = pfx(&pki.p12_pw, p12_password, 0);
+    ck_assert_ptr_nonnull(s);
+    leaf = find_one(s, CERT_FIND_HAS_PRIVATE_KEY, NULL);
+    SetLastError(0xdeadbeef);
+    ck_assert_int_eq(CertCloseStore(s, CERT_CLOSE_STORE_CHECK_FLAG), FALSE);
+    ck_assert_lasterror(CRYPT_E_PENDING_CLOSE);
+    ck_assert_uint_eq(count_certs(leaf->hCertStore), 2);
+    ck_assert_int_eq(CertFreeCertificateContext(leaf), TRUE);
+    ck_assert_uint_eq(LIVE_STORES(), stores);
 }
 END_TEST
 
@@ -1768,6 +2058,9 @@ crypt32_suite(void)
     tcase_add_test(tc, store_add_failures);
     tcase_add_test(tc, store_open_close);
     tcase_add_test(tc, store_threads);
+    tcase_add_test(tc, store_closed_release_orders);
+    tcase_add_test(tc, store_closed_held_context);
+    tcase_add_test(tc, store_closed_threads);
     tcase_add_test(tc, find_by_hash_and_name);
     tcase_add_test(tc, find_by_string);
     tcase_add_test(tc, find_failures);
@@ -1790,6 +2083,7 @@ crypt32_suite(void)
     tcase_add_test(tc, pfx_import);
     tcase_add_test(tc, pfx_import_failures);
     tcase_add_test(tc, pfx_import_without_mac);
+    tcase_add_test(tc, pfx_store_closed_first);
     suite_add_tcase(s, tc);
     return s;
 }
