@@ -42,7 +42,8 @@
  *    SEC_I_RENEGOTIATE (a session ticket or KeyUpdate), whose answer,
  *    InitializeSecurityContext with the EXTRA bytes, is SEC_E_OK and
  *    hands them all back;
- *    SEC_E_INCOMPLETE_MESSAGE with a MISSING count, the same again;
+ *    SEC_E_INCOMPLETE_MESSAGE with the MISSING count in the data buffer
+ *    and the first empty one, the same again;
  *    SEC_I_CONTEXT_EXPIRED (close_notify); otherwise a SEC_E_ code;
  * each context deletes with SEC_E_OK; nothing is left behind (handles,
  * context buffers, memory).
@@ -347,7 +348,9 @@ decrypt(CtxtHandle *ctx, const unsigned char *p, size_t n, size_t *extra)
     } else if (st == SEC_E_INCOMPLETE_MESSAGE) {
         ULONG missing = b[1].cbBuffer;
 
-        if (b[1].BufferType != SECBUFFER_MISSING || missing == 0)
+        if (b[1].BufferType != SECBUFFER_MISSING || missing == 0
+            || b[0].BufferType != SECBUFFER_MISSING
+            || b[0].cbBuffer != missing)
             abort();
         /* Nothing was taken: the same bytes, the same answer. */
         memset(b, 0, sizeof(b));

@@ -1497,6 +1497,14 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
     }
     goto out;
 incomplete:
+    /* Windows turns the data buffer itself into SECBUFFER_MISSING with the
+     * count (Wine's dlls/secur32/tests/schannel.c, test_communication,
+     * recorded on Windows: a record five bytes short gives pBuffers[0]
+     * MISSING, 5), and the first empty buffer too (Wine's schannel.c
+     * says Windows does); both carry the count here. The caller resets
+     * the types before calling again, as on Windows. */
+    b[0].BufferType = SECBUFFER_MISSING;
+    b[0].cbBuffer = (ULONG)missing;
     b[1].BufferType = SECBUFFER_MISSING;
     b[1].cbBuffer = (ULONG)missing;
     st = SEC_E_INCOMPLETE_MESSAGE;
@@ -1658,6 +1666,83 @@ cipher_info(const struct sch_ctx *c, SecPkgContext_CipherInfo *ci)
                                                 : EVP_PKEY_get0_type_name(pk));
 }
 
+/*
+ * SECPKG_ATTR_KEY_INFO: the server certificate's signature algorithm and
+ * the record cipher, as CALG ids with names (Wine's
+ * dlls/secur32/tests/schannel.c, test_communication, recorded on Windows:
+ * an RSA server gives CALG_RSA_SIGN and "RSA", KeySize the cipher's bits).
+ * The names are context buffers, A or W, the caller frees with
+ * FreeContextBuffer; a cipher without a CALG id (ChaCha20-Poly1305) has
+ * EncryptAlgorithm 0.
+ */
+static SECURITY_STATUS
+key_info(const struct sch_ctx *c, void *buffer, bool wide)
+{
+    const SSL_CIPHER *cip = SSL_get_current_cipher(c->ssl);
+    X509 *cert = c->server ? SSL_get_certificate(c->ssl)
+                           : SSL_get0_peer_certificate(c->ssl);
+    EVP_PKEY *pk = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+    const char *sig = "", *enc = "";
+    ULONG sig_alg = 0, enc_alg = 0;
+    void *sname, *ename;
+    int bits = 0;
+
+    if (pk != NULL && EVP_PKEY_is_a(pk, "RSA")) {
+        sig = "RSA";
+        sig_alg = CALG_RSA_SIGN;
+    } else if (pk != NULL && EVP_PKEY_is_a(pk, "EC")) {
+        sig = "ECDSA";
+        sig_alg = CALG_ECDSA;
+    }
+    if (cip != NULL) {
+        SSL_CIPHER_get_bits(cip, &bits);
+        switch (SSL_CIPHER_get_cipher_nid(cip)) {
+        case NID_aes_128_gcm: case NID_aes_128_cbc: case NID_aes_128_ccm:
+            enc = "AES";
+            enc_alg = CALG_AES_128;
+            break;
+        case NID_aes_256_gcm: case NID_aes_256_cbc: case NID_aes_256_ccm:
+            enc = "AES";
+            enc_alg = CALG_AES_256;
+            break;
+        case NID_chacha20_poly1305:
+            enc = "CHACHA20_POLY1305";
+            break;
+        case NID_des_ede3_cbc:
+            enc = "3DES";
+            enc_alg = CALG_3DES;
+            break;
+        default:
+            break;
+        }
+    }
+    sname = ctxbuf_string(sig, wide);
+    ename = ctxbuf_string(enc, wide);
+    if (sname == NULL || ename == NULL) {
+        ctxbuf_free(sname);
+        ctxbuf_free(ename);
+        return SEC_E_INSUFFICIENT_MEMORY;
+    }
+    if (wide) {
+        SecPkgContext_KeyInfoW *k = buffer;
+
+        k->sSignatureAlgorithmName = sname;
+        k->sEncryptAlgorithmName = ename;
+        k->KeySize = (ULONG)bits;
+        k->SignatureAlgorithm = sig_alg;
+        k->EncryptAlgorithm = enc_alg;
+    } else {
+        SecPkgContext_KeyInfoA *k = buffer;
+
+        k->sSignatureAlgorithmName = sname;
+        k->sEncryptAlgorithmName = ename;
+        k->KeySize = (ULONG)bits;
+        k->SignatureAlgorithm = sig_alg;
+        k->EncryptAlgorithm = enc_alg;
+    }
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS
 sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
                   bool wide)
@@ -1665,7 +1750,6 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
     struct sch_ctx *c = (struct sch_ctx *)obj;
     SECURITY_STATUS st = SEC_E_OK;
 
-    (void)wide;
     pthread_mutex_lock(&c->lock);
     if (!c->established) {
         st = SEC_E_INVALID_HANDLE;
@@ -1726,6 +1810,9 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
     }
     case SECPKG_ATTR_CIPHER_INFO:
         cipher_info(c, buffer);
+        break;
+    case SECPKG_ATTR_KEY_INFO:
+        st = key_info(c, buffer, wide);
         break;
     case SECPKG_ATTR_SESSION_INFO: {
         /* The TLS session ID (empty in TLS 1.3, whose sessions resume by

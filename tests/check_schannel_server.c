@@ -523,6 +523,31 @@ START_TEST(handshake_tls13)
 
     assert_cipher_info(&cl, &sv, 0x0304, "TLS_AES_256_GCM_SHA384", 0x1302,
                        "SHA384");
+    /* KEY_INFO, both ends, A and W: the server certificate's signature
+     * algorithm, the record cipher and its key size. */
+    {
+        SecPkgContext_KeyInfoA ka;
+        SecPkgContext_KeyInfoW kw;
+
+        assert_sec(QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_KEY_INFO,
+                                           &ka), SEC_E_OK);
+        ck_assert_str_eq(ka.sSignatureAlgorithmName, "ECDSA");
+        ck_assert_str_eq(ka.sEncryptAlgorithmName, "AES");
+        ck_assert_uint_eq(ka.KeySize, 256);
+        ck_assert_uint_eq(ka.SignatureAlgorithm, CALG_ECDSA);
+        ck_assert_uint_eq(ka.EncryptAlgorithm, CALG_AES_256);
+        assert_sec(FreeContextBuffer(ka.sSignatureAlgorithmName), SEC_E_OK);
+        assert_sec(FreeContextBuffer(ka.sEncryptAlgorithmName), SEC_E_OK);
+        assert_sec(QueryContextAttributesW(&sv.ctx, SECPKG_ATTR_KEY_INFO,
+                                           &kw), SEC_E_OK);
+        assert_wstr(kw.sSignatureAlgorithmName, "ECDSA");
+        assert_wstr(kw.sEncryptAlgorithmName, "AES");
+        ck_assert_uint_eq(kw.KeySize, 256);
+        ck_assert_uint_eq(kw.SignatureAlgorithm, CALG_ECDSA);
+        ck_assert_uint_eq(kw.EncryptAlgorithm, CALG_AES_256);
+        assert_sec(FreeContextBuffer(kw.sSignatureAlgorithmName), SEC_E_OK);
+        assert_sec(FreeContextBuffer(kw.sEncryptAlgorithmName), SEC_E_OK);
+    }
     /* Data both ways; the server's two tickets (OpenSSL's default) are
      * SEC_I_RENEGOTIATE on the way, as on Windows 11 (curl/curl#18983). */
     roundtrip(&cl, &sv, &c2s, "hello, server");
