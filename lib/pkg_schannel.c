@@ -1667,6 +1667,46 @@ cipher_info(const struct sch_ctx *c, SecPkgContext_CipherInfo *ci)
 }
 
 /*
+ * SECPKG_ATTR_REMOTE_CERT_CONTEXT: the peer's certificate, whose hCertStore
+ * holds every certificate the peer sent (the chain after it, in the
+ * order sent), as on Windows: curl's Schannel back end enumerates that
+ * store for CURLINFO_CERTINFO. The store is a memory store, closed here:
+ * the context keeps it (docs/crypt32.md).
+ */
+static PCCERT_CONTEXT
+peer_context(const struct sch_ctx *c, X509 *leaf)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
+    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+    PCCERT_CONTEXT tmp = crypt32_from_x509(leaf, NULL), out = NULL;
+    bool ok;
+    int i;
+
+    ok = store != NULL && tmp != NULL
+         && CertAddCertificateContextToStore(store, tmp,
+                                             CERT_STORE_ADD_ALWAYS, &out);
+    for (i = 0; ok && chain != NULL && i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+        PCCERT_CONTEXT cc;
+
+        if (X509_cmp(x, leaf) == 0)
+            continue;               /* a client's chain starts with it */
+        cc = crypt32_from_x509(x, NULL);
+        ok = cc != NULL && CertAddCertificateContextToStore(
+                               store, cc, CERT_STORE_ADD_ALWAYS, NULL);
+        CertFreeCertificateContext(cc);
+    }
+    CertFreeCertificateContext(tmp);
+    if (store != NULL)
+        CertCloseStore(store, 0);
+    if (!ok) {
+        CertFreeCertificateContext(out);
+        return NULL;
+    }
+    return out;
+}
+
+/*
  * SECPKG_ATTR_KEY_INFO: the server certificate's signature algorithm and
  * the record cipher, as CALG ids with names (Wine's
  * dlls/secur32/tests/schannel.c, test_communication, recorded on Windows:
@@ -1769,8 +1809,8 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
     case SECPKG_ATTR_REMOTE_CERT_CONTEXT:
     case SECPKG_ATTR_LOCAL_CERT_CONTEXT: {
         /* A certificate context the caller frees with
-         * CertFreeCertificateContext; in no store (Windows' store would
-         * also hold the chain the peer sent). */
+         * CertFreeCertificateContext: the peer's in a store with the
+         * chain it sent, ours in no store. */
         bool remote = attr == SECPKG_ATTR_REMOTE_CERT_CONTEXT;
         X509 *x = remote ? SSL_get0_peer_certificate(c->ssl)
                          : SSL_get_certificate(c->ssl);
@@ -1783,7 +1823,7 @@ sch_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
             st = SEC_E_NO_CREDENTIALS;
             break;
         }
-        *out = crypt32_from_x509(x, NULL);
+        *out = remote ? peer_context(c, x) : crypt32_from_x509(x, NULL);
         if (*out == NULL)
             st = SEC_E_INSUFFICIENT_MEMORY;
         break;

@@ -558,6 +558,32 @@ START_TEST(handshake_tls13)
 
     /* Certificates: the server's both ways; the client sent none. */
     assert_cert_name(&cl.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, "localhost");
+    /* The peer's context's store holds what the server sent, in order:
+     * its certificate and the intermediate CA from its PFX (curl's
+     * CURLINFO_CERTINFO walks this store). */
+    {
+        static const char *const sent[] = { "localhost",
+                                            "sspigss test intermediate CA" };
+        PCCERT_CONTEXT peer = NULL, e = NULL;
+        char name[256];
+        int n = 0;
+
+        assert_sec(QueryContextAttributesA(&cl.ctx,
+                                           SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+                                           &peer), SEC_E_OK);
+        while ((e = CertEnumCertificatesInStore(peer->hCertStore, e))
+               != NULL) {
+            ck_assert_int_lt(n, 2);
+            ck_assert_uint_gt(CertGetNameStringA(e,
+                                                 CERT_NAME_SIMPLE_DISPLAY_TYPE,
+                                                 0, NULL, name, sizeof(name)),
+                              1);
+            ck_assert_str_eq(name, sent[n]);
+            n++;
+        }
+        ck_assert_int_eq(n, 2);
+        ck_assert(CertFreeCertificateContext(peer));
+    }
     assert_cert_name(&sv.ctx, SECPKG_ATTR_LOCAL_CERT_CONTEXT, "localhost");
     assert_sec(QueryContextAttributesA(&sv.ctx,
                                        SECPKG_ATTR_REMOTE_CERT_CONTEXT,
