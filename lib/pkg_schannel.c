@@ -508,15 +508,14 @@ tls_failure(struct sch_ctx *c, const char *what)
     return st;
 }
 
-/* What OpenSSL wrote, into the caller's output TOKEN (allocated when
- * asked). Windows answers a buffer too small with
+/* What OpenSSL wrote, into the caller's output buffer of that type
+ * (allocated when asked). Windows answers a buffer too small with
  * SEC_E_INSUFFICIENT_MEMORY for Schannel. */
 static SECURITY_STATUS
-put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
-           bool *allocated)
+put_output_to(struct sch_ctx *c, SecBufferDesc *output, ULONG type,
+              bool allocate, bool *allocated)
 {
-    SecBuffer *tok = output != NULL ? secbuf_find(output, SECBUFFER_TOKEN, 0)
-                                    : NULL;
+    SecBuffer *tok = output != NULL ? secbuf_find(output, type, 0) : NULL;
     size_t n = (size_t)BIO_ctrl_pending(c->wbio);
     void *p;
 
@@ -544,6 +543,39 @@ put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
         return SEC_E_INTERNAL_ERROR;
     tok->cbBuffer = (ULONG)n;
     return SEC_E_OK;
+}
+
+/* What OpenSSL wrote, in the output TOKEN. */
+static SECURITY_STATUS
+put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
+           bool *allocated)
+{
+    return put_output_to(c, output, SECBUFFER_TOKEN, allocate, allocated);
+}
+
+/*
+ * A failed handshake step's alert: in the output's SECBUFFER_ALERT buffer
+ * when the caller gave one (curl, schannel-rs and others pass [TOKEN,
+ * ALERT, EMPTY]; SECBUFFER_ALERT is the buffer type for "an alert
+ * message"), the TOKEN then empty; else in the TOKEN, to be sent.
+ */
+static void
+put_alert(struct sch_ctx *c, SecBufferDesc *output, bool allocate)
+{
+    SecBuffer *tok = output != NULL ? secbuf_find(output, SECBUFFER_TOKEN, 0)
+                                    : NULL;
+    bool ignore;
+
+    if (output == NULL || secbuf_find(output, SECBUFFER_ALERT, 0) == NULL) {
+        (void)put_output(c, output, allocate, &ignore);
+        return;
+    }
+    if (tok != NULL) {
+        tok->cbBuffer = 0;
+        if (allocate)
+            tok->pvBuffer = NULL;
+    }
+    (void)put_output_to(c, output, SECBUFFER_ALERT, allocate, &ignore);
 }
 
 /* Where the input's leftovers are reported: the first buffer after the
@@ -860,7 +892,7 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
     const unsigned char *base = NULL;
     SecBuffer *in = NULL;
     size_t used = 0, missing = 0, n = 0, off = 0, skip = 0;
-    bool bad = false, resuming = false, ignore;
+    bool bad = false, resuming = false;
     SECURITY_STATUS st;
     int r, e;
 
@@ -994,9 +1026,8 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
         } else {
             st = tls_failure(c, "handshake");
         }
-        /* The alert OpenSSL wrote goes to the peer, as Windows hands it
-         * out in the output token. */
-        (void)put_output(c, output, allocate, &ignore);
+        /* The alert OpenSSL wrote, for the caller to send. */
+        put_alert(c, output, allocate);
         return st;
     }
     st = put_output(c, output, allocate, allocated);

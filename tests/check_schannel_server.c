@@ -187,6 +187,9 @@ struct end {
     const void *alpn;               /* SEC_APPLICATION_PROTOCOLS, first call */
     ULONG alpn_len;
     int tickets;                    /* SEC_I_RENEGOTIATE with nothing to send */
+    bool alert_buffer;              /* output [TOKEN, ALERT, EMPTY] */
+    size_t alert_len;               /* what the ALERT buffer got */
+    unsigned char alert0;           /* ... its first byte */
 };
 
 /* Take what the peer sent (in), call ISC or ASC, send what it answers
@@ -194,7 +197,7 @@ struct end {
 static SECURITY_STATUS
 step(struct end *e, bool server, struct wire *in, struct wire *out)
 {
-    SecBuffer ib[3], ob[1];
+    SecBuffer ib[3], ob[3];
     SecBufferDesc id = { SECBUFFER_VERSION, 0, ib };
     SecBufferDesc od = { SECBUFFER_VERSION, 1, ob };
     ULONG i, nb = 0;
@@ -218,6 +221,12 @@ step(struct end *e, bool server, struct wire *in, struct wire *out)
     ob[0].BufferType = SECBUFFER_TOKEN;
     ob[0].pvBuffer = NULL;
     ob[0].cbBuffer = 0;
+    if (e->alert_buffer) {
+        /* As curl and schannel-rs lay out their output. */
+        ob[1] = (SecBuffer){ 0, SECBUFFER_ALERT, NULL };
+        ob[2] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+        od.cBuffers = 3;
+    }
     if (server)
         st = AcceptSecurityContext(e->cred, e->have ? &e->ctx : NULL, &id,
                                    e->req | ASC_REQ_ALLOCATE_MEMORY
@@ -258,6 +267,11 @@ step(struct end *e, bool server, struct wire *in, struct wire *out)
     }
     if (ob[0].pvBuffer != NULL)
         assert_sec(FreeContextBuffer(ob[0].pvBuffer), SEC_E_OK);
+    if (e->alert_buffer && ob[1].pvBuffer != NULL) {
+        e->alert_len = ob[1].cbBuffer;
+        e->alert0 = *(unsigned char *)ob[1].pvBuffer;
+        assert_sec(FreeContextBuffer(ob[1].pvBuffer), SEC_E_OK);
+    }
     return st;
 }
 
@@ -1090,6 +1104,47 @@ START_TEST(no_common_version)
 }
 END_TEST
 
+/*
+ * A handshake that fails at the client (a server certificate from an
+ * untrusted root): the alert the client sends goes in the output's
+ * SECBUFFER_ALERT buffer when the caller gave one (the TOKEN is then
+ * empty), else in the TOKEN; either way, handed to the server, it ends
+ * the handshake there with the alert's code.
+ */
+START_TEST(alert_buffer)
+{
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc, .alert_buffer = _i == 0 },
+               sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    PCCERT_CONTEXT c = pfx_cert("untrusted.p12");
+
+    c2s.n = s2c.n = 0;
+    assert_sec(acquire(true, 0, 0, c, &sc), SEC_E_OK);
+    CertFreeCertificateContext(c);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+    assert_sec(cl.st, SEC_E_UNTRUSTED_ROOT);
+    if (_i == 0) {
+        ck_assert_uint_eq(c2s.n, 0);        /* nothing in the TOKEN */
+        ck_assert_uint_eq(cl.alert_len, 5 + 2);
+        /* A plain alert record: the client had not started writing
+         * under its handshake keys yet. */
+        ck_assert_uint_eq(cl.alert0, 21);
+    } else {
+        ck_assert_uint_eq(c2s.n, 5 + 2);
+        ck_assert_uint_eq(cl.alert_len, 0);
+        /* The server reads unknown_ca: Schannel's code for it. */
+        step(&sv, true, &c2s, &s2c);
+        assert_sec(sv.st, SEC_E_UNTRUSTED_ROOT);
+    }
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
 /* A counted UTF-16 string over a literal (Length in bytes, no NUL). */
 static UNICODE_STRING
 ustr(const WCHAR *w)
@@ -1429,6 +1484,7 @@ schannel_server_suite(void)
     tcase_add_test(tc, server_credentials);
     tcase_add_test(tc, no_common_version);
     tcase_add_test(tc, tls_parameters);
+    tcase_add_loop_test(tc, alert_buffer, 0, 2);
     tcase_add_test(tc, tls_parameters_refused);
     tcase_add_test(tc, server_shutdown);
     tcase_add_test(tc, revocation);
