@@ -1728,6 +1728,67 @@ START_TEST(pfx_import_without_mac)
 }
 END_TEST
 
+/* A PFX made with the given iteration counts (cheap ones: the counts are
+ * written over afterwards, without deriving anything; the MAC no longer
+ * verifies, which the limits are checked before). */
+static struct blob
+pfx_with_counts(long mac_iter, long key_iter)
+{
+    STACK_OF(X509) *cas = sk_X509_new_null();
+    struct blob b = { NULL, 0 };
+    const ASN1_INTEGER *iter = NULL;
+    PKCS12 *p12;
+
+    ck_assert_ptr_nonnull(cas);
+    p12 = PKCS12_create("count-pw", "sspigss test", pki.ee_key, pki.ee, cas,
+                        0, 0, key_iter, 2, 0);
+    ck_assert_ptr_nonnull(p12);
+    PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+    ck_assert_ptr_nonnull(iter);
+    ck_assert_int_eq(ASN1_INTEGER_set((ASN1_INTEGER *)iter, mac_iter), 1);
+    b.n = i2d_PKCS12(p12, &b.p);
+    ck_assert_int_gt(b.n, 0);
+    PKCS12_free(p12);
+    sk_X509_free(cas);
+    return b;
+}
+
+/*
+ * Key derivation a PFX asks for is bounded (lib/api_crypt32.c): a MAC
+ * asking for 5 million iterations, or 2^31 - 1, is refused as
+ * CRYPT_E_BAD_ENCODE at once, before any derivation; a file inside the
+ * limits imports (its MAC, rewritten, then fails to verify: the
+ * password's code).
+ */
+START_TEST(pfx_iteration_limits)
+{
+    static const long too_many[] = { 5000000, 2147483647, 2000001 };
+    CRYPT_DATA_BLOB blob;
+    struct blob b;
+    size_t i;
+
+    for (i = 0; i < sizeof(too_many) / sizeof(too_many[0]); i++) {
+        b = pfx_with_counts(too_many[i], 1);
+        blob.pbData = b.p;
+        blob.cbData = (DWORD)b.n;
+        SetLastError(0xdeadbeef);
+        ck_assert_ptr_null(PFXImportCertStore(&blob, u"count-pw", 0));
+        ck_assert_lasterror(CRYPT_E_BAD_ENCODE);
+        ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "iterations"));
+        OPENSSL_free(b.p);
+    }
+    /* Within the limits: no refusal for the counts (the rewritten MAC
+     * does not verify, so the password's code). */
+    b = pfx_with_counts(2048, 1);
+    blob.pbData = b.p;
+    blob.cbData = (DWORD)b.n;
+    SetLastError(0xdeadbeef);
+    ck_assert_ptr_null(PFXImportCertStore(&blob, u"count-pw", 0));
+    ck_assert_lasterror(ERROR_INVALID_PASSWORD);
+    OPENSSL_free(b.p);
+}
+END_TEST
+
 START_TEST(pfx_import_failures)
 {
     static const BYTE junk[] = { 0x30, 0x03, 0x02, 0x01, 0x03 };
@@ -2083,6 +2144,7 @@ crypt32_suite(void)
     tcase_add_test(tc, pfx_import);
     tcase_add_test(tc, pfx_import_failures);
     tcase_add_test(tc, pfx_import_without_mac);
+    tcase_add_test(tc, pfx_iteration_limits);
     tcase_add_test(tc, pfx_store_closed_first);
     suite_add_tcase(s, tc);
     return s;
