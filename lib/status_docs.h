@@ -543,7 +543,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNTRUSTED_ROOT,
     "(OpenSSL's unable-to-get-issuer and self-signed results; trust is "
     "OpenSSL's default locations, SSL_CERT_FILE/SSL_CERT_DIR), or the "
     "peer's unknown_ca alert ([alerts]).",
-    "check_schannel.c:server_certificates check_map_gss.c:tls_rules")
+    "check_schannel.c:server_certificates "
+    "check_schannel.c:client_certificate_refused check_map_gss.c:tls_rules")
 SSPIGSS_DOC_PRODUCED(SEC_E_ILLEGAL_MESSAGE,
     "Schannel",
     "InitializeSecurityContext, AcceptSecurityContext, DecryptMessage",
@@ -556,14 +557,14 @@ SSPIGSS_DOC_PRODUCED(SEC_E_ILLEGAL_MESSAGE,
     "check_map_gss.c:tls_rules "
     "check_schannel.c:client_certificate_declined")
 SSPIGSS_DOC_PRODUCED(SEC_E_CERT_UNKNOWN,
-    "Schannel (mapper only)",
-    "InitializeSecurityContext",
+    "Schannel",
+    "InitializeSecurityContext, DecryptMessage",
     "A certificate that cannot be used for another reason than trust, "
     "time, name or usage (a bad signature, an unreadable extension), or "
     "the peer's bad_certificate, unsupported_certificate or "
-    "certificate_unknown alert ([alerts]): lib/map_tls.c. No scenario "
-    "test yet.",
-    "check_map_gss.c:tls_rules")
+    "certificate_unknown alert ([alerts]): lib/map_tls.c. Produced by a "
+    "server refusing a client certificate meant for servers only.",
+    "check_schannel.c:client_certificate_refused check_map_gss.c:tls_rules")
 SSPIGSS_DOC_PRODUCED(SEC_E_CERT_EXPIRED,
     "Schannel",
     "InitializeSecurityContext",

@@ -1349,31 +1349,44 @@ START_TEST(client_certificate)
 END_TEST
 
 /*
- * A client certificate the server finds revoked in its CRL: the server
- * ends the handshake with certificate_revoked, which Schannel returns as
- * CRYPT_E_REVOKED ([alerts]). TLS 1.3: the alert follows the client's
- * Finished, so DecryptMessage reports it; TLS 1.2: the next
- * InitializeSecurityContext.
+ * A client certificate the server refuses, by the alert it sends: one
+ * revoked in its CRL is certificate_revoked, CRYPT_E_REVOKED; one for
+ * servers only (EKU serverAuth) is unsupported_certificate,
+ * SEC_E_CERT_UNKNOWN; one from a CA it does not trust is unknown_ca,
+ * SEC_E_UNTRUSTED_ROOT ([alerts] for all three). TLS 1.3: the alert
+ * follows the client's Finished, so DecryptMessage reports it; TLS 1.2:
+ * the next InitializeSecurityContext.
  */
-START_TEST(client_certificate_revoked)
+START_TEST(client_certificate_refused)
 {
-    static const char *const server[] = { "VERIFYCRL", "VERIFYCRL12" };
+    static const struct {
+        const char *server, *p12, *alert;
+        SECURITY_STATUS want;
+    } v[] = {
+        { "VERIFYCRL", "revoked-client", "revoked", CRYPT_E_REVOKED },
+        { "VERIFYCRL12", "revoked-client", "revoked", CRYPT_E_REVOKED },
+        { "VERIFYCRL", "localhost", "unsupported certificate",
+          SEC_E_CERT_UNKNOWN },
+        { "VERIFYCRL12", "localhost", "unsupported certificate",
+          SEC_E_CERT_UNKNOWN },
+        { "VERIFYCRL", "untrusted", "unknown CA", SEC_E_UNTRUSTED_ROOT },
+    };
     struct conn k;
     char line[256];
 
     memset(&k, 0, sizeof(k));
-    assert_sec(acquire_with(SECPKG_CRED_OUTBOUND, 0, 0, "revoked-client",
-                            &k.cred), SEC_E_OK);
-    k.sock = dial(server[_i]);
-    if (_i == 0) {
+    assert_sec(acquire_with(SECPKG_CRED_OUTBOUND, 0, 0, v[_i].p12, &k.cred),
+               SEC_E_OK);
+    k.sock = dial(v[_i].server);
+    if (strcmp(v[_i].server, "VERIFYCRL") == 0) {
         assert_sec(client_handshake(&k, "localhost", false), SEC_E_OK);
-        assert_sec(recv_data(&k, line, sizeof(line)), CRYPT_E_REVOKED);
+        assert_sec(recv_data(&k, line, sizeof(line)), v[_i].want);
     } else {
-        assert_sec(client_handshake(&k, "localhost", false),
-                   CRYPT_E_REVOKED);
+        assert_sec(client_handshake(&k, "localhost", false), v[_i].want);
     }
     ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "alert received"));
-    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "revoked"));
+    ck_assert_msg(strstr(sspigss_last_error(), v[_i].alert) != NULL,
+                  "%s", sspigss_last_error());
     conn_close(&k);
 }
 END_TEST
@@ -2132,7 +2145,7 @@ schannel_suite(void)
     tcase_add_loop_test(tc, client_alpn, 0, 4);
     tcase_add_loop_test(tc, client_certificate, 0, 2);
     tcase_add_loop_test(tc, client_certificate_declined, 0, 4);
-    tcase_add_loop_test(tc, client_certificate_revoked, 0, 2);
+    tcase_add_loop_test(tc, client_certificate_refused, 0, 5);
     tcase_add_loop_test(tc, client_certificate_from_my, 0, 3);
     tcase_add_loop_test(tc, client_certificate_late, 0, 2);
     tcase_add_loop_test(tc, channel_bindings, 0, 2);
