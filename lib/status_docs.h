@@ -553,7 +553,10 @@ SSPIGSS_DOC_PRODUCED(SEC_E_ILLEGAL_MESSAGE,
     "alert [alerts] does not list), or a broken record OpenSSL refuses "
     "without an alert: lib/map_tls.c. A server that requires a client "
     "certificate the client declined ends with handshake_failure (TLS "
-    "1.2) or certificate_required (TLS 1.3).",
+    "1.2) or certificate_required (TLS 1.3). A client that finds TLS "
+    "1.3's downgrade sentinel in a TLS 1.2 ServerHello sends "
+    "illegal_parameter and stops with this code.",
+    "check_schannel_server.c:downgrade_detected "
     "check_map_gss.c:tls_rules "
     "check_schannel.c:client_certificate_declined")
 SSPIGSS_DOC_PRODUCED(SEC_E_CERT_UNKNOWN,
