@@ -396,6 +396,57 @@ ntlm_minor(OM_uint32 minor, gss_const_OID mech)
     return code;
 }
 
+/*
+ * The Kerberos code behind a minor status MIT's SPNEGO passed on. SPNEGO
+ * calls the krb5 mechanism through the mechglue, which records the code
+ * under krb5's OID; SPNEGO then reports the same number as its own, and
+ * the mechglue, finding it taken, substitutes one of its own (the same
+ * util_errmap.c as for ntlm_minor()). Only the text survives: the code is
+ * the Kerberos code of a rule whose message is that text (a KRB-ERROR
+ * from the server, such as clock skew, arrives this way under
+ * Negotiate). Returns the minor unchanged when it was not substituted
+ * or no rule's text matches.
+ */
+static int32_t
+krb5_minor(OM_uint32 minor, gss_const_OID mech, enum map_op op)
+{
+    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
+    OM_uint32 min, ctx = 0;
+    krb5_context k = NULL;
+    int32_t code = (int32_t)minor;
+    char buf[256];
+    size_t i;
+
+    /* Substitutes count up from 100000; com_err codes are far away. */
+    if (minor < 100000 || minor >= 0x1000000)
+        return code;
+    if (gss_display_status(&min, minor, GSS_C_MECH_CODE, (gss_OID)mech,
+                           &ctx, &msg) != GSS_S_COMPLETE)
+        return code;
+    snprintf(buf, sizeof(buf), "%.*s", (int)msg.length,
+             (const char *)msg.value);
+    gss_release_buffer(&min, &msg);
+    if (krb5_init_context(&k) != 0)
+        return code;
+    for (i = 0; i < sizeof(minor_rules) / sizeof(minor_rules[0]); i++) {
+        const struct map_minor_rule *r = &minor_rules[i];
+        const char *text;
+        bool same;
+
+        if (r->mech != MECH_KRB5 || !(r->ops & op))
+            continue;
+        text = krb5_get_error_message(k, (krb5_error_code)r->code);
+        same = text != NULL && strcmp(text, buf) == 0;
+        krb5_free_error_message(k, text);
+        if (same) {
+            code = r->code;
+            break;
+        }
+    }
+    krb5_free_context(k);
+    return code;
+}
+
 static bool
 minor_lookup(enum map_mech mech, int32_t code, enum map_op op,
              SECURITY_STATUS *out)
@@ -520,8 +571,8 @@ map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech, enum map_op op)
                  * under its own OID: try the mechanisms it runs. */
                 code = ntlm_minor(minor, &ntlm_oid);
                 if (minor_lookup(MECH_NTLM, code, op, &refined)
-                    || minor_lookup(MECH_KRB5, (int32_t)minor, op,
-                                    &refined))
+                    || minor_lookup(MECH_KRB5, krb5_minor(minor, mech, op),
+                                    op, &refined))
                     st = refined;
             }
         }

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <krb5.h>
 
 #include "handles.h"
 #include "internal.h"
@@ -814,6 +817,120 @@ START_TEST(server_rejects)
 }
 END_TEST
 
+/*
+ * The server answers the client's AP-REQ with a KRB-ERROR (RFC 4121
+ * 4.1: the krb5 mechanism's error token, ID 03 00) inside a NegTokenResp,
+ * as a Kerberos acceptor whose clock is off or whose key does not fit
+ * does. Under Negotiate the client's call fails with the Kerberos
+ * package's code for that error, not a bare internal error: the
+ * mechglue renumbers the krb5 minor status SPNEGO passes on, and the
+ * mapper recovers it (lib/map_gss.c, krb5_minor).
+ */
+/* How many bytes der_len() writes for n. */
+static size_t
+der_len_size(size_t n)
+{
+    return n < 0x80 ? 1 : n < 0x100 ? 2 : 3;
+}
+
+static size_t
+krb_error_reply(unsigned char *out, size_t size, krb5_error_code code)
+{
+    static const unsigned char krb5_oid[] = {
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+    unsigned char tok[1024], seq[1200];
+    char name[512];
+    krb5_context k;
+    krb5_error e;
+    krb5_data der;
+    size_t t = 0, q = 0, o = 0, inner;
+
+    ck_assert_int_eq(krb5_init_context(&k), 0);
+    memset(&e, 0, sizeof(e));
+    e.stime = (krb5_timestamp)time(NULL);
+    e.error = (krb5_ui_4)(code - ERROR_TABLE_BASE_krb5);
+    snprintf(name, sizeof(name), "%s@%s", cfg.target, cfg.realm);
+    ck_assert_int_eq(krb5_parse_name(k, name, &e.server), 0);
+    ck_assert_int_eq(krb5_mk_error(k, &e, &der), 0);
+    /* The GSS token: 0x60, length, the krb5 OID, 03 00, the KRB-ERROR. */
+    inner = sizeof(krb5_oid) + 2 + der.length;
+    tok[t++] = 0x60;
+    t += der_len(tok + t, inner);
+    memcpy(tok + t, krb5_oid, sizeof(krb5_oid));
+    t += sizeof(krb5_oid);
+    tok[t++] = 0x03;
+    tok[t++] = 0x00;
+    ck_assert_uint_lt(t + der.length, sizeof(tok));
+    memcpy(tok + t, der.data, der.length);
+    t += der.length;
+    krb5_free_data_contents(k, &der);
+    krb5_free_principal(k, e.server);
+    krb5_free_context(k);
+    /* NegTokenResp: negState accept-incomplete, supportedMech krb5,
+     * responseToken. */
+    seq[q++] = 0xa0;
+    seq[q++] = 0x03;
+    seq[q++] = 0x0a;
+    seq[q++] = 0x01;
+    seq[q++] = 0x01;
+    seq[q++] = 0xa1;
+    seq[q++] = (unsigned char)sizeof(krb5_oid);
+    memcpy(seq + q, krb5_oid, sizeof(krb5_oid));
+    q += sizeof(krb5_oid);
+    seq[q++] = 0xa2;
+    q += der_len(seq + q, 1 + der_len_size(t) + t);
+    seq[q++] = 0x04;
+    q += der_len(seq + q, t);
+    memcpy(seq + q, tok, t);
+    q += t;
+    ck_assert_uint_lt(q + 8, size);
+    out[o++] = 0xa1;
+    o += der_len(out + o, 1 + der_len_size(q) + q);
+    out[o++] = 0x30;
+    o += der_len(out + o, q);
+    memcpy(out + o, seq, q);
+    return o + q;
+}
+
+START_TEST(kerberos_error_reply)
+{
+    static const struct {
+        krb5_error_code code;
+        SECURITY_STATUS want;
+        const char *text;
+    } v[] = {
+        { KRB5KRB_AP_ERR_SKEW, SEC_E_TIME_SKEW, "Clock skew too great" },
+        { KRB5KRB_AP_ERR_MODIFIED, SEC_E_WRONG_PRINCIPAL,
+          "Message stream modified" },
+    };
+    unsigned char buf[4096];
+    CredHandle c;
+    CtxtHandle ch;
+    SecBuffer ib, ob;
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    ULONG attrs;
+    TimeStamp ts;
+
+    assert_sec(acquire_alice(NULL, &c), SEC_E_OK);
+    ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+    assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)cfg.target,
+                                          REQ, 0, 0, NULL, 0, &ch, &od,
+                                          &attrs, &ts),
+               SEC_I_CONTINUE_NEEDED);
+    ib = (SecBuffer){ (ULONG)krb_error_reply(buf, sizeof(buf), v[_i].code),
+                      SECBUFFER_TOKEN, buf };
+    ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+    assert_sec(InitializeSecurityContextA(NULL, &ch, NULL, REQ, 0, 0, &id, 0,
+                                          &ch, &od, &attrs, &ts),
+               v[_i].want);
+    ck_assert_msg(strstr(sspigss_last_error(), v[_i].text) != NULL, "%s",
+                  sspigss_last_error());
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
 /* ------------------------------------------------------------- suite */
 
 static Suite *
@@ -827,6 +944,7 @@ negotiate_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, chooses_kerberos, 0, 2);
     tcase_add_test(tc, wrong_password);
+    tcase_add_loop_test(tc, kerberos_error_reply, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fallback");
