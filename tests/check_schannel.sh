@@ -52,6 +52,7 @@ serve expired EXPIRED
 serve wronghost WRONGHOST
 serve untrusted UNTRUSTED
 serve wrongusage WRONGUSAGE
+serve revoked REVOKED
 serve localhost@alpn ALPN -alpn http/1.1
 # A client certificate required (any that is sent is accepted: no
 # -verify_return_error); the log names it ("Peer certificate: ...").
