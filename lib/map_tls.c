@@ -132,18 +132,3 @@ map_tls_verify(long result)
         return SEC_E_CERT_UNKNOWN;
     }
 }
-
-const char *
-map_tls_name(SECURITY_STATUS st)
-{
-    switch (st) {
-    case CRYPT_E_REVOKED:
-        return "CRYPT_E_REVOKED";
-    case CRYPT_E_NO_REVOCATION_CHECK:
-        return "CRYPT_E_NO_REVOCATION_CHECK";
-    case CRYPT_E_REVOCATION_OFFLINE:
-        return "CRYPT_E_REVOCATION_OFFLINE";
-    default:
-        return sspigss_status_name(st);
-    }
-}

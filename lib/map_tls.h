@@ -19,8 +19,4 @@ SECURITY_STATUS map_tls_sent_alert(int alert);
  * X509_V_OK). */
 SECURITY_STATUS map_tls_verify(long result);
 
-/* The name of a code map_tls_verify() returns: the status table's, or
- * for the CRYPT_E_ revocation codes (not SEC codes) their own. */
-const char *map_tls_name(SECURITY_STATUS st);
-
 #endif /* SSPIGSS_MAP_TLS_H */

@@ -720,7 +720,7 @@ check_server_certificate(struct sch_ctx *c)
     st = map_tls_verify(v);
     if (st != SEC_E_OK)
         trace_cause("Schannel: the server's certificate: %s -> %s",
-                    X509_verify_cert_error_string(v), map_tls_name(st));
+                    X509_verify_cert_error_string(v), sspigss_status_name(st));
     return st;
 }
 
@@ -1022,7 +1022,7 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
             st = map_tls_verify(v);
             trace_cause("Schannel: the server's certificate: %s -> %s",
                         X509_verify_cert_error_string(v),
-                        map_tls_name(st));
+                        sspigss_status_name(st));
         } else {
             st = tls_failure(c, "handshake");
         }

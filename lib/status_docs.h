@@ -952,6 +952,32 @@ SSPIGSS_DOC_LATER(SEC_E_INSUFFICIENT_BUFFERS, "Schannel", 7,
     "Kerberos and NTLM do ([wine] ntlm.c).")
 
 /* Aliases: the same value as a primary row. */
+SSPIGSS_DOC_PRODUCED(CRYPT_E_REVOKED,
+    "Schannel",
+    "InitializeSecurityContext, DecryptMessage",
+    "The server's certificate, or one of its chain, is in its issuer's "
+    "CRL and the credential asked for revocation checking "
+    "(SCH_CRED_REVOCATION_CHECK_*): Windows' Schannel returns the chain "
+    "engine's code as it is (curl reports it: curl issues 3727 and 14315, "
+    "pull request 12241); or the peer's certificate_revoked alert "
+    "([alerts]).",
+    "check_schannel.c:server_certificate_revoked "
+    "check_schannel.c:client_certificate_refused "
+    "check_schannel_server.c:revocation check_map_gss.c:tls_rules")
+SSPIGSS_DOC_PRODUCED(CRYPT_E_NO_REVOCATION_CHECK,
+    "Schannel",
+    "InitializeSecurityContext",
+    "Revocation checking asked for and no CRL found for a certificate of "
+    "the chain (in SSL_CERT_FILE or SSL_CERT_DIR), unless "
+    "SCH_CRED_IGNORE_NO_REVOCATION_CHECK (curl, as for CRYPT_E_REVOKED).",
+    "check_schannel_server.c:revocation")
+SSPIGSS_DOC_PRODUCED(CRYPT_E_REVOCATION_OFFLINE,
+    "Schannel",
+    "InitializeSecurityContext",
+    "Revocation checking asked for and the CRL found is out of date, the "
+    "nearest thing here to Windows' unreachable revocation server, unless "
+    "SCH_CRED_IGNORE_REVOCATION_OFFLINE (curl, as for CRYPT_E_REVOKED).",
+    "check_schannel_server.c:revocation")
 SSPIGSS_DOC_PRODUCED(SEC_E_NOT_SUPPORTED,
     "as SEC_E_UNSUPPORTED_FUNCTION",
     "as SEC_E_UNSUPPORTED_FUNCTION",

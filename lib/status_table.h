@@ -30,8 +30,10 @@
  * 0x8009032A-0x8009032F, 0x80090344, ...) have no SEC_ name in winerror.h.
  *
  * Order: primary rows by value (SEC_E_OK, the SEC_I_ codes, then the SEC_E_
- * codes), aliases last. include/sspigss/secstatus.h has one #define per
- * row, in the same order, with the same value.
+ * codes, then the three CRYPT_E_ codes Schannel also returns), aliases
+ * last. include/sspigss/secstatus.h has one #define per SEC_ row, in the
+ * same order, with the same value; the CRYPT_E_ ones are in
+ * <sspigss/wincrypt.h>.
  */
 
 /* SSPIGSS_STATUS(symbol, value, ref, english, japanese) */
@@ -508,6 +510,34 @@ SSPIGSS_STATUS(SEC_E_INSUFFICIENT_BUFFERS, 0x8009036B, 0,
     "of the required types); add the missing SecBuffer entries.",
     "バッファー記述子に、操作に必要なバッファーが足りません (数または種類が不"
     "足しています)。不足している SecBuffer を追加してください。")
+
+/* The certificate chain engine's revocation codes (CRYPT_E_, winerror.h;
+ * defined in <sspigss/wincrypt.h>), not SSPI codes: Schannel's
+ * InitializeSecurityContext returns them as they are when a credential
+ * asks for revocation checking, and a server's certificate_revoked alert
+ * arrives as CRYPT_E_REVOKED. Listed so that every code sspigss returns
+ * has a name and a message. */
+SSPIGSS_STATUS(CRYPT_E_REVOKED, 0x80092010, 0,
+    "A certificate of the peer's chain has been revoked by its issuer (its "
+    "CRL lists it); the connection must not be trusted.",
+    "相手の証明書チェーンに含まれる証明書が発行者によって失効されています "
+    "(CRL に記載されています)。この接続は信頼できません。")
+SSPIGSS_STATUS(CRYPT_E_NO_REVOCATION_CHECK, 0x80092012, 0,
+    "Revocation was to be checked but no CRL covers a certificate of the "
+    "chain; install the issuer's CRL next to the trusted roots, or accept "
+    "the risk with SCH_CRED_IGNORE_NO_REVOCATION_CHECK.",
+    "失効を確認するよう指定されていますが、チェーン内の証明書を対象とする "
+    "CRL がありません。発行者の CRL を信頼されたルートと同じ場所に置くか、"
+    "SCH_CRED_IGNORE_NO_REVOCATION_CHECK で危険を承知のうえ続行してくださ"
+    "い。")
+SSPIGSS_STATUS(CRYPT_E_REVOCATION_OFFLINE, 0x80092013, 0,
+    "Revocation could not be decided: the CRL at hand is out of date (the "
+    "revocation server was unreachable); refresh it, or accept the risk "
+    "with SCH_CRED_IGNORE_REVOCATION_OFFLINE.",
+    "失効を判断できません。手元の CRL の有効期限が切れています (失効サーバー"
+    "に到達できませんでした)。CRL を更新するか、"
+    "SCH_CRED_IGNORE_REVOCATION_OFFLINE で危険を承知のうえ続行してくださ"
+    "い。")
 
 /* SSPIGSS_STATUS_ALIAS(alias_symbol, primary_symbol, ref, english,
  *                      japanese): another name for a primary row. */

@@ -73,7 +73,7 @@ fi
 
 # 2b. One section per code in the document.
 rows=$("$tool" status --all | wc -l)
-sections=$(grep -c '^### SEC_' "$doc")
+sections=$(grep -cE '^### (SEC|CRYPT)_' "$doc")
 if [ "$rows" -ne "$sections" ]; then
     echo "FAIL: the status table has $rows rows, the document" \
          "$sections sections" >&2

@@ -431,7 +431,8 @@ print_markdown(void)
            "     tests/check_docs.sh fails when this file differs from "
            "those lists, or\n"
            "     when a test it names does not exist. -->\n\n"
-           "Every SEC_E_/SEC_I_ code of the Windows SSPI range (%zu names, "
+           "Every SEC_E_/SEC_I_ code of the Windows SSPI range and the "
+           "revocation codes\nSchannel also returns (%zu names, "
            "%zu of them in the\n"
            "project's reference list, marked **ref**): its value, the "
            "messages sspigss\n"
@@ -443,7 +444,10 @@ print_markdown(void)
            "tests that make it\n"
            "happen; or why Linux never produces it; or the later package "
            "that will.\n"
-           "Aliases are other Windows names for the same value.\n\n",
+           "Aliases are other Windows names for the same value. The three "
+           "CRYPT_E_ codes\n"
+           "are the certificate chain engine's, which Schannel returns "
+           "as they are.\n\n",
            n, nref);
     printf("## Summary\n\n"
            "| | reference codes | all codes |\n"
