@@ -1350,12 +1350,14 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     if (BIO_ctrl_pending(c->wbio) > 0 || c->renegotiate) {
         /* SEC_I_RENEGOTIATE was given and its handshake call not made:
          * what OpenSSL queued must go out before any record. Refused
-         * before the record is made, so nothing is lost. */
+         * before the record is made, so nothing is lost, with the code
+         * Windows gives calls made before a renegotiation completes
+         * (curl commit cd015c8, curl#18029 and #18125). */
         trace_cause("Schannel: EncryptMessage before the %s call that "
-                    "SEC_I_RENEGOTIATE asked for -> SEC_E_INVALID_HANDLE",
+                    "SEC_I_RENEGOTIATE asked for -> SEC_E_CONTEXT_EXPIRED",
                     c->server ? "AcceptSecurityContext"
                               : "InitializeSecurityContext");
-        st = SEC_E_INVALID_HANDLE;
+        st = SEC_E_CONTEXT_EXPIRED;
         goto out;
     }
     h = c->hdr;

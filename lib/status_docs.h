@@ -473,10 +473,12 @@ SSPIGSS_DOC_PRODUCED(SEC_E_CONTEXT_EXPIRED,
     "wrap, unwrap and MIC functions never check its lifetime, so the "
     "message calls do not return it. Schannel: EncryptMessage on a "
     "session already shut down (SCHANNEL_SHUTDOWN or the peer's "
-    "close_notify). The expired ticket comes "
-    "out so against both KDCs (MIT and Samba AD).",
+    "close_notify), or between a SEC_I_RENEGOTIATE that has something "
+    "to send and its handshake call (curl commit cd015c8). The expired "
+    "ticket comes out so against both KDCs (MIT and Samba AD).",
     "check_mapping.c:context_expired check_map_gss.c:routine_defaults "
-    "check_map_gss.c:every_minor_rule check_schannel.c:shutdown_sequence")
+    "check_map_gss.c:every_minor_rule check_schannel.c:shutdown_sequence "
+    "check_schannel.c:renegotiation")
 SSPIGSS_DOC_PRODUCED(SEC_E_INCOMPLETE_MESSAGE,
     "Schannel",
     "InitializeSecurityContext, DecryptMessage",

@@ -408,6 +408,8 @@ struct conn {
     CredHandle *next_cred;      /* for the next call (then NULL again) */
     CredHandle *reneg_cred;     /* for renegotiate(), if not &cred */
     bool ignore_renegotiate;    /* recv_data does not answer it */
+    bool probe_encrypt;         /* follow_renegotiation tries EncryptMessage */
+    bool probed;                /* ... and did */
     ULONG extra;                /* EXTRA bytes at the call that stopped */
     bool caller_buffers;        /* output in our buffer, not allocated */
     unsigned char in[65536];
@@ -2116,6 +2118,20 @@ follow_renegotiation(struct conn *k)
         } else {
             k->in_len = 0;
         }
+        if (st == SEC_I_RENEGOTIATE && k->probe_encrypt) {
+            unsigned char rec[64];
+            SecBuffer e[4] = { { 5, SECBUFFER_STREAM_HEADER, rec },
+                               { 1, SECBUFFER_DATA, rec + 5 },
+                               { 32, SECBUFFER_STREAM_TRAILER, rec + 6 },
+                               { 0, SECBUFFER_EMPTY, NULL } };
+            SecBufferDesc ed = { SECBUFFER_VERSION, 4, e };
+
+            rec[5] = 'x';
+            assert_sec(EncryptMessage(&k->ctx, 0, &ed, 0),
+                       SEC_E_CONTEXT_EXPIRED);
+            k->probe_encrypt = false;
+            k->probed = true;
+        }
         if (st == SEC_I_RENEGOTIATE && renegotiate(k, &calls) > 0)
             return calls;
     }
@@ -2129,7 +2145,9 @@ follow_renegotiation(struct conn *k)
  * DecryptMessage returns SEC_I_RENEGOTIATE, and the client's next
  * InitializeSecurityContext calls send what OpenSSL has to answer (its
  * KeyUpdate; a whole new handshake). The session goes on both ways after
- * it, and EncryptMessage before that call is refused without harm.
+ * it, and EncryptMessage before that call is refused without harm with
+ * SEC_E_CONTEXT_EXPIRED, Windows' answer there (curl commit cd015c8,
+ * curl#18029: calls made before the renegotiation completed got it).
  */
 START_TEST(renegotiation)
 {
@@ -2143,8 +2161,16 @@ START_TEST(renegotiation)
 
     conn_open(&k, name[_i], 0, 0);
     assert_sec(client_handshake(&k, "localhost", false), SEC_E_OK);
+    /* The session tickets (TLS 1.3) and a first line go by first. */
+    server_command(fifo[_i], "before");
+    assert_sec(recv_data(&k, line, sizeof(line)), SEC_E_OK);
+    ck_assert_str_eq(line, "before\n");
     server_command(fifo[_i], cmd[_i]);
+    /* The next SEC_I_RENEGOTIATE is the server's request: EncryptMessage
+     * before its handshake call is refused, nothing made or sent. */
+    k.probe_encrypt = true;
     ck_assert_int_ge(follow_renegotiation(&k), 1);
+    ck_assert(k.probed);
     /* After it, data both ways under the new keys. */
     before = log_count(name[_i], "after renegotiation", NULL, 0);
     send_line(&k, "after renegotiation\n");
