@@ -554,28 +554,47 @@ put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
 }
 
 /*
- * A failed handshake step's alert: in the output's SECBUFFER_ALERT buffer
- * when the caller gave one (curl, schannel-rs and others pass [TOKEN,
- * ALERT, EMPTY]; SECBUFFER_ALERT is the buffer type for "an alert
- * message"), the TOKEN then empty; else in the TOKEN, to be sent.
+ * A failed handshake step's alert. The record goes in the output TOKEN,
+ * to be sent ("any buffer generated must be sent back"); a
+ * SECBUFFER_ALERT buffer in the output (curl, schannel-rs and others pass
+ * [TOKEN, ALERT, EMPTY]) receives "information about that alert"
+ * (Microsoft Learn, AcceptSecurityContext (Schannel), pOutput): here a
+ * SCHANNEL_ALERT_TOKEN naming it, the structure ApplyControlToken takes
+ * for alerts. Allocated as the TOKEN is, or written to the caller's
+ * buffer when it has room.
  */
 static void
 put_alert(struct sch_ctx *c, SecBufferDesc *output, bool allocate)
 {
-    SecBuffer *tok = output != NULL ? secbuf_find(output, SECBUFFER_TOKEN, 0)
-                                    : NULL;
+    SecBuffer *ab = output != NULL ? secbuf_find(output, SECBUFFER_ALERT, 0)
+                                   : NULL;
+    SCHANNEL_ALERT_TOKEN info;
     bool ignore;
 
-    if (output == NULL || secbuf_find(output, SECBUFFER_ALERT, 0) == NULL) {
-        (void)put_output(c, output, allocate, &ignore);
+    (void)put_output(c, output, allocate, &ignore);
+    if (ab == NULL)
+        return;
+    if (c->alert_out < 0) {
+        ab->cbBuffer = 0;
+        if (allocate)
+            ab->pvBuffer = NULL;
         return;
     }
-    if (tok != NULL) {
-        tok->cbBuffer = 0;
-        if (allocate)
-            tok->pvBuffer = NULL;
+    info.dwTokenType = SCHANNEL_ALERT;
+    info.dwAlertType = TLS1_ALERT_FATAL;
+    info.dwAlertNumber = (DWORD)c->alert_out;
+    if (allocate) {
+        ab->pvBuffer = ctxbuf_alloc(sizeof(info));
+        if (ab->pvBuffer == NULL) {
+            ab->cbBuffer = 0;
+            return;
+        }
+    } else if (ab->pvBuffer == NULL || ab->cbBuffer < sizeof(info)) {
+        ab->cbBuffer = 0;
+        return;
     }
-    (void)put_output_to(c, output, SECBUFFER_ALERT, allocate, &ignore);
+    memcpy(ab->pvBuffer, &info, sizeof(info));
+    ab->cbBuffer = sizeof(info);
 }
 
 /* Where the input's leftovers are reported: the first buffer after the

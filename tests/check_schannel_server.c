@@ -189,7 +189,7 @@ struct end {
     int tickets;                    /* SEC_I_RENEGOTIATE with nothing to send */
     bool alert_buffer;              /* output [TOKEN, ALERT, EMPTY] */
     size_t alert_len;               /* what the ALERT buffer got */
-    unsigned char alert0;           /* ... its first byte */
+    SCHANNEL_ALERT_TOKEN alert;     /* ... when it is that */
 };
 
 /* Take what the peer sent (in), call ISC or ASC, send what it answers
@@ -269,7 +269,8 @@ step(struct end *e, bool server, struct wire *in, struct wire *out)
         assert_sec(FreeContextBuffer(ob[0].pvBuffer), SEC_E_OK);
     if (e->alert_buffer && ob[1].pvBuffer != NULL) {
         e->alert_len = ob[1].cbBuffer;
-        e->alert0 = *(unsigned char *)ob[1].pvBuffer;
+        if (e->alert_len == sizeof(e->alert))
+            memcpy(&e->alert, ob[1].pvBuffer, sizeof(e->alert));
         assert_sec(FreeContextBuffer(ob[1].pvBuffer), SEC_E_OK);
     }
     return st;
@@ -1106,10 +1107,11 @@ END_TEST
 
 /*
  * A handshake that fails at the client (a server certificate from an
- * untrusted root): the alert the client sends goes in the output's
- * SECBUFFER_ALERT buffer when the caller gave one (the TOKEN is then
- * empty), else in the TOKEN; either way, handed to the server, it ends
- * the handshake there with the alert's code.
+ * untrusted root): the alert record the client sends is in the output
+ * TOKEN, to be sent, and when the caller passed a SECBUFFER_ALERT buffer
+ * that buffer describes it as a SCHANNEL_ALERT_TOKEN (fatal, unknown_ca);
+ * handed to the server, the record ends the handshake there with the
+ * alert's code.
  */
 START_TEST(alert_buffer)
 {
@@ -1125,19 +1127,21 @@ START_TEST(alert_buffer)
     client_cred(&cc, 0, 0, false);
     ck_assert(!pump(&cl, &sv, &c2s, &s2c));
     assert_sec(cl.st, SEC_E_UNTRUSTED_ROOT);
+    /* A plain alert record: the client had not started writing under
+     * its handshake keys yet. */
+    ck_assert_uint_eq(c2s.n, 5 + 2);
+    ck_assert_uint_eq(c2s.b[0], 21);
     if (_i == 0) {
-        ck_assert_uint_eq(c2s.n, 0);        /* nothing in the TOKEN */
-        ck_assert_uint_eq(cl.alert_len, 5 + 2);
-        /* A plain alert record: the client had not started writing
-         * under its handshake keys yet. */
-        ck_assert_uint_eq(cl.alert0, 21);
+        ck_assert_uint_eq(cl.alert_len, sizeof(SCHANNEL_ALERT_TOKEN));
+        ck_assert_uint_eq(cl.alert.dwTokenType, SCHANNEL_ALERT);
+        ck_assert_uint_eq(cl.alert.dwAlertType, TLS1_ALERT_FATAL);
+        ck_assert_uint_eq(cl.alert.dwAlertNumber, TLS1_ALERT_UNKNOWN_CA);
     } else {
-        ck_assert_uint_eq(c2s.n, 5 + 2);
         ck_assert_uint_eq(cl.alert_len, 0);
-        /* The server reads unknown_ca: Schannel's code for it. */
-        step(&sv, true, &c2s, &s2c);
-        assert_sec(sv.st, SEC_E_UNTRUSTED_ROOT);
     }
+    /* The server reads unknown_ca: Schannel's code for it. */
+    step(&sv, true, &c2s, &s2c);
+    assert_sec(sv.st, SEC_E_UNTRUSTED_ROOT);
     end_free(&cl);
     end_free(&sv);
     FreeCredentialsHandle(&cc);
