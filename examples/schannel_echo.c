@@ -41,14 +41,13 @@
  * status in hex, as FormatMessage describes it, and exits with status 1.
  */
 #define SECURITY_WIN32
+/* Windows' schannel.h declares SCH_CREDENTIALS only on request, and it
+ * needs UNICODE_STRING from subauth.h. */
+#define SCHANNEL_USE_BLACKLISTS
 #ifdef _WIN32
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
-/* Windows' schannel.h declares SCH_CREDENTIALS only on request, and it
- * needs UNICODE_STRING from subauth.h (sspigss declares both always). */
-#define SCHANNEL_USE_BLACKLISTS
-#include <subauth.h>
 #else
 #define _POSIX_C_SOURCE 200809L
 #include <windows.h>
@@ -57,6 +56,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
+#include <subauth.h>
 #include <security.h>
 #include <schannel.h>
 #include <wincrypt.h>

@@ -188,6 +188,15 @@ if serve localhost; then
     expect_rc "1 client's TLS 1.2: client" "$crc" 0 "$tmp/c12own.out"
     expect_in "1 client's TLS 1.2" "$tmp/c12own.out" "client: TLS 1.2, "
     expect_in "1 client's TLS 1.2" "$tmp/c12own.out" 'client: received "cba"'
+    # The same through SCH_CREDENTIALS: TLS_PARAMETERS disabling all
+    # but TLS 1.2 (grbitDisabledProtocols, as curl sets it).
+    client c12v5 --tls1.2 localhost "$port" def
+    expect_rc "1 client's TLS 1.2 (SCH_CREDENTIALS): client" "$crc" 0 \
+        "$tmp/c12v5.out"
+    expect_in "1 client's TLS 1.2 (SCH_CREDENTIALS)" "$tmp/c12v5.out" \
+        "client: TLS 1.2, "
+    expect_in "1 client's TLS 1.2 (SCH_CREDENTIALS)" "$tmp/c12v5.out" \
+        'client: received "fed"'
     tls_server_stop "$pki" localhost
 fi
 
@@ -388,6 +397,9 @@ expect_in "3 nocert: server" "$tmp/nocert-srv.out" \
 both tls12 "--schannel-cred --tls1.2"
 expect_in "3 tls12: client" "$tmp/tls12.out" "client: TLS 1.2, "
 expect_in "3 tls12: server" "$tmp/tls12-srv.out" "server: TLS 1.2, "
+both tls12v5 "--tls1.2"
+expect_in "3 tls12v5: client" "$tmp/tls12v5.out" "client: TLS 1.2, "
+expect_in "3 tls12v5: server" "$tmp/tls12v5-srv.out" "server: TLS 1.2, "
 
 # ------------------------------------------------------ 4. failures
 

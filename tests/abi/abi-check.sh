@@ -89,9 +89,11 @@ unallowed() {
 # What a Windows program includes; compat/ maps each name to our headers.
 cat > "$tmp/probe.h" <<'EOF'
 #define SECURITY_WIN32
+#define SCHANNEL_USE_BLACKLISTS
 #include <windows.h>
 #include <winerror.h>
 #include <wincrypt.h>
+#include <subauth.h>
 #include <security.h>
 #include <sspi.h>
 #include <schannel.h>
