@@ -48,6 +48,7 @@ struct sch_cred {
     SSL_CTX *ctx;
     X509 *cert;                     /* paCred[0] (referenced), or NULL */
     EVP_PKEY *key;                  /* its private key */
+    struct sch_alpn_params *scoped; /* TLS_PARAMETERS with ALPN ids */
 };
 
 /* The client's certificate when a server asks for one. */
@@ -73,6 +74,8 @@ struct sch_ctx {
     bool renegotiate;               /* SEC_I_RENEGOTIATE given */
     bool key_update_asked;          /* TLS 1.3 KeyUpdate, update_requested */
     bool ticket_in;                 /* TLS 1.3 NewSessionTicket received */
+    bool scope_checked;             /* sch_alpn_violation() asked */
+    bool dead;                      /* refused by it: finished for good */
     enum client_cert client_cert;
     /* The input the call that gave SEC_I_INCOMPLETE_CREDENTIALS took:
      * callers (curl among them) pass the same bytes again. */
@@ -92,6 +95,7 @@ cred_destroy(struct handle_obj *obj)
     SSL_CTX_free(c->ctx);
     X509_free(c->cert);
     EVP_PKEY_free(c->key);
+    sch_alpn_params_free(c->scoped);
     free(c);
 }
 
@@ -303,7 +307,8 @@ sch_acquire(const struct package *pkg, const struct acquire_args *args,
     }
     if (s5 != NULL) {
         /* SCH_CREDENTIALS says what to disable (lib/sch_params.c). */
-        st = sch_tls_parameters(c->ctx, server, s5, &min, &max);
+        st = sch_tls_parameters(c->ctx, server, s5, &min, &max,
+                                &c->scoped);
         if (st != SEC_E_OK) {
             handle_obj_unref(&c->h);
             return st;
@@ -882,6 +887,45 @@ static void record_sizes(const struct sch_ctx *c, ULONG *header,
                          ULONG *trailer, ULONG *block);
 
 /*
+ * TLS_PARAMETERS meant for some application protocols
+ * (lib/sch_params.c), once the step that settled the version, the suite
+ * and ALPN has run (the server's first; the client's last, before its
+ * Finished goes out): a handshake that breaks one ends here, as Microsoft
+ * allows ("schannel may fail TLS handshakes in order to honor the
+ * TLS_PARAMETERS restrictions", TLS_PARAMETERS structure). What OpenSSL
+ * was about to send is dropped for a handshake_failure alert, and the
+ * context is finished for good. c is locked.
+ */
+static SECURITY_STATUS
+scope_check(struct sch_ctx *c)
+{
+    static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02,
+                                           0x02, 40 };
+    const unsigned char *sel = NULL;
+    const SSL_CIPHER *cipher;
+    unsigned int len = 0;
+    const char *why = "";
+
+    c->scope_checked = true;
+    SSL_get0_alpn_selected(c->ssl, &sel, &len);
+    cipher = SSL_get_pending_cipher(c->ssl);
+    if (cipher == NULL)
+        cipher = SSL_get_current_cipher(c->ssl);
+    if (!sch_alpn_violation(c->cred->scoped, c->server, sel, len,
+                            SSL_version(c->ssl), cipher, &why))
+        return SEC_E_OK;
+    (void)BIO_reset(c->wbio);
+    if (BIO_write(c->wbio, alert, (int)sizeof(alert)) != (int)sizeof(alert))
+        return SEC_E_INSUFFICIENT_MEMORY;
+    c->alert_out = 40;
+    c->dead = true;
+    trace_cause("Schannel: the handshake settled on application protocol "
+                "\"%.*s\" and %s (TLS_PARAMETERS) -> "
+                "SEC_E_ALGORITHM_MISMATCH", (int)len, (const char *)sel, why);
+    return SEC_E_ALGORITHM_MISMATCH;
+}
+
+/*
  * A SEC_I_RENEGOTIATE that left nothing to send (a TLS 1.3 session ticket)
  * asks nothing of the record calls: a caller that goes on with
  * DecryptMessage or EncryptMessage without the handshake call loses
@@ -917,6 +961,8 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
 
     *allocated = false;
     *done = false;
+    if (c->dead)
+        return SEC_E_INVALID_HANDLE;
     if (c->renegotiate && !SSL_in_init(c->ssl)) {
         /* After SEC_I_RENEGOTIATE with nothing more to negotiate (a TLS
          * 1.3 KeyUpdate answered, an alert refusing a renegotiation):
@@ -1048,6 +1094,16 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
         /* The alert OpenSSL wrote, for the caller to send. */
         put_alert(c, output, allocate);
         return st;
+    }
+    /* The server knows at its first step; a client once the server's
+     * flight is all in (TLS 1.3 sends ALPN after the ServerHello). */
+    if (!c->scope_checked && c->cred->scoped != NULL
+        && (c->server ? SSL_get_pending_cipher(c->ssl) != NULL : r == 1)) {
+        st = scope_check(c);
+        if (st != SEC_E_OK) {
+            put_alert(c, output, allocate);
+            return st;
+        }
     }
     st = put_output(c, output, allocate, allocated);
     if (st != SEC_E_OK)

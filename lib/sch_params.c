@@ -26,6 +26,7 @@
  */
 #include "setup.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -253,7 +254,7 @@ apply_crypto(SSL_CTX *ctx, const TLS_PARAMETERS *tp, DWORD ntp, bool *has12,
     int s;
 
     for (i = 0; i < ntp; i++)
-        any |= tp[i].cDisabledCrypto > 0;
+        any |= tp[i].cAlpnIds == 0 && tp[i].cDisabledCrypto > 0;
     *has12 = *has13 = true;
     if (!any)
         return SEC_E_OK;
@@ -265,7 +266,8 @@ apply_crypto(SSL_CTX *ctx, const TLS_PARAMETERS *tp, DWORD ntp, bool *has12,
 
         describe(sc, &d);
         for (i = 0; i < ntp && !off; i++)
-            for (j = 0; j < tp[i].cDisabledCrypto && !off; j++)
+            for (j = 0; tp[i].cAlpnIds == 0 && j < tp[i].cDisabledCrypto
+                        && !off; j++)
                 off = setting_matches(&tp[i].pDisabledCrypto[j], &d);
         if (off)
             continue;
@@ -279,7 +281,8 @@ apply_crypto(SSL_CTX *ctx, const TLS_PARAMETERS *tp, DWORD ntp, bool *has12,
         bool off = false;
 
         for (i = 0; i < ntp && !off; i++)
-            for (j = 0; j < tp[i].cDisabledCrypto && !off; j++)
+            for (j = 0; tp[i].cAlpnIds == 0 && j < tp[i].cDisabledCrypto
+                        && !off; j++)
                 off = sigalg_disabled(k, &tp[i].pDisabledCrypto[j]);
         sig_any |= off;
         if (!off && !list_add(lsig, sizeof(lsig), &nsig, sigalgs[k].name))
@@ -326,9 +329,194 @@ params_valid(const TLS_PARAMETERS *tp, DWORD ntp, bool server)
     return true;
 }
 
+/* ------------------------------------------- restrictions per protocol */
+
+/*
+ * One TLS_PARAMETERS with ALPN ids, copied out of the caller's memory
+ * (the credential outlives the structures it was made from): the ids as
+ * the bytes ALPN carries (UTF-16 code units below 256, one byte each),
+ * the side's disabled protocol bits, the crypto settings with their
+ * strings.
+ */
+struct scoped_rule {
+    struct scoped_rule *next;
+    DWORD nids;
+    unsigned char ids[SCH_CRED_MAX_SUPPORTED_ALPN_IDS][255];
+    unsigned char idlen[SCH_CRED_MAX_SUPPORTED_ALPN_IDS];
+    DWORD disabled;                 /* SP_PROT_* bits */
+    bool optional;                  /* TLS_PARAMS_OPTIONAL */
+    DWORD ncrypto;
+    CRYPTO_SETTINGS crypto[SCH_CRED_MAX_SUPPORTED_CRYPTO_SETTINGS];
+    UNICODE_STRING modes[SCH_CRED_MAX_SUPPORTED_CRYPTO_SETTINGS]
+                        [SCH_CRED_MAX_SUPPORTED_CHAINING_MODES];
+};
+
+struct sch_alpn_params {
+    struct scoped_rule *rules;
+};
+
+static void
+ustr_free(UNICODE_STRING *u)
+{
+    free(u->Buffer);
+    u->Buffer = NULL;
+}
+
+static bool
+ustr_copy(UNICODE_STRING *dst, const UNICODE_STRING *src)
+{
+    size_t n = src->Buffer != NULL ? src->Length / sizeof(WCHAR) : 0;
+
+    dst->Buffer = calloc(n + 1, sizeof(WCHAR));
+    if (dst->Buffer == NULL)
+        return false;
+    if (n > 0)
+        memcpy(dst->Buffer, src->Buffer, n * sizeof(WCHAR));
+    dst->Length = dst->MaximumLength = (USHORT)(n * sizeof(WCHAR));
+    return true;
+}
+
+static void
+rule_free(struct scoped_rule *r)
+{
+    DWORD i, j;
+
+    for (i = 0; i < r->ncrypto; i++) {
+        ustr_free(&r->crypto[i].strCngAlgId);
+        for (j = 0; j < r->crypto[i].cChainingModes; j++)
+            ustr_free(&r->modes[i][j]);
+    }
+    free(r);
+}
+
+void
+sch_alpn_params_free(struct sch_alpn_params *p)
+{
+    if (p == NULL)
+        return;
+    while (p->rules != NULL) {
+        struct scoped_rule *r = p->rules;
+
+        p->rules = r->next;
+        rule_free(r);
+    }
+    free(p);
+}
+
+static SECURITY_STATUS
+scoped_add(struct sch_alpn_params **scoped, const TLS_PARAMETERS *tp,
+           bool server)
+{
+    struct scoped_rule *r = calloc(1, sizeof(*r));
+    DWORD i, j, k;
+
+    if (r == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    for (i = 0; i < tp->cAlpnIds; i++) {
+        const UNICODE_STRING *u = &tp->rgstrAlpnIds[i];
+        size_t n = u->Buffer != NULL ? u->Length / sizeof(WCHAR) : 0;
+
+        if (n == 0 || n > 255) {
+            rule_free(r);
+            trace_cause("Schannel: TLS_PARAMETERS names an ALPN id of "
+                        "%zu characters (1 to 255) "
+                        "-> SEC_E_UNKNOWN_CREDENTIALS", n);
+            return SEC_E_UNKNOWN_CREDENTIALS;
+        }
+        for (k = 0; k < n; k++) {
+            if (u->Buffer[k] > 0xff) {
+                rule_free(r);
+                trace_cause("Schannel: an ALPN id of TLS_PARAMETERS is "
+                            "not bytes -> SEC_E_UNKNOWN_CREDENTIALS");
+                return SEC_E_UNKNOWN_CREDENTIALS;
+            }
+            r->ids[i][k] = (unsigned char)u->Buffer[k];
+        }
+        r->idlen[i] = (unsigned char)n;
+    }
+    r->nids = tp->cAlpnIds;
+    r->disabled = tp->grbitDisabledProtocols
+                  & (server ? (SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_3_SERVER)
+                            : (SP_PROT_TLS1_2_CLIENT
+                               | SP_PROT_TLS1_3_CLIENT));
+    r->optional = (tp->dwFlags & TLS_PARAMS_OPTIONAL) != 0;
+    for (i = 0; i < tp->cDisabledCrypto; i++) {
+        const CRYPTO_SETTINGS *cs = &tp->pDisabledCrypto[i];
+        CRYPTO_SETTINGS *d = &r->crypto[i];
+
+        *d = *cs;
+        d->cChainingModes = 0;
+        d->rgstrChainingModes = r->modes[i];
+        r->ncrypto = i + 1;
+        if (!ustr_copy(&d->strCngAlgId, &cs->strCngAlgId)) {
+            d->strCngAlgId.Buffer = NULL;
+            rule_free(r);
+            return SEC_E_INSUFFICIENT_MEMORY;
+        }
+        for (j = 0; j < cs->cChainingModes; j++) {
+            if (!ustr_copy(&r->modes[i][j], &cs->rgstrChainingModes[j])) {
+                rule_free(r);
+                return SEC_E_INSUFFICIENT_MEMORY;
+            }
+            d->cChainingModes = j + 1;
+        }
+    }
+    if (*scoped == NULL) {
+        *scoped = calloc(1, sizeof(**scoped));
+        if (*scoped == NULL) {
+            rule_free(r);
+            return SEC_E_INSUFFICIENT_MEMORY;
+        }
+    }
+    r->next = (*scoped)->rules;
+    (*scoped)->rules = r;
+    return SEC_E_OK;
+}
+
+bool
+sch_alpn_violation(const struct sch_alpn_params *p, bool server,
+                   const unsigned char *alpn, unsigned int len, int version,
+                   const SSL_CIPHER *cipher, const char **why)
+{
+    const struct scoped_rule *r;
+    struct suite_desc d;
+    DWORD i;
+
+    if (p == NULL || alpn == NULL || len == 0)
+        return false;
+    if (cipher != NULL)
+        describe(cipher, &d);
+    for (r = p->rules; r != NULL; r = r->next) {
+        bool named = false;
+
+        for (i = 0; i < r->nids && !named; i++)
+            named = r->idlen[i] == len && memcmp(r->ids[i], alpn, len) == 0;
+        if (!named || r->optional)
+            continue;
+        if ((version == TLS1_2_VERSION
+             && (r->disabled & (server ? SP_PROT_TLS1_2_SERVER
+                                       : SP_PROT_TLS1_2_CLIENT)))
+            || (version == TLS1_3_VERSION
+                && (r->disabled & (server ? SP_PROT_TLS1_3_SERVER
+                                          : SP_PROT_TLS1_3_CLIENT)))) {
+            *why = "its TLS version is disabled for that application "
+                   "protocol";
+            return true;
+        }
+        for (i = 0; cipher != NULL && i < r->ncrypto; i++) {
+            if (setting_matches(&r->crypto[i], &d)) {
+                *why = "its cipher suite is disabled for that application "
+                       "protocol";
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 SECURITY_STATUS
 sch_tls_parameters(SSL_CTX *ctx, bool server, const SCH_CREDENTIALS *s5,
-                   int *min, int *max)
+                   int *min, int *max, struct sch_alpn_params **scoped)
 {
     const DWORD bit12 = server ? SP_PROT_TLS1_2_SERVER
                                : SP_PROT_TLS1_2_CLIENT;
@@ -346,16 +534,18 @@ sch_tls_parameters(SSL_CTX *ctx, bool server, const SCH_CREDENTIALS *s5,
                     "-> SEC_E_UNKNOWN_CREDENTIALS");
         return SEC_E_UNKNOWN_CREDENTIALS;
     }
+    *scoped = NULL;
     for (i = 0; i < ntp; i++) {
         if (tp[i].cAlpnIds > 0) {
-            /* Restrictions that hold only for some application
-             * protocols would have to be decided during the handshake;
-             * not done here, and not silently dropped either. */
-            trace_cause("Schannel: TLS_PARAMETERS for particular "
-                        "application protocols (cAlpnIds %lu) are not "
-                        "supported -> SEC_E_UNSUPPORTED_FUNCTION",
-                        (unsigned long)tp[i].cAlpnIds);
-            return SEC_E_UNSUPPORTED_FUNCTION;
+            /* For some application protocols only: decided once the
+             * handshake has chosen one (sch_alpn_violation). */
+            st = scoped_add(scoped, &tp[i], server);
+            if (st != SEC_E_OK) {
+                sch_alpn_params_free(*scoped);
+                *scoped = NULL;
+                return st;
+            }
+            continue;
         }
         disabled |= tp[i].grbitDisabledProtocols;
     }

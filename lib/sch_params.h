@@ -11,6 +11,8 @@
 
 #include <sspigss/schannel.h>
 
+struct sch_alpn_params;
+
 /*
  * Checks s5's TLS_PARAMETERS and applies those that hold whatever the
  * application protocol (cAlpnIds 0) to ctx: the protocols they disable
@@ -18,11 +20,31 @@
  * gives them), the algorithms they disable leave the cipher suites and
  * signature algorithms. SEC_E_UNKNOWN_CREDENTIALS for a structure that
  * breaks Microsoft's limits, SEC_E_ALGORITHM_MISMATCH when nothing is
- * left to negotiate, SEC_E_UNSUPPORTED_FUNCTION for restrictions tied to
- * application protocols; the cause is traced.
+ * left to negotiate; the cause is traced. Those tied to application
+ * protocols go to *scoped (NULL when none), for sch_alpn_violation().
  */
 SECURITY_STATUS sch_tls_parameters(SSL_CTX *ctx, bool server,
                                    const SCH_CREDENTIALS *s5, int *min,
-                                   int *max);
+                                   int *max,
+                                   struct sch_alpn_params **scoped);
+
+/*
+ * The TLS_PARAMETERS of a credential that hold only for some application
+ * protocols (cAlpnIds > 0), kept for the handshake: NULL when there are
+ * none. sch_tls_parameters() makes them; free with
+ * sch_alpn_params_free().
+ */
+void sch_alpn_params_free(struct sch_alpn_params *p);
+
+/*
+ * Whether a handshake that settled on application protocol alpn (len
+ * bytes; none: 0), TLS version and cipher breaks a restriction meant
+ * for that protocol (TLS_PARAMS_OPTIONAL ones excepted: they are
+ * honoured only where they end no handshake). *why names it.
+ */
+bool sch_alpn_violation(const struct sch_alpn_params *p, bool server,
+                        const unsigned char *alpn, unsigned int len,
+                        int version, const SSL_CIPHER *cipher,
+                        const char **why);
 
 #endif

@@ -1384,13 +1384,87 @@ START_TEST(tls_parameters)
 END_TEST
 
 /*
+ * TLS_PARAMETERS for some application protocols only (cAlpnIds > 0): the
+ * handshake that settles on one of them and breaks its restriction ends
+ * with SEC_E_ALGORITHM_MISMATCH and a handshake_failure alert ("schannel
+ * may fail TLS handshakes in order to honor the TLS_PARAMETERS
+ * restrictions", Microsoft Learn, TLS_PARAMETERS); another protocol, or
+ * TLS_PARAMS_OPTIONAL, lets it through.
+ *   0: a server that disables TLS 1.3 for h2, the client offering h2;
+ *   1: the same, the client offering only http/1.1: TLS 1.3;
+ *   2: the same as 0 with TLS_PARAMS_OPTIONAL: TLS 1.3 and h2;
+ *   3: a client that disables AES for h2, the server choosing h2: the
+ *      client refuses before its Finished goes out.
+ */
+START_TEST(tls_parameters_alpn)
+{
+    static const WCHAR h2[] = u"h2", aes[] = u"AES";
+    static const char *const both[] = { "h2", "http/1.1", NULL };
+    static const char *const http11[] = { "http/1.1", NULL };
+    unsigned char cbuf[64], sbuf[64];
+    UNICODE_STRING id = ustr(h2);
+    CRYPTO_SETTINGS cs;
+    TLS_PARAMETERS tp;
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    bool server_rule = _i != 3;
+
+    memset(&tp, 0, sizeof(tp));
+    memset(&cs, 0, sizeof(cs));
+    tp.cAlpnIds = 1;
+    tp.rgstrAlpnIds = &id;
+    if (server_rule) {
+        tp.grbitDisabledProtocols = SP_PROT_TLS1_3_SERVER;
+        tp.dwFlags = _i == 2 ? TLS_PARAMS_OPTIONAL : 0;
+    } else {
+        cs.eAlgorithmUsage = TlsParametersCngAlgUsageCipher;
+        cs.strCngAlgId = ustr(aes);
+        tp.cDisabledCrypto = 1;
+        tp.pDisabledCrypto = &cs;
+    }
+    assert_sec(acquire_v5(true, server_rule ? &tp : NULL, server_rule,
+                          &sc), SEC_E_OK);
+    assert_sec(acquire_v5(false, server_rule ? NULL : &tp, !server_rule,
+                          &cc), SEC_E_OK);
+    c2s.n = s2c.n = 0;
+    cl.alpn = cbuf;
+    cl.alpn_len = alpn_buffer(cbuf, _i == 1 ? http11 : both);
+    sv.alpn = sbuf;
+    sv.alpn_len = alpn_buffer(sbuf, both);
+    if (_i == 1 || _i == 2) {
+        ck_assert(pump(&cl, &sv, &c2s, &s2c));
+        assert_alpn(&cl.ctx, _i == 1 ? "http/1.1" : "h2");
+    } else if (_i == 0) {
+        ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+        assert_sec(sv.st, SEC_E_ALGORITHM_MISMATCH);
+        ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "\"h2\""));
+        /* The client reads the server's handshake_failure. */
+        step(&cl, false, &s2c, &c2s);
+        assert_sec(cl.st, SEC_E_ILLEGAL_MESSAGE);
+    } else {
+        ck_assert(!pump(&cl, &sv, &c2s, &s2c));
+        assert_sec(cl.st, SEC_E_ALGORITHM_MISMATCH);
+        ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "cipher"));
+        /* Finished for good. */
+        step(&cl, false, &s2c, &c2s);
+        assert_sec(cl.st, SEC_E_INVALID_HANDLE);
+    }
+    end_free(&cl);
+    end_free(&sv);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+END_TEST
+
+/*
  * TLS_PARAMETERS that leave nothing, or break Microsoft's rules: every
  * version disabled, or TLS 1.3 alone with its ciphers (AES, ChaCha20)
  * disabled: SEC_E_ALGORITHM_MISMATCH;
  * more than SCH_CRED_MAX_SUPPORTED_PARAMETERS, TLS_PARAMS_OPTIONAL on a
- * client ("valid for server applications only"): SEC_E_UNKNOWN_CREDENTIALS;
- * restrictions for particular ALPN ids: SEC_E_UNSUPPORTED_FUNCTION (not
- * done here). No handle is made.
+ * client ("valid for server applications only"), more ALPN ids than
+ * SCH_CRED_MAX_SUPPORTED_ALPN_IDS or none behind a count:
+ * SEC_E_UNKNOWN_CREDENTIALS. No handle is made.
  */
 START_TEST(tls_parameters_refused)
 {
@@ -1423,9 +1497,12 @@ START_TEST(tls_parameters_refused)
     tp[0].dwFlags = TLS_PARAMS_OPTIONAL;
     assert_sec(acquire_v5(false, tp, 1, &h), SEC_E_UNKNOWN_CREDENTIALS);
     tp[0].dwFlags = 0;
-    tp[0].cAlpnIds = 1;
+    tp[0].cAlpnIds = SCH_CRED_MAX_SUPPORTED_ALPN_IDS + 1;
     tp[0].rgstrAlpnIds = &alpn_id;
-    assert_sec(acquire_v5(true, tp, 1, &h), SEC_E_UNSUPPORTED_FUNCTION);
+    assert_sec(acquire_v5(true, tp, 1, &h), SEC_E_UNKNOWN_CREDENTIALS);
+    tp[0].cAlpnIds = 1;
+    tp[0].rgstrAlpnIds = NULL;
+    assert_sec(acquire_v5(true, tp, 1, &h), SEC_E_UNKNOWN_CREDENTIALS);
     ck_assert_uint_eq(h.dwLower, 0x5a5a);
     ck_assert_uint_eq(h.dwUpper, 0x5a5a);
 }
@@ -1575,6 +1652,7 @@ schannel_server_suite(void)
     tcase_add_loop_test(tc, alert_buffer, 0, 2);
     tcase_add_test(tc, downgrade_detected);
     tcase_add_test(tc, tls_parameters_refused);
+    tcase_add_loop_test(tc, tls_parameters_alpn, 0, 4);
     tcase_add_test(tc, server_shutdown);
     tcase_add_test(tc, revocation);
     suite_add_tcase(s, tc);
