@@ -55,7 +55,7 @@ done
 # fuzz/fixed.c: the same randomness, clock and host name every run, and
 # gss-ntlmssp's user file (see fixed.h); realm.c for its seed writer.
 for t in fuzz_ntlm_accept fuzz_negotiate_accept fuzz_schannel \
-    fuzz_ntlm_initiate; do
+    fuzz_schannel_server fuzz_ntlm_initiate; do
     # shellcheck disable=SC2086
     build $t "$here/fuzz/fixed.c" "$here/fuzz/realm.c" "$work"/lib/*.o \
         $libs
@@ -63,7 +63,8 @@ done
 
 for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_status fuzz_accept \
     fuzz_initiate fuzz_target fuzz_message fuzz_ntlm_accept \
-    fuzz_negotiate_accept fuzz_schannel fuzz_crypt32 fuzz_ntlm_initiate; do
+    fuzz_negotiate_accept fuzz_schannel fuzz_schannel_server fuzz_crypt32 \
+    fuzz_ntlm_initiate; do
     rm -rf "$work/seeds-$t"
     mkdir -p "$work/corpus-$t" "$work/seeds-$t"
     if [ -d "$here/fuzz/corpus/${t#fuzz_}" ]; then
