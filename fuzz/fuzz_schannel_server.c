@@ -45,12 +45,13 @@
  *    included) makes no context handle; SEC_E_INCOMPLETE_MESSAGE has a
  *    MISSING count, no output and the same answer again for the same
  *    bytes (nothing was taken); SEC_I_CONTINUE_NEEDED takes something (an
- *    EXTRA count smaller than the input); SEC_E_OK gives a context that reports STREAM_SIZES and
- *    CONNECTION_INFO for a TLS 1.2 or 1.3 server, and a client
- *    certificate only when ASC_REQ_MUTUAL_AUTH asked for one (its context
- *    and store released with it); the output is whole TLS records, and a
- *    failure's only alerts (plain, or TLS 1.3's encrypted ones), in the
- *    ALERT buffer when there is one and then with the TOKEN empty;
+ *    EXTRA count smaller than the input); SEC_E_OK gives a context that
+ *    reports STREAM_SIZES and CONNECTION_INFO for a TLS 1.2 or 1.3
+ *    server, and a client certificate only when ASC_REQ_MUTUAL_AUTH
+ *    asked for one (its context and store released with it); the
+ *    output is whole TLS records, and a failure's only alerts (plain, or
+ *    TLS 1.3's encrypted ones), in the ALERT buffer when there is one
+ *    and then with the TOKEN empty;
  *    success sets the ASC_RET_* bits asked for, ALLOCATED_MEMORY exactly
  *    when there is output;
  *  - DecryptMessage: as fuzz_schannel.c: SEC_E_OK and SEC_I_RENEGOTIATE
