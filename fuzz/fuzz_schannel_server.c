@@ -38,7 +38,11 @@
  *   bit 5     the client has no certificate to send
  *   bit 6     the output is [TOKEN, ALERT, EMPTY] (curl's layout), not
  *             [TOKEN]
- * Bit 7 is ignored. Every buffer is its own exact-size copy.
+ *   bit 7     the server's certificate is RSA (2048 bits), not P-256;
+ *             the TLS 1.2 clients then offer 1 AES-GCM and 2 AES-CBC
+ *             with RSA key exchange (the premaster secret encrypted to
+ *             the server), 3 ECDHE-RSA ChaCha20-Poly1305
+ * Every buffer is its own exact-size copy.
  *
  * What must hold: every call gives a known SSPI code, and
  *  - AcceptSecurityContext: a first call that fails (INCOMPLETE_MESSAGE
@@ -98,8 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CLIENT(b) (((b) >> 3) & 3)
 #define NO_CLIENT_CERT 0x20
 #define ALERT_BUFFER 0x40
-/* The in-process client of a mode byte: its suite and certificate. */
-#define CLIENT_IDX(b) (CLIENT(b) | ((b) & NO_CLIENT_CERT ? 4 : 0))
+#define RSA_SERVER 0x80
+#define SERVER_IDX(b) ((b) & RSA_SERVER ? 1 : 0)
+/* The in-process client of a mode byte: its suite, its certificate and
+ * the server's key type. */
+#define CLIENT_IDX(b) \
+    (CLIENT(b) | ((b) & NO_CLIENT_CERT ? 4 : 0) | SERVER_IDX(b) << 3)
 #define MAX_CALLS 4
 
 #define SERVER_NAME "fuzz.test"
@@ -110,17 +118,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ASC_RET (ASC_RET_SEQUENCE_DETECT | ASC_RET_REPLAY_DETECT \
                  | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM)
 
-/* The server's certificate with its key (from the PFX), held for the
- * run; the crypt32 objects alive with it. */
-static PCCERT_CONTEXT server_cert;
+/* The server's certificates with their keys (from a PFX each: P-256,
+ * RSA), held for the run; the crypt32 objects alive with them. */
+static PCCERT_CONTEXT server_cert[2];
 static size_t base_contexts, base_stores;
 
 /* The in-process client: its library context and one SSL_CTX per
  * CLIENT_IDX; each one's ClientHello (the same for every handshake). */
 static OSSL_LIB_CTX *client_lib;
-static SSL_CTX *client_ctx[8];
-static unsigned char *hello[8];
-static size_t hello_len[8];
+static SSL_CTX *client_ctx[16];
+static unsigned char *hello[16];
+static size_t hello_len[16];
 
 static const char *const client_name[4] = {
     "tls13", "tls12-gcm", "tls12-cbc", "tls12-chacha"
@@ -186,10 +194,11 @@ whole_records_of(const unsigned char *p, size_t n, unsigned lo,
     return true;
 }
 
-/* A fresh server credential for one input (AcquireCredentialsHandle
- * draws random bytes: the random streams restart after it). */
+/* A fresh server credential for one input of the mode byte
+ * (AcquireCredentialsHandle draws random bytes: the random streams
+ * restart after it). */
 static void
-begin(CredHandle *cred)
+begin(CredHandle *cred, unsigned char mode)
 {
     SCHANNEL_CRED sc;
     TimeStamp ts;
@@ -197,7 +206,7 @@ begin(CredHandle *cred)
     memset(&sc, 0, sizeof(sc));
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.cCreds = 1;
-    sc.paCred = &server_cert;
+    sc.paCred = &server_cert[SERVER_IDX(mode)];
     if (AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Schannel",
                                   SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL,
                                   cred, &ts)
@@ -358,7 +367,7 @@ flights(unsigned char mode, const unsigned char *bytes, size_t len)
     SECURITY_STATUS st;
     int calls;
 
-    begin(&cred);
+    begin(&cred, mode);
     if (MODE(mode) == M_FLIGHT) {
         unsigned i = CLIENT_IDX(mode);
 
@@ -544,7 +553,7 @@ records(unsigned char mode, const unsigned char *bytes, size_t len)
     SECURITY_STATUS st = SEC_E_INVALID_TOKEN;
     int calls;
 
-    begin(&cred);
+    begin(&cred, mode);
     handshake(mode, &cred, &ctx, NULL);
     for (calls = 0; calls < MAX_CALLS; calls++) {
         st = decrypt(&ctx, cur, n, &extra);
@@ -667,7 +676,7 @@ flight_seed(unsigned char mode, const char *name)
         abort();
     SSL_set_bio(s, rb, wb);
     SSL_set_connect_state(s);
-    begin(&cred);
+    begin(&cred, mode);
     (void)SSL_do_handshake(s);
     tok = drain(wb, &tok_len);
     st = asc(&cred, &ctx, true, mode, tok, tok_len, &r);
@@ -696,7 +705,7 @@ client_after_handshake(unsigned char mode)
     CtxtHandle ctx;
     SSL *s;
 
-    begin(&cred);
+    begin(&cred, mode);
     handshake(mode, &cred, &ctx, &s);
     if (DeleteSecurityContext(&ctx) != SEC_E_OK
         || FreeCredentialsHandle(&cred) != SEC_E_OK)
@@ -827,16 +836,18 @@ hello_seeds(void)
 
 /* ------------------------------------------------------------- set-up */
 
-/* A self-signed P-256 certificate for cn with fixed dates (and, the
- * randomness being fixed, a fixed key and signature), in libctx. */
+/* A self-signed certificate for cn, P-256 or RSA 2048, with fixed dates
+ * (and, the randomness being fixed, a fixed key and signature), in
+ * libctx. */
 static void
-make_certificate(OSSL_LIB_CTX *libctx, const char *cn, EVP_PKEY **key,
-                 X509 **cert)
+make_certificate(OSSL_LIB_CTX *libctx, const char *cn, bool rsa,
+                 EVP_PKEY **key, X509 **cert)
 {
     X509_NAME *name;
     X509 *x;
 
-    *key = EVP_PKEY_Q_keygen(libctx, NULL, "EC", "P-256");
+    *key = rsa ? EVP_PKEY_Q_keygen(libctx, NULL, "RSA", (size_t)2048)
+               : EVP_PKEY_Q_keygen(libctx, NULL, "EC", "P-256");
     x = X509_new_ex(libctx, NULL);
     if (*key == NULL || x == NULL || !X509_set_version(x, X509_VERSION_3)
         || !ASN1_INTEGER_set(X509_get_serialNumber(x), 1))
@@ -854,10 +865,10 @@ make_certificate(OSSL_LIB_CTX *libctx, const char *cn, EVP_PKEY **key,
     *cert = x;
 }
 
-/* The server's certificate, through a PFX as a Windows server gets it;
+/* A server certificate, through a PFX as a Windows server gets it;
  * the store is closed at once (the context keeps it). */
-static void
-make_server_certificate(void)
+static PCCERT_CONTEXT
+make_server_certificate(bool rsa)
 {
     static const WCHAR pw[] = u"" PFX_PASSWORD;
     EVP_PKEY *key;
@@ -867,8 +878,9 @@ make_server_certificate(void)
     int len;
     CRYPT_DATA_BLOB blob;
     HCERTSTORE store;
+    PCCERT_CONTEXT cc;
 
-    make_certificate(NULL, SERVER_NAME, &key, &cert);
+    make_certificate(NULL, SERVER_NAME, rsa, &key, &cert);
     p12 = PKCS12_create(PFX_PASSWORD, "fuzz", key, cert, NULL, 0, 0, 0, 0,
                         0);
     if (p12 == NULL || (len = i2d_PKCS12(p12, &der)) <= 0)
@@ -878,23 +890,26 @@ make_server_certificate(void)
     store = PFXImportCertStore(&blob, pw, 0);
     if (store == NULL)
         abort();
-    server_cert = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
-                                             CERT_FIND_HAS_PRIVATE_KEY, NULL,
-                                             NULL);
-    if (server_cert == NULL || !CertCloseStore(store, 0))
+    cc = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
+                                    CERT_FIND_HAS_PRIVATE_KEY, NULL, NULL);
+    if (cc == NULL || !CertCloseStore(store, 0))
         abort();
     OPENSSL_free(der);
     PKCS12_free(p12);
     EVP_PKEY_free(key);
     X509_free(cert);
+    return cc;
 }
 
 static void
 make_clients(void)
 {
-    static const char *const suites[4] = {
-        NULL, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256",
-        "ECDHE-ECDSA-CHACHA20-POLY1305"
+    /* By CLIENT_IDX bits 0-1 and 3 (the server's key type). */
+    static const char *const suites[2][4] = {
+        { NULL, "ECDHE-ECDSA-AES128-GCM-SHA256",
+          "ECDHE-ECDSA-AES128-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305" },
+        { NULL, "AES128-GCM-SHA256", "AES128-SHA256",
+          "ECDHE-RSA-CHACHA20-POLY1305" },
     };
     EVP_PKEY *key;
     X509 *cert;
@@ -905,25 +920,26 @@ make_clients(void)
         abort();
     fixed_rng_own_stream(client_lib);
     fixed_rng_reset();
-    make_certificate(client_lib, "fuzz client", &key, &cert);
-    for (i = 0; i < 8; i++) {
+    make_certificate(client_lib, "fuzz client", false, &key, &cert);
+    for (i = 0; i < 16; i++) {
+        const char *suite = suites[i >> 3][i & 3];
         SSL_CTX *c = SSL_CTX_new_ex(client_lib, NULL, TLS_client_method());
 
         if (c == NULL || !SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION))
             abort();
-        if (i < 4 && (!SSL_CTX_use_certificate(c, cert)
-                      || !SSL_CTX_use_PrivateKey(c, key)))
+        if (!(i & 4) && (!SSL_CTX_use_certificate(c, cert)
+                         || !SSL_CTX_use_PrivateKey(c, key)))
             abort();
-        if (suites[i % 4] != NULL
+        if (suite != NULL
             && (!SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION)
-                || !SSL_CTX_set_cipher_list(c, suites[i % 4])))
+                || !SSL_CTX_set_cipher_list(c, suite)))
             abort();
         SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
         client_ctx[i] = c;
     }
     EVP_PKEY_free(key);
     X509_free(cert);
-    for (i = 0; i < 8; i++)
+    for (i = 0; i < 16; i++)
         hello[i] = client_hello(i, false, &hello_len[i]);
 }
 
@@ -937,7 +953,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc, (void)argv;
     fixed_trust_setup();
     fixed_rng_reset();
-    make_server_certificate();
+    server_cert[0] = make_server_certificate(false);
+    server_cert[1] = make_server_certificate(true);
     base_contexts = crypt32_live_contexts();
     base_stores = crypt32_live_stores();
     make_clients();
@@ -956,6 +973,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     for (i = 0; i < 4; i++)
         record_seeds((unsigned char)(i << 3), client_name[i]);
     record_seeds(MUTUAL, "tls13-mutual");
+    /* The RSA server: RSA-PSS signatures in TLS 1.3, RSA key exchange
+     * and ECDHE-RSA in TLS 1.2. */
+    for (i = 0; i < 4; i++) {
+        char name[64];
+
+        snprintf(name, sizeof(name), "hello-rsa-%s", client_name[i]);
+        seed(name, (unsigned char)(M_HELLO | RSA_SERVER | i << 3),
+             hello[8 + i], hello_len[8 + i], SEC_I_CONTINUE_NEEDED);
+        snprintf(name, sizeof(name), "flight-rsa-%s", client_name[i]);
+        flight_seed((unsigned char)(RSA_SERVER | i << 3), name);
+        snprintf(name, sizeof(name), "rsa-%s", client_name[i]);
+        record_seeds((unsigned char)(RSA_SERVER | i << 3), name);
+    }
+    flight_seed(RSA_SERVER | MUTUAL | tls12, "flight-rsa-tls12-gcm-mutual");
     return 0;
 }
 
