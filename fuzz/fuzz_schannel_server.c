@@ -174,7 +174,9 @@ drain(BIO *b, size_t *len)
 }
 
 /* Whether p (n bytes) is whole TLS records, each of a content type in
- * [lo, hi]. */
+ * [lo, hi]. The version bytes are not checked: OpenSSL writes the
+ * protocol_version alert in the version the ClientHello claimed, which
+ * a hostile client chooses (0x0003 seen). */
 static bool
 whole_records_of(const unsigned char *p, size_t n, unsigned lo,
                  unsigned hi)
@@ -184,7 +186,7 @@ whole_records_of(const unsigned char *p, size_t n, unsigned lo,
     while (off < n) {
         size_t rec;
 
-        if (n - off < 5 || p[off] < lo || p[off] > hi || p[off + 1] != 3)
+        if (n - off < 5 || p[off] < lo || p[off] > hi)
             return false;
         rec = 5 + ((size_t)p[off + 3] << 8 | p[off + 4]);
         if (n - off < rec)
