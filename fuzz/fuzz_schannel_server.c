@@ -54,8 +54,8 @@
  *    server, and a client certificate only when ASC_REQ_MUTUAL_AUTH
  *    asked for one (its context and store released with it); the
  *    output is whole TLS records, and a failure's only alerts (plain, or
- *    TLS 1.3's encrypted ones), in the ALERT buffer when there is one
- *    and then with the TOKEN empty;
+ *    TLS 1.3's encrypted ones) in the TOKEN, the ALERT buffer when there
+ *    is one naming the alert sent (a SCHANNEL_ALERT_TOKEN);
  *    success sets the ASC_RET_* bits asked for, ALLOCATED_MEMORY exactly
  *    when there is output;
  *  - DecryptMessage: as fuzz_schannel.c: SEC_E_OK and SEC_I_RENEGOTIATE
@@ -277,15 +277,19 @@ asc(CredHandle *cred, CtxtHandle *ctx, bool first, unsigned char mode,
         if (r->missing == 0 || o[0].cbBuffer != 0 || o[1].cbBuffer != 0)
             abort();
     } else if (!SEC_SUCCESS(st)) {
-        /* Nothing but the alert that ended it. */
-        if ((mode & ALERT_BUFFER) && o[0].cbBuffer != 0)
-            abort();
+        /* Nothing but the alert that ended it, in the TOKEN; the ALERT
+         * buffer, when given, names it (a SCHANNEL_ALERT_TOKEN). */
+        const SCHANNEL_ALERT_TOKEN *a = o[1].pvBuffer;
+
         if (!whole_records_of(o[0].pvBuffer, o[0].cbBuffer, 21, 23)
-            || !whole_records_of(o[1].pvBuffer, o[1].cbBuffer, 21, 23)
-            || (first && (!whole_records_of(o[0].pvBuffer, o[0].cbBuffer,
-                                            21, 21)
-                          || !whole_records_of(o[1].pvBuffer,
-                                               o[1].cbBuffer, 21, 21))))
+            || (first && !whole_records_of(o[0].pvBuffer, o[0].cbBuffer,
+                                           21, 21)))
+            abort();
+        if (o[1].cbBuffer != 0
+            && (o[1].cbBuffer != sizeof(*a) || o[0].cbBuffer == 0
+                || a->dwTokenType != SCHANNEL_ALERT
+                || a->dwAlertType != TLS1_ALERT_FATAL
+                || a->dwAlertNumber > 255))
             abort();
     } else {
         if (o[1].cbBuffer != 0
