@@ -14,6 +14,31 @@
 #include "internal.h"
 #include "package.h"
 
+/*
+ * The packed-credential types of SEC_WINNT_AUTH_IDENTITY_EX2 (sspi.h),
+ * for programs; values in internal.h. The library compares with its own
+ * copies (lib/identity.c), so that it makes no dynamic relocation against
+ * its exports.
+ */
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_PASSWORD =
+    AUTH_DATA_TYPE_PASSWORD;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_CERT =
+    AUTH_DATA_TYPE_CERT;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_CREDMAN_CERT =
+    AUTH_DATA_TYPE_CREDMAN_CERT;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_NGC =
+    AUTH_DATA_TYPE_NGC;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_FIDO =
+    AUTH_DATA_TYPE_FIDO;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_KEYTAB =
+    AUTH_DATA_TYPE_KEYTAB;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_DELEGATION_TOKEN =
+    AUTH_DATA_TYPE_DELEGATION_TOKEN;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_CSP_DATA =
+    AUTH_DATA_TYPE_CSP_DATA;
+SSPIGSS_EXPORT const GUID SEC_WINNT_AUTH_DATA_TYPE_SMARTCARD_CONTEXTS =
+    AUTH_DATA_TYPE_SMARTCARD_CONTEXTS;
+
 /* The direction bits a caller must name one of. */
 #define CRED_USE_DIRECTION (SECPKG_CRED_INBOUND | SECPKG_CRED_OUTBOUND)
 /* Every bit AcquireCredentialsHandle accepts in fCredentialUse. */

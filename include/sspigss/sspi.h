@@ -1470,6 +1470,53 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_EX2 {
 
 #endif /* _AUTH_IDENTITY_EX2_DEFINED */
 
+/*
+ * The packed credential an EX2 identity's PackedCredentialsOffset points
+ * to: a type GUID and the credential's bytes, located by an offset from
+ * the start of the SEC_WINNT_AUTH_PACKED_CREDENTIALS itself (MicrosoftDocs
+ * sdk-api ns-sspi-sec_winnt_auth_packed_credentials,
+ * ns-sspi-sec_winnt_auth_byte_vector; the layout of mingw-w64's sspi.h).
+ * On 64-bit Windows, and here: 28 bytes, AuthData at offset 4. Windows'
+ * sspi.h declares these only when the program defines
+ * _SEC_WINNT_AUTH_TYPES; here they are always declared.
+ */
+typedef struct _SEC_WINNT_AUTH_BYTE_VECTOR {
+    ULONG ByteArrayOffset;
+    unsigned short ByteArrayLength;
+} SEC_WINNT_AUTH_BYTE_VECTOR, *PSEC_WINNT_AUTH_BYTE_VECTOR;
+
+typedef struct _SEC_WINNT_AUTH_DATA {
+    GUID CredType;
+    SEC_WINNT_AUTH_BYTE_VECTOR CredData;
+} SEC_WINNT_AUTH_DATA, *PSEC_WINNT_AUTH_DATA;
+
+typedef struct _SEC_WINNT_AUTH_PACKED_CREDENTIALS {
+    unsigned short cbHeaderLength;
+    unsigned short cbStructureLength;
+    SEC_WINNT_AUTH_DATA AuthData;
+} SEC_WINNT_AUTH_PACKED_CREDENTIALS, *PSEC_WINNT_AUTH_PACKED_CREDENTIALS;
+
+/* A password credential's data: the password in UTF-16LE, no NUL. */
+typedef struct _SEC_WINNT_AUTH_DATA_PASSWORD {
+    SEC_WINNT_AUTH_BYTE_VECTOR UnicodePassword;
+} SEC_WINNT_AUTH_DATA_PASSWORD, PSEC_WINNT_AUTH_DATA_PASSWORD;
+
+/*
+ * SEC_WINNT_AUTH_PACKED_CREDENTIALS.AuthData.CredType values. Windows'
+ * sspi.h defines them in the header (selectany); here libsspigss defines
+ * them (lib/api_creds.c, with the Windows SDK's values, the same as in
+ * mingw-w64's sspi.h and sspilib's python_sspi.h).
+ */
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_PASSWORD;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_CERT;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_CREDMAN_CERT;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_NGC;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_FIDO;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_KEYTAB;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_DELEGATION_TOKEN;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_CSP_DATA;
+extern const GUID SEC_WINNT_AUTH_DATA_TYPE_SMARTCARD_CONTEXTS;
+
 #ifndef _AUTH_IDENTITY_DEFINED
 #define _AUTH_IDENTITY_DEFINED
 

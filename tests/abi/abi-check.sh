@@ -102,12 +102,14 @@ EOF
 
 # The same for mingw-w64, targeting the newest Windows it knows. Windows
 # declares SCH_CREDENTIALS only with SCHANNEL_USE_BLACKLISTS and
-# UNICODE_STRING (subauth.h) in scope.
+# UNICODE_STRING (subauth.h) in scope, and the packed-credential types
+# (SEC_WINNT_AUTH_PACKED_CREDENTIALS, ...) only with _SEC_WINNT_AUTH_TYPES.
 cat > "$tmp/mingw-probe.h" <<'EOF'
 #define _WIN32_WINNT 0x0A00
 #define NTDDI_VERSION WDK_NTDDI_VERSION
 #define SECURITY_WIN32
 #define SCHANNEL_USE_BLACKLISTS
+#define _SEC_WINNT_AUTH_TYPES
 #include <windows.h>
 #include <winerror.h>
 #include <wincrypt.h>
@@ -297,7 +299,7 @@ check_mode() {
                 $2 ~ /\/wintypes\.h$/ && $3 != "tag" { next }
                 { n = split($4, nm, " ")
                   for (i = 1; i <= n; i++) if (nm[i] in skip) next
-                  if ($3 == "function")
+                  if ($3 == "function" || $3 == "variable")
                       printf "extern __typeof__(%s) abi_exists_%s;\n",
                              $4, $4
                   print $5 }'

@@ -21,7 +21,8 @@
 #                                      TAG NAMES;" form of a structure
 #                                      typedef or a bare "struct TAG;",
 #                                      "typedef" for a plain typedef,
-#                                      "function" for a prototype
+#                                      "function" for a prototype,
+#                                      "variable" for an extern object
 #   ERROR   file  text                 a statement this script cannot read
 #
 # The headers are written in a plain style (one declarator per member,
@@ -230,6 +231,12 @@ function statement(    i, ob, cb, names, nm, kind, tag, text, head, first) {
             first = i
             break
         }
+    # "extern TYPE NAME ;": a variable (the GUIDs of sspi.h)
+    if (!first && !ob && tok[1] == "extern" && is_ident(tok[head])) {
+        print "REPLAY\t" stmt_file "\tvariable\t" tok[head] "\t" \
+              text " ;"
+        return
+    }
     if (!first || !is_ident(tok[first - 1])) {
         print "ERROR\t" stmt_file "\t" join(tok, 1, n)
         return
