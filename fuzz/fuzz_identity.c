@@ -4,6 +4,10 @@
  * first bytes choose the structure (plain or EX, A or W), its flags and
  * the split of the rest into user, domain and password; lengths may lie
  * within the bytes given, as a careless caller's would not exceed them.
+ * With the first byte's top bit set the rest is a SEC_WINNT_AUTH_IDENTITY_
+ * EX2 block instead, every offset and length in it the fuzzer's, only
+ * Version and cbStructureLength made true (the library trusts the
+ * latter, as Windows does).
  */
 #include "setup.h"
 
@@ -14,6 +18,38 @@
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An EX2 block: the bytes given, at least a header's worth (zero-padded),
+ * in a heap copy exactly cbStructureLength long. */
+static int
+fuzz_ex2(const uint8_t *data, size_t size)
+{
+    size_t len = size < sizeof(SEC_WINNT_AUTH_IDENTITY_EX2)
+                 ? sizeof(SEC_WINNT_AUTH_IDENTITY_EX2) : size;
+    ULONG version = SEC_WINNT_AUTH_IDENTITY_VERSION_2, total;
+    unsigned char *buf;
+    struct identity id;
+    char *princ = NULL;
+
+    if (len > 0xFFFFFFFFu)
+        return 0;
+    total = (ULONG)len;
+    buf = calloc(1, len);
+    if (buf == NULL)
+        return 0;
+    memcpy(buf, data, size);
+    memcpy(buf + offsetof(SEC_WINNT_AUTH_IDENTITY_EX2, Version), &version,
+           sizeof(version));
+    memcpy(buf + offsetof(SEC_WINNT_AUTH_IDENTITY_EX2, cbStructureLength),
+           &total, sizeof(total));
+    if (identity_from_auth_data(buf, &id) == SEC_E_OK) {
+        if (identity_krb5_principal(&id, "FUZZ.TEST", &princ) == SEC_E_OK)
+            free(princ);
+        identity_clear(&id);
+    }
+    free(buf);
+    return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -29,6 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 4)
         return 0;
+    if (data[0] & 0x80)
+        return fuzz_ex2(data + 4, size - 4);
     use_ex = data[0] & 1;
     flags = data[1];                    /* may be 0, 1, 2, 3, junk */
     /* The library reads the strings as UTF-16 when the UNICODE flag is

@@ -30,7 +30,7 @@ build() {  # build NAME SOURCES...
 build fuzz_edata "$here/lib/krb_edata.c"
 build fuzz_unicode "$here/lib/unicode.c"
 build fuzz_identity "$here/lib/identity.c" "$here/lib/unicode.c" \
-    "$here/lib/memory.c" -lpthread
+    "$here/lib/memory.c" "$here/lib/trace.c" "$here/lib/status.c" -lpthread
 # fuzz_status includes tools/cmd_status.c itself (its parser is static).
 build fuzz_status "$here/lib/status.c"
 # The whole library behind the SSPI API (no main of its own), compiled

@@ -11,6 +11,7 @@
 #include "identity.h"
 #include "internal.h"
 #include "testutil.h"
+#include "ex2.h"
 
 static char *
 principal_of(const char *user, const char *domain, const char *def_realm)
@@ -171,7 +172,6 @@ START_TEST(bad_identities)
         (unsigned short *)lone, 1, NULL, 0, NULL, 0,
         SEC_WINNT_AUTH_IDENTITY_UNICODE,
     };
-    ULONG ex2 = SEC_WINNT_AUTH_IDENTITY_VERSION_2;
     struct identity id;
 
     /* Neither ANSI nor UNICODE. */
@@ -189,9 +189,258 @@ START_TEST(bad_identities)
     a.User = NULL;
     ck_assert_sec(identity_from_auth_data(&a, &id),
                   SEC_E_UNKNOWN_CREDENTIALS);
-    /* Packed EX2 identities are not supported. */
-    ck_assert_sec(identity_from_auth_data(&ex2, &id),
-                  SEC_E_UNKNOWN_CREDENTIALS);
+}
+END_TEST
+
+/* ------------------------------------------------------------ EX2 */
+
+/* Parse an EX2 block from an exact-size heap copy (so that ASan and
+ * valgrind see any read past cbStructureLength), at an odd address when
+ * odd is set (fields are read at any alignment). */
+static SECURITY_STATUS
+parse_ex2(const unsigned char *b, size_t len, int odd, struct identity *id)
+{
+    unsigned char *copy = malloc(len + 1);
+    SECURITY_STATUS st;
+
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy + (odd ? 1 : 0), b, len);
+    st = identity_from_auth_data(copy + (odd ? 1 : 0), id);
+    free(copy);
+    return st;
+}
+
+START_TEST(ex2_password_identity)
+{
+    size_t plen, len;
+    unsigned char *pw = ex2_password("s3cret", &plen);
+    struct ex2_spec spec = { "alice", "SSPIGSS.TEST", "Kerberos",
+                             &SEC_WINNT_AUTH_DATA_TYPE_PASSWORD, pw, plen,
+                             0 };
+    struct identity id;
+    unsigned char *b;
+    int layout, odd;
+
+    /* Windows' packed layout and sspilib's, aligned or not. */
+    for (layout = 0; layout < 2; layout++) {
+        spec.sspilib_layout = layout;
+        b = ex2_build(&spec, &len, NULL);
+        for (odd = 0; odd < 2; odd++) {
+            ck_assert_sec(parse_ex2(b, len, odd, &id), SEC_E_OK);
+            ck_assert_str_eq(id.user, "alice");
+            ck_assert_str_eq(id.domain, "SSPIGSS.TEST");
+            ck_assert_str_eq(id.package_list, "Kerberos");
+            ck_assert_str_eq(id.password, "s3cret");
+            ck_assert_ptr_null(id.keytab);
+            identity_clear(&id);
+        }
+        free(b);
+    }
+    /* An empty password is a password. */
+    spec.data_len = 0;
+    spec.domain = spec.package_list = NULL;
+    b = ex2_build(&spec, &len, NULL);
+    ck_assert_sec(parse_ex2(b, len, 0, &id), SEC_E_OK);
+    ck_assert_str_eq(id.password, "");
+    ck_assert_ptr_null(id.domain);
+    ck_assert_ptr_null(id.package_list);
+    identity_clear(&id);
+    free(b);
+    free(pw);
+}
+END_TEST
+
+START_TEST(ex2_keytab_identity)
+{
+    struct ex2_spec spec = { "alice@SSPIGSS.TEST", NULL, NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_KEYTAB, "foo", 3, 0 };
+    struct identity id;
+    unsigned char *b;
+    size_t len;
+    int layout;
+
+    /* sspilib's KeytabCredential, in both layouts: the bytes are kept
+     * as they are (b"foo" is what sspilib's tests pass). */
+    for (layout = 0; layout < 2; layout++) {
+        spec.sspilib_layout = layout;
+        b = ex2_build(&spec, &len, NULL);
+        ck_assert_sec(parse_ex2(b, len, layout, &id), SEC_E_OK);
+        ck_assert_str_eq(id.user, "alice@SSPIGSS.TEST");
+        ck_assert_ptr_null(id.password);
+        ck_assert_ptr_nonnull(id.keytab);
+        ck_assert_uint_eq(id.keytab_len, 3);
+        ck_assert_mem_eq(id.keytab, "foo", 3);
+        identity_clear(&id);
+        ck_assert_ptr_null(id.keytab);
+        free(b);
+    }
+}
+END_TEST
+
+/* Strings follow Flags: UTF-16 unless ANSI alone is set; no flag at all
+ * means UTF-16. */
+START_TEST(ex2_flags)
+{
+    struct ex2_spec spec = { "bob", NULL, NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_KEYTAB, "k", 1, 0 };
+    size_t off = offsetof(SEC_WINNT_AUTH_IDENTITY_EX2, Flags), len;
+    unsigned char *b = ex2_build(&spec, &len, NULL);
+    struct identity id;
+    ULONG f;
+
+    f = 0;
+    memcpy(b + off, &f, sizeof(f));
+    ck_assert_sec(parse_ex2(b, len, 0, &id), SEC_E_OK);
+    ck_assert_str_eq(id.user, "bob");
+    identity_clear(&id);
+    /* ANSI: the six bytes "b\0o\0b\0" hold NULs, which no string may. */
+    f = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    memcpy(b + off, &f, sizeof(f));
+    ck_assert_sec(parse_ex2(b, len, 0, &id), SEC_E_UNKNOWN_CREDENTIALS);
+    f |= SEC_WINNT_AUTH_IDENTITY_UNICODE;
+    memcpy(b + off, &f, sizeof(f));
+    ck_assert_sec(parse_ex2(b, len, 0, &id), SEC_E_OK);
+    ck_assert_str_eq(id.user, "bob");
+    identity_clear(&id);
+    free(b);
+}
+END_TEST
+
+/* Write a 16- or 32-bit value at offset off of an EX2 block. */
+static void
+put16(unsigned char *b, size_t off, unsigned v)
+{
+    unsigned short x = (unsigned short)v;
+
+    memcpy(b + off, &x, sizeof(x));
+}
+
+static void
+put32(unsigned char *b, size_t off, ULONG v)
+{
+    memcpy(b + off, &v, sizeof(v));
+}
+
+#define EX2_OFF(m) offsetof(SEC_WINNT_AUTH_IDENTITY_EX2, m)
+#define PC_OFF(m) offsetof(SEC_WINNT_AUTH_PACKED_CREDENTIALS, m)
+
+/*
+ * Every malformed block is refused with SEC_E_UNKNOWN_CREDENTIALS and
+ * nothing is read outside cbStructureLength (the copy parse_ex2 makes is
+ * exactly that long).
+ */
+START_TEST(ex2_malformed)
+{
+    static const WCHAR lone = 0xDC00;
+    size_t plen;
+    unsigned char *pw = ex2_password("pw", &plen);
+    struct ex2_spec spec = { "alice", "DOM", NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_PASSWORD, pw, plen,
+                             0 };
+    struct ex2_offsets o;
+    size_t len, i;
+    unsigned char *good = ex2_build(&spec, &len, &o);
+    int n_cases = 24;
+
+    for (i = 0; i < (size_t)n_cases; i++) {
+        unsigned char *b = malloc(len);
+        size_t cut = len;
+        struct identity id;
+
+        memcpy(b, good, len);
+        switch (i) {
+        case 0:     /* a header shorter than the structure */
+            put16(b, EX2_OFF(cbHeaderLength), 40);
+            break;
+        case 1:     /* a header longer than the block */
+            put16(b, EX2_OFF(cbHeaderLength), (unsigned)len + 2);
+            break;
+        case 2:     /* a block shorter than its header */
+            put32(b, EX2_OFF(cbStructureLength), 40);
+            cut = 48;
+            break;
+        case 3:     /* the user runs past the end */
+            put32(b, EX2_OFF(UserOffset), (ULONG)len - 2);
+            break;
+        case 4:     /* the user overlaps the header */
+            put32(b, EX2_OFF(UserOffset), 8);
+            break;
+        case 5:     /* an offset that wraps around */
+            put32(b, EX2_OFF(UserOffset), 0xFFFFFFFEu);
+            break;
+        case 6:     /* an odd UTF-16 length */
+            put16(b, EX2_OFF(DomainLength), 3);
+            break;
+        case 7:     /* the package list past the end */
+            put32(b, EX2_OFF(PackageListOffset), (ULONG)len);
+            put16(b, EX2_OFF(PackageListLength), 2);
+            break;
+        case 8:     /* no packed credential */
+            put16(b, EX2_OFF(PackedCredentialsLength), 0);
+            break;
+        case 9:     /* the packed credential past the end */
+            put32(b, EX2_OFF(PackedCredentialsOffset), (ULONG)len - 4);
+            break;
+        case 10:    /* a packed credential too short for its header */
+            put16(b, EX2_OFF(PackedCredentialsLength), 3);
+            break;
+        case 11:    /* packed cbStructureLength beyond its part */
+            put16(b, o.packed + PC_OFF(cbStructureLength),
+                  sizeof(SEC_WINNT_AUTH_PACKED_CREDENTIALS) + plen + 1);
+            break;
+        case 12:    /* a packed header of neither known size */
+            put16(b, o.packed + PC_OFF(cbHeaderLength), 24);
+            break;
+        case 13:    /* packed header longer than the packed credential */
+            put16(b, o.packed + PC_OFF(cbStructureLength), 20);
+            break;
+        case 14:    /* the data inside the packed header */
+            put32(b, o.packed + PC_OFF(AuthData.CredData.ByteArrayOffset),
+                  0);
+            break;
+        case 15:    /* the data past the packed credential */
+            put16(b, o.packed + PC_OFF(AuthData.CredData.ByteArrayLength),
+                  (unsigned)plen + 2);
+            break;
+        case 16:    /* a data offset that wraps around */
+            put32(b, o.packed + PC_OFF(AuthData.CredData.ByteArrayOffset),
+                  0xFFFFFFFFu);
+            break;
+        case 17:    /* an odd password length */
+            put16(b, o.packed + PC_OFF(AuthData.CredData.ByteArrayLength),
+                  (unsigned)plen - 1);
+            break;
+        case 18:    /* an unknown credential type */
+            b[o.packed + PC_OFF(AuthData.CredType.Data4) + 7] ^= 1;
+            break;
+        case 19:    /* a type we know but cannot use: a certificate */
+            memcpy(b + o.packed + PC_OFF(AuthData.CredType),
+                   &SEC_WINNT_AUTH_DATA_TYPE_CERT, sizeof(GUID));
+            break;
+        case 20:    /* the smart card contexts type */
+            memcpy(b + o.packed + PC_OFF(AuthData.CredType),
+                   &SEC_WINNT_AUTH_DATA_TYPE_SMARTCARD_CONTEXTS,
+                   sizeof(GUID));
+            break;
+        case 21:    /* a lone surrogate in the user */
+            memcpy(b + o.user, &lone, 2);
+            break;
+        case 22:    /* cbStructureLength cuts the password off */
+            put32(b, EX2_OFF(cbStructureLength), (ULONG)len - 1);
+            cut = len - 1;
+            break;
+        case 23:    /* a lone surrogate as the password */
+            memcpy(b + o.data, &lone, 2);
+            break;
+        }
+        ck_assert_msg(parse_ex2(b, cut, 0, &id) == SEC_E_UNKNOWN_CREDENTIALS,
+                      "case %zu accepted", i);
+        ck_assert_ptr_null(id.user);
+        ck_assert_ptr_null(id.password);
+        free(b);
+    }
+    free(good);
+    free(pw);
 }
 END_TEST
 
@@ -251,6 +500,10 @@ identity_suite(void)
     tcase_add_test(tc, ex_identity);
     tcase_add_test(tc, bad_identities);
     tcase_add_test(tc, plain_identity_that_looks_like_ex);
+    tcase_add_test(tc, ex2_password_identity);
+    tcase_add_test(tc, ex2_keytab_identity);
+    tcase_add_test(tc, ex2_flags);
+    tcase_add_test(tc, ex2_malformed);
     tcase_add_test(tc, nt_hash);
     suite_add_tcase(s, tc);
     return s;
