@@ -50,6 +50,10 @@ struct gss_cred {
     krb5_principal client;
     krb5_ccache ccache;         /* private MEMORY: cache, or NULL */
     char *password;             /* until the ticket is obtained */
+    /* EX2 keytab credential: its bytes until the ticket is obtained
+     * (wiped), the client's keys instead of a password. */
+    unsigned char *keytab;
+    size_t keytab_len;
     TimeStamp expiry;
     /* Made while impersonating a client (ImpersonateSecurityContext):
      * that acceptor context, which is held. */

@@ -9,6 +9,13 @@
  * GSS-API reports only as GSS_S_NO_CRED) for the mapper, and the KDC's
  * error data for Active Directory diagnostics.
  *
+ * An EX2 identity's keytab (SEC_WINNT_AUTH_DATA_TYPE_KEYTAB) stands for
+ * the password: the initial ticket is obtained with the keys it holds.
+ * MIT reads keytabs only through its keytab types, so the bytes are
+ * written to an anonymous memory file (memfd_create: no file system, no
+ * name another process can open) that MIT reads through /proc/self/fd,
+ * and closed as soon as the ticket is obtained.
+ *
  * Without an identity: outbound credentials come from the default ccache
  * (KRB5CCNAME, collections), inbound ones from the keytab (KRB5_KTNAME or
  * the default); pszPrincipal (or an identity without a password) selects
@@ -16,9 +23,13 @@
  */
 #include "setup.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "gss_int.h"
 #include "identity.h"
@@ -41,6 +52,84 @@ gss_timestamp(int64_t unix_time)
     return ts;
 }
 
+/* Wipe and free a credential's keytab bytes. */
+static void
+free_keytab(struct gss_cred *c)
+{
+    if (c->keytab != NULL) {
+        mem_wipe(c->keytab, c->keytab_len);
+        free(c->keytab);
+    }
+    c->keytab = NULL;
+    c->keytab_len = 0;
+}
+
+/*
+ * A keytab handle over n bytes at p: an anonymous memory file holding
+ * them, named "FILE:/proc/self/fd/N". On success *fd is the file's
+ * descriptor, to be closed after krb5_kt_close(*kt); it is the only name
+ * of the file. Returns a krb5 error code (errno values for system
+ * failures, as MIT's own keytab code reports them).
+ */
+static krb5_error_code
+keytab_from_bytes(krb5_context k, const unsigned char *p, size_t n, int *fd,
+                  krb5_keytab *kt)
+{
+    char name[64];
+    size_t done = 0;
+    krb5_error_code code;
+
+    *kt = NULL;
+    *fd = memfd_create("sspigss-keytab", MFD_CLOEXEC);
+    if (*fd < 0)
+        return errno;
+    while (done < n) {
+        ssize_t w = write(*fd, p + done, n - done);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            code = w < 0 ? errno : EIO;
+            goto fail;
+        }
+        done += (size_t)w;
+    }
+    snprintf(name, sizeof(name), "FILE:/proc/self/fd/%d", *fd);
+    code = krb5_kt_resolve(k, name, kt);
+    if (code == 0)
+        return 0;
+fail:
+    close(*fd);
+    *fd = -1;
+    *kt = NULL;
+    return code;
+}
+
+/*
+ * Does keytab kt hold a key for client? False also when it cannot be read
+ * (bytes that are not a keytab: KRB5_KEYTAB_BADVNO); *code says why.
+ */
+static bool
+keytab_has_client(krb5_context k, krb5_keytab kt, krb5_const_principal client,
+                  krb5_error_code *code)
+{
+    krb5_kt_cursor cur;
+    krb5_keytab_entry e;
+    bool found = false;
+
+    *code = krb5_kt_start_seq_get(k, kt, &cur);
+    if (*code != 0)
+        return false;
+    while (!found && (*code = krb5_kt_next_entry(k, kt, &e, &cur)) == 0) {
+        found = krb5_principal_compare(k, e.principal, client);
+        krb5_free_keytab_entry_contents(k, &e);
+    }
+    krb5_kt_end_seq_get(k, kt, &cur);
+    if (!found && (*code == 0 || *code == KRB5_KT_END))
+        *code = KRB5_KT_NOTFOUND;
+    return found;
+}
+
 static void
 cred_destroy(struct handle_obj *obj)
 {
@@ -57,6 +146,7 @@ cred_destroy(struct handle_obj *obj)
         krb5_free_context(c->kctx);
     }
     mem_free_secret_str(c->password);
+    free_keytab(c);
     free(c->principal);
     free(c->deferred_why);
     pthread_mutex_destroy(&c->lock);
@@ -117,8 +207,8 @@ out:
     return st;
 }
 
-/* An explicit identity with a password: parse the principal now, get the
- * ticket later (krb_creds_ready). */
+/* An explicit identity with a password or a keytab: parse the principal
+ * now, get the ticket later (krb_creds_ready). */
 static SECURITY_STATUS
 prepare_explicit(struct gss_cred *c, struct identity *id)
 {
@@ -157,6 +247,10 @@ prepare_explicit(struct gss_cred *c, struct identity *id)
      * ticket is in the private cache (or with the credential). */
     c->password = id->password;
     id->password = NULL;
+    c->keytab = id->keytab;
+    c->keytab_len = id->keytab_len;
+    id->keytab = NULL;
+    id->keytab_len = 0;
     st = SEC_E_OK;
 out:
     krb5_free_unparsed_name(c->kctx, unparsed);
@@ -381,7 +475,7 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
             gss_release_name(&min, &n);
         }
         st = SEC_E_OK;
-    } else if (id.user != NULL && id.password != NULL
+    } else if (id.user != NULL && (id.password != NULL || id.keytab != NULL)
         && (c->use & SECPKG_CRED_OUTBOUND)
         && !(c->use & SECPKG_CRED_INBOUND)) {
         st = prepare_explicit(c, &id);
@@ -429,9 +523,11 @@ krb_creds_ready(struct gss_cred *c)
     krb5_init_creds_context ictx = NULL;
     krb5_creds creds;
     krb5_ccache cc = NULL;
+    krb5_keytab kt = NULL;
     krb5_error_code code;
     OM_uint32 maj, min;
     SECURITY_STATUS st;
+    int ktfd = -1;
 
     if (c->deferred != SEC_E_OK) {
         trace_cause("credentials made while impersonating a client that "
@@ -441,7 +537,7 @@ krb_creds_ready(struct gss_cred *c)
     }
     if (c->gcred != GSS_C_NO_CREDENTIAL)
         return SEC_E_OK;
-    if (c->kctx == NULL || c->password == NULL)
+    if (c->kctx == NULL || (c->password == NULL && c->keytab == NULL))
         return SEC_E_NO_CREDENTIALS;
     memset(&creds, 0, sizeof(creds));
 
@@ -454,7 +550,29 @@ krb_creds_ready(struct gss_cred *c)
                                 &ictx);
     if (code != 0)
         goto krb_fail;
-    code = krb5_init_creds_set_password(c->kctx, ictx, c->password);
+    if (c->password != NULL) {
+        code = krb5_init_creds_set_password(c->kctx, ictx, c->password);
+    } else {
+        /* Bytes that are not a keytab fail here or in the exchange
+         * (KRB5_KEYTAB_BADVNO, KRB5_KT_NOTFOUND, ...), at the first
+         * InitializeSecurityContext, as a wrong password does. */
+        code = keytab_from_bytes(c->kctx, c->keytab, c->keytab_len, &ktfd,
+                                 &kt);
+        if (code == 0 && !keytab_has_client(c->kctx, kt, c->client, &code)) {
+            /* Without a key for the user there is no credential to try,
+             * whatever the KDC would say (ours: no Windows evidence). */
+            const char *why = krb5_get_error_message(c->kctx, code);
+
+            trace_cause("the EX2 keytab holds no key for %s (%s) -> "
+                        "SEC_E_NO_CREDENTIALS", c->principal, why);
+            krb5_free_error_message(c->kctx, why);
+            c->krb_code = code;
+            st = SEC_E_NO_CREDENTIALS;
+            goto out;
+        }
+        if (code == 0)
+            code = krb5_init_creds_set_keytab(c->kctx, ictx, kt);
+    }
     if (code != 0)
         goto krb_fail;
     code = krb5_init_creds_get(c->kctx, ictx);
@@ -496,9 +614,11 @@ krb_creds_ready(struct gss_cred *c)
     c->ccache = cc;
     cc = NULL;
     c->expiry = gss_timestamp(creds.times.endtime);
-    /* The ticket is in hand: the password is no longer needed. */
+    /* The ticket is in hand: the password or keys are no longer
+     * needed. */
     mem_free_secret_str(c->password);
     c->password = NULL;
+    free_keytab(c);
     st = SEC_E_OK;
     goto out;
 
@@ -509,6 +629,10 @@ krb_fail:
 out:
     if (cc != NULL)
         krb5_cc_destroy(c->kctx, cc);
+    if (kt != NULL)
+        krb5_kt_close(c->kctx, kt);
+    if (ktfd >= 0)
+        close(ktfd);
     krb5_free_cred_contents(c->kctx, &creds);
     if (ictx != NULL)
         krb5_init_creds_free(c->kctx, ictx);

@@ -205,6 +205,35 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         goto out;
     }
 
+    if (id.user != NULL && id.keytab != NULL) {
+        /* An EX2 keytab: Kerberos keys, nothing NTLM can use. The
+         * Kerberos package's lazy TGT, from the keytab. */
+        const struct package *kp = package_find("Kerberos");
+        struct acquire_args ka = *args;
+
+        c->neg_allowed &= ~NEG_NTLM;
+        if (kp == NULL) {
+            st = SEC_E_SECPKG_NOT_FOUND;
+            goto out;
+        }
+        ka.cred_use = SECPKG_CRED_OUTBOUND;
+        st = krb_creds_acquire(kp, &ka, &c->krb, expiry);
+        if (st != SEC_E_OK) {
+            c->krb = NULL;
+            goto out;
+        }
+        expiry->QuadPart = TIMESTAMP_NEVER;
+        if (c->krb->principal != NULL) {
+            c->neg_name = strdup(c->krb->principal);
+            c->principal = strdup(c->krb->principal);
+            if (c->neg_name == NULL || c->principal == NULL) {
+                st = SEC_E_INSUFFICIENT_MEMORY;
+                goto out;
+            }
+        }
+        st = SEC_E_OK;
+        goto out;
+    }
     if (id.user != NULL && id.password != NULL) {
         /* Kerberos: the same lazy TGT as the Kerberos package's. */
         if (c->neg_allowed & NEG_KERBEROS) {
@@ -326,7 +355,10 @@ neg_context_cred(struct gss_cred *cred, const char *target,
     unsigned use = cred->neg_allowed;
     OM_uint32 maj, min;
     SECURITY_STATUS kst = SEC_E_OK, st;
-    bool explicit_id = cred->ntlm_nthash != NULL, unusable = false;
+    /* An explicit identity: a password (the NT hash is kept) or a keytab
+     * (only the Kerberos credential). */
+    bool explicit_id = cred->ntlm_nthash != NULL || cred->krb != NULL;
+    bool unusable = false;
 
     *gcred = GSS_C_NO_CREDENTIAL;
 
@@ -411,8 +443,10 @@ neg_context_cred(struct gss_cred *cred, const char *target,
             el[store.count].key = "ntlmssp_domain";
             el[store.count++].value = cred->ntlm_domain;
         }
-        el[store.count].key = "ntlmssp_nthash";
-        el[store.count++].value = cred->ntlm_nthash;
+        if (cred->ntlm_nthash != NULL) {
+            el[store.count].key = "ntlmssp_nthash";
+            el[store.count++].value = cred->ntlm_nthash;
+        }
     }
     maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &spnego_set,
                                 GSS_C_INITIATE,

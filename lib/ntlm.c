@@ -118,6 +118,14 @@ ntlm_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         st = identity_from_auth_data(args->auth_data, &id);
         if (st != SEC_E_OK)
             goto out;
+        /* A keytab holds Kerberos keys; NTLM needs the password's hash.
+         * (Our choice: no Windows evidence for NTLM given a keytab.) */
+        if (id.keytab != NULL) {
+            trace_cause("NTLM: an EX2 keytab credential has no NTLM "
+                        "secret -> SEC_E_UNKNOWN_CREDENTIALS");
+            st = SEC_E_UNKNOWN_CREDENTIALS;
+            goto out;
+        }
     }
     st = SEC_E_INSUFFICIENT_MEMORY;
     if (c->use & SECPKG_CRED_INBOUND) {

@@ -26,6 +26,7 @@
 #include "internal.h"
 #include "testutil.h"
 #include "tokenloop.h"
+#include "ex2.h"
 
 #define PKG "Negotiate"
 
@@ -371,6 +372,98 @@ START_TEST(wrong_password)
     assert_sec(isc_fails(&c, cfg.target), SEC_E_LOGON_DENIED);
     ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
                                  "Preauthentication failed"));
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
+/* ---------------------------------------------------------- EX2 */
+
+/* Negotiate, outbound, with an EX2 block. */
+static SECURITY_STATUS
+acquire_ex2(const struct ex2_spec *spec, CredHandle *c)
+{
+    size_t len;
+    unsigned char *b = ex2_build(spec, &len, NULL);
+    static const WCHAR negotiate_w[] = { 'N', 'e', 'g', 'o', 't', 'i', 'a',
+                                         't', 'e', 0 };
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    st = AcquireCredentialsHandleW(NULL, (LPWSTR)negotiate_w,
+                                   SECPKG_CRED_OUTBOUND, NULL, b, NULL, NULL,
+                                   c, &ts);
+    free(b);
+    return st;
+}
+
+/*
+ * A packed password serves both mechanisms, as an EX identity's does:
+ * Kerberos to a service the KDC knows (_i 0), NTLM to one it does not
+ * (_i 1: gss-ntlmssp gets the password's NT hash). sspilib's packed
+ * layout for _i 1.
+ */
+START_TEST(ex2_password_both)
+{
+    size_t plen;
+    unsigned char *pw = ex2_password("alice-pw-1", &plen);
+    struct ex2_spec spec = { "alice", cfg.domain, NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_PASSWORD, pw, plen,
+                             _i };
+    CredHandle c, s;
+    struct tokenloop t;
+
+    assert_sec(acquire_ex2(&spec, &c), SEC_E_OK);
+    acquire_server(&s);
+    handshake(&c, &s, _i == 0 ? cfg.target : cfg.unknown, &t);
+    assert_chosen(&t.client, _i == 0 ? "Kerberos" : "NTLM");
+    assert_chosen(&t.server, _i == 0 ? "Kerberos" : "NTLM");
+    assert_names(&t.server, cfg.alice_names);
+    roundtrip(&t.client, &t.server);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+    free(pw);
+}
+END_TEST
+
+/*
+ * A packed keytab (sspilib's KeytabCredential: Negotiate, its Linux
+ * layout) holds Kerberos keys only: Kerberos to a known service (_i 0);
+ * no NTLM to fall back on for an unknown one (_i 1), so the Kerberos
+ * failure is the answer.
+ */
+START_TEST(ex2_keytab_kerberos_only)
+{
+    const char *dir = getenv("SSPIGSS_TEST_DIR");
+    char path[600], who[200];
+    size_t klen;
+    unsigned char *kt;
+    struct ex2_spec spec = { "bob", cfg.realm, NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_KEYTAB, NULL, 0, 1 };
+    CredHandle c, s;
+    struct tokenloop t;
+
+    snprintf(path, sizeof(path), "%s/bob.keytab", dir != NULL ? dir : ".");
+    kt = ex2_file_bytes(path, &klen);
+    ck_assert_msg(kt != NULL, "no %s (tests/harness/kdc.sh makes it)",
+                  path);
+    spec.data = kt;
+    spec.data_len = klen;
+    assert_sec(acquire_ex2(&spec, &c), SEC_E_OK);
+    free(kt);
+    if (_i == 0) {
+        acquire_server(&s);
+        handshake(&c, &s, cfg.target, &t);
+        assert_chosen(&t.client, "Kerberos");
+        assert_chosen(&t.server, "Kerberos");
+        snprintf(who, sizeof(who), "%s\\bob", cfg.domain);
+        assert_names(&t.server, who);
+        roundtrip(&t.client, &t.server);
+        tokenloop_free(&t);
+        ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+    } else {
+        assert_sec(isc_fails(&c, cfg.unknown), SEC_E_TARGET_UNKNOWN);
+    }
     ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
 }
 END_TEST
@@ -945,6 +1038,8 @@ negotiate_suite(void)
     tcase_add_loop_test(tc, chooses_kerberos, 0, 2);
     tcase_add_test(tc, wrong_password);
     tcase_add_loop_test(tc, kerberos_error_reply, 0, 2);
+    tcase_add_loop_test(tc, ex2_password_both, 0, 2);
+    tcase_add_loop_test(tc, ex2_keytab_kerberos_only, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fallback");

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,30 @@ ex2_password(const char *pw, size_t *len)
     if (b == NULL)
         abort();
     *len = ex2_put_ascii16(b, pw);
+    return b;
+}
+
+/* The bytes of a (small) file, e.g. a keytab (free()); NULL when it
+ * cannot be read. */
+static inline unsigned char *
+ex2_file_bytes(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    long n;
+
+    *len = 0;
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < 65536
+        && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n)) != NULL
+        && fread(b, 1, (size_t)n, f) == (size_t)n) {
+        *len = (size_t)n;
+    } else {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
     return b;
 }
 

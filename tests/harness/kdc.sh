@@ -14,6 +14,8 @@
 #   alice@   password "alice-pw-1"   (requires preauth, as AD always does)
 #   bob@     password "bob-pw-2"
 #   host/sspigss.test@ and gssdemo/sspigss.test@  (keys in DIR/keytab)
+#   bob's keys also in DIR/bob.keytab (-norandkey: the password still
+#   works), a client keytab for EX2 keytab identities
 #   disabled@ (-allow_tix), expired@ (principal expired)
 # and DIR/ccache holds a TGT for alice once kdc_kinit alice has run.
 
@@ -117,6 +119,8 @@ ENV
         kadmin.local -q "addprinc -randkey host/$KDC_HOST" >/dev/null 2>&1 &&
         kadmin.local -q "addprinc -randkey gssdemo/$KDC_HOST" >/dev/null 2>&1 &&
         kadmin.local -q "ktadd -k $dir/keytab host/$KDC_HOST gssdemo/$KDC_HOST" \
+            >/dev/null 2>&1 &&
+        kadmin.local -q "ktadd -k $dir/bob.keytab -norandkey bob" \
             >/dev/null 2>&1 \
             || { echo "kdc: kadmin.local failed" >&2; exit 1; }
     ) || return 1
