@@ -17,6 +17,8 @@
 #include "map_gss.h"
 #include "package.h"
 
+struct identity;
+
 /* What a GSS package runs on. */
 enum gss_mech_kind {
     KIND_KERBEROS,          /* MIT's krb5 mechanism */
@@ -54,6 +56,10 @@ struct gss_cred {
      * (wiped), the client's keys instead of a password. */
     unsigned char *keytab;
     size_t keytab_len;
+    /* Inbound EX2 keytab credential: the memory file MIT reads the keys
+     * from at every AcceptSecurityContext, open while acc_kt is set. */
+    bool acc_kt;
+    int acc_ktfd;
     TimeStamp expiry;
     /* Made while impersonating a client (ImpersonateSecurityContext):
      * that acceptor context, which is held. */
@@ -158,6 +164,23 @@ SECURITY_STATUS krb_creds_ready(struct gss_cred *cred);
  * account). Negotiate falls back to NTLM only in the first case.
  */
 bool krb_creds_unusable(const struct gss_cred *c);
+
+/*
+ * An inbound credential's keys from an EX2 keytab (id->keytab): write
+ * them to a memory file that c keeps open (closed by
+ * krb_creds_close_keytab) and put its keytab name, for a GSS cred store
+ * "keytab" element, in name. principal (may be NULL: any key) must have
+ * a key in it. Returns SEC_E_OK; SEC_E_NO_CREDENTIALS (not a keytab, no
+ * such key: nothing kept open); SEC_E_INSUFFICIENT_MEMORY;
+ * SEC_E_INTERNAL_ERROR (no memory file).
+ */
+SECURITY_STATUS krb_creds_acceptor_keytab(struct gss_cred *c,
+                                          const struct identity *id,
+                                          const char *principal,
+                                          char *name, size_t size);
+
+/* Close the memory file of krb_creds_acceptor_keytab, if any. */
+void krb_creds_close_keytab(struct gss_cred *c);
 
 /* Credential attributes (NAMES). */
 SECURITY_STATUS krb_creds_query(struct handle_obj *obj, ULONG attr,

@@ -71,43 +71,10 @@ free_keytab(struct gss_cred *c)
  * of the file. Returns a krb5 error code (errno values for system
  * failures, as MIT's own keytab code reports them).
  */
-static krb5_error_code
-keytab_from_bytes(krb5_context k, const unsigned char *p, size_t n, int *fd,
-                  krb5_keytab *kt)
-{
-    char name[64];
-    size_t done = 0;
-    krb5_error_code code;
-
-    *kt = NULL;
-    *fd = memfd_create("sspigss-keytab", MFD_CLOEXEC);
-    if (*fd < 0)
-        return errno;
-    while (done < n) {
-        ssize_t w = write(*fd, p + done, n - done);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            code = w < 0 ? errno : EIO;
-            goto fail;
-        }
-        done += (size_t)w;
-    }
-    snprintf(name, sizeof(name), "FILE:/proc/self/fd/%d", *fd);
-    code = krb5_kt_resolve(k, name, kt);
-    if (code == 0)
-        return 0;
-fail:
-    close(*fd);
-    *fd = -1;
-    *kt = NULL;
-    return code;
-}
-
 /*
- * Does keytab kt hold a key for client? False also when it cannot be read
- * (bytes that are not a keytab: KRB5_KEYTAB_BADVNO); *code says why.
+ * Does keytab kt hold a key for client (any key, client NULL)? False also
+ * when it cannot be read (bytes that are not a keytab:
+ * KRB5_KEYTAB_BADVNO); *code says why.
  */
 static bool
 keytab_has_client(krb5_context k, krb5_keytab kt, krb5_const_principal client,
@@ -121,13 +88,134 @@ keytab_has_client(krb5_context k, krb5_keytab kt, krb5_const_principal client,
     if (*code != 0)
         return false;
     while (!found && (*code = krb5_kt_next_entry(k, kt, &e, &cur)) == 0) {
-        found = krb5_principal_compare(k, e.principal, client);
+        found = client == NULL
+                || krb5_principal_compare(k, e.principal, client);
         krb5_free_keytab_entry_contents(k, &e);
     }
     krb5_kt_end_seq_get(k, kt, &cur);
     if (!found && (*code == 0 || *code == KRB5_KT_END))
         *code = KRB5_KT_NOTFOUND;
     return found;
+}
+
+/* n bytes at p in a new anonymous memory file (*fd). Returns 0 or an
+ * errno value. */
+static int
+keytab_memfd(const unsigned char *p, size_t n, int *fd)
+{
+    size_t done = 0;
+    int err;
+
+    *fd = memfd_create("sspigss-keytab", MFD_CLOEXEC);
+    if (*fd < 0)
+        return errno;
+    while (done < n) {
+        ssize_t w = write(*fd, p + done, n - done);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            err = w < 0 ? errno : EIO;
+            close(*fd);
+            *fd = -1;
+            return err;
+        }
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static krb5_error_code
+keytab_from_bytes(krb5_context k, const unsigned char *p, size_t n, int *fd,
+                  krb5_keytab *kt)
+{
+    char name[64];
+    krb5_error_code code;
+
+    *kt = NULL;
+    code = keytab_memfd(p, n, fd);
+    if (code != 0)
+        return code;
+    snprintf(name, sizeof(name), "FILE:/proc/self/fd/%d", *fd);
+    code = krb5_kt_resolve(k, name, kt);
+    if (code == 0)
+        return 0;
+    close(*fd);
+    *fd = -1;
+    *kt = NULL;
+    return code;
+}
+
+SECURITY_STATUS
+krb_creds_acceptor_keytab(struct gss_cred *c, const struct identity *id,
+                          const char *principal, char *name, size_t size)
+{
+    krb5_context k = NULL;
+    krb5_keytab kt = NULL;
+    krb5_principal p = NULL;
+    krb5_error_code code;
+    SECURITY_STATUS st;
+    const char *why;
+    int fd, err;
+
+    err = keytab_memfd(id->keytab, id->keytab_len, &fd);
+    if (err != 0) {
+        trace_cause("no memory file for the EX2 keytab: %s -> %s",
+                    strerror(err), err == ENOMEM
+                    ? "SEC_E_INSUFFICIENT_MEMORY" : "SEC_E_INTERNAL_ERROR");
+        return err == ENOMEM ? SEC_E_INSUFFICIENT_MEMORY
+                             : SEC_E_INTERNAL_ERROR;
+    }
+    snprintf(name, size, "FILE:/proc/self/fd/%d", fd);
+    /* Check the keys here rather than leave it to gss_acquire_cred_from:
+     * MIT 1.20.1 leaks the acceptor's name when a named acceptor's keytab
+     * has no key for it, and its "no key" says less than we can. */
+    code = krb5_init_context(&k);
+    if (code != 0) {
+        k = NULL;
+        st = map_krb5(NULL, code, MAP_ACQUIRE);
+        goto out;
+    }
+    code = krb5_kt_resolve(k, name, &kt);
+    if (code == 0 && principal != NULL)
+        code = krb5_parse_name(k, principal, &p);
+    if (code == 0 && !keytab_has_client(k, kt, p, &code)) {
+        why = krb5_get_error_message(k, code);
+        trace_cause("the EX2 keytab holds no key for %s (%s) -> "
+                    "SEC_E_NO_CREDENTIALS",
+                    principal != NULL ? principal : "any service", why);
+        krb5_free_error_message(k, why);
+        st = SEC_E_NO_CREDENTIALS;
+        goto out;
+    }
+    if (code != 0) {
+        st = map_krb5(k, code, MAP_ACQUIRE);
+        if (st != SEC_E_INSUFFICIENT_MEMORY)
+            st = SEC_E_NO_CREDENTIALS;
+        goto out;
+    }
+    c->acc_kt = true;
+    c->acc_ktfd = fd;
+    fd = -1;
+    st = SEC_E_OK;
+out:
+    if (k != NULL) {
+        krb5_free_principal(k, p);
+        if (kt != NULL)
+            krb5_kt_close(k, kt);
+        krb5_free_context(k);
+    }
+    if (fd >= 0)
+        close(fd);
+    return st;
+}
+
+void
+krb_creds_close_keytab(struct gss_cred *c)
+{
+    if (c->acc_kt)
+        close(c->acc_ktfd);
+    c->acc_kt = false;
 }
 
 static void
@@ -147,6 +235,7 @@ cred_destroy(struct handle_obj *obj)
     }
     mem_free_secret_str(c->password);
     free_keytab(c);
+    krb_creds_close_keytab(c);
     free(c->principal);
     free(c->deferred_why);
     pthread_mutex_destroy(&c->lock);
@@ -161,9 +250,11 @@ usage_of(ULONG use)
     return (use & SECPKG_CRED_INBOUND) ? GSS_C_ACCEPT : GSS_C_INITIATE;
 }
 
-/* Credentials from the environment: default ccache / keytab. */
+/* Credentials from the environment: default ccache / keytab; or, with
+ * store, an acceptor's from the keytab it names. */
 static SECURITY_STATUS
-acquire_default(struct gss_cred *c, const char *principal, TimeStamp *expiry)
+acquire_default(struct gss_cred *c, const char *principal,
+                gss_const_key_value_set_t store, TimeStamp *expiry)
 {
     gss_OID_set_desc mechs = { 1, (gss_OID)&c->mech->oid };
     gss_name_t name = GSS_C_NO_NAME, got = GSS_C_NO_NAME;
@@ -180,8 +271,14 @@ acquire_default(struct gss_cred *c, const char *principal, TimeStamp *expiry)
             return SEC_E_UNKNOWN_CREDENTIALS;
         }
     }
-    maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
-                           usage_of(c->use), &c->gcred, NULL, &lifetime);
+    if (store != GSS_C_NO_CRED_STORE)
+        maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechs,
+                                    GSS_C_ACCEPT, store, &c->gcred, NULL,
+                                    &lifetime);
+    else
+        maj = gss_acquire_cred(&min, name, GSS_C_INDEFINITE, &mechs,
+                               usage_of(c->use), &c->gcred, NULL,
+                               &lifetime);
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_ACQUIRE);
         /* Whatever the reason (no cache, no keytab, no such principal),
@@ -501,8 +598,31 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
             if (st != SEC_E_OK)
                 goto out;
         }
+        char ktname[64];
+        gss_key_value_element_desc el = { "keytab", ktname };
+        gss_key_value_set_desc store = { 1, &el };
+
+        if (id.keytab != NULL && !(c->use & SECPKG_CRED_INBOUND)) {
+            /* Keys for no user named: whose would they be? */
+            st = SEC_E_UNKNOWN_CREDENTIALS;
+            goto out;
+        }
+        if (id.keytab != NULL) {
+            /* An inbound EX2 keytab: the acceptor's keys (a Windows
+             * acceptor takes one so, its SPN as the user: jborean93's
+             * LocalKdc README, "SSPI Details"). SECPKG_CRED_BOTH gets
+             * the accepting half only. */
+            st = krb_creds_acceptor_keytab(c, &id,
+                                           principal != NULL
+                                           ? principal : args->principal,
+                                           ktname, sizeof(ktname));
+            if (st != SEC_E_OK)
+                goto out;
+        }
         st = acquire_default(c, principal != NULL ? principal
                                                   : args->principal,
+                             id.keytab != NULL ? &store
+                                               : GSS_C_NO_CRED_STORE,
                              expiry);
     }
 out:

@@ -119,6 +119,7 @@ neg_cred_destroy(struct handle_obj *obj)
     if (c->raw_gcred != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &c->raw_gcred);
     neg_creds_clear(c);
+    krb_creds_close_keytab(c);
     free(c->deferred_why);
     free(c->principal);
     pthread_mutex_destroy(&c->lock);
@@ -158,11 +159,29 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     c->neg_allowed = package_list_mask(id.package_list);
 
     if (c->use & SECPKG_CRED_INBOUND) {
+        char ktname[64];
+        gss_key_value_element_desc el = { "keytab", ktname };
+        gss_key_value_set_desc kstore = { 1, &el };
+        gss_const_key_value_set_t store = GSS_C_NO_CRED_STORE;
+
+        /* An EX2 keytab replaces the default keytab (Kerberos' keys, as
+         * the Kerberos package takes them). Kerberos only: gss-ntlmssp
+         * given a cred store without its own keys makes no acceptor
+         * credential ("Not a server credential type"), and the keytab
+         * holds nothing for NTLM. */
+        if (id.keytab != NULL) {
+            c->neg_allowed &= ~NEG_NTLM;
+            st = krb_creds_acceptor_keytab(c, &id, NULL, ktname,
+                                           sizeof(ktname));
+            if (st != SEC_E_OK)
+                goto out;
+            store = &kstore;
+        }
         /* SPNEGO over whatever acceptor credentials exist: the keytab
          * (Kerberos) and gss-ntlmssp's user file. */
-        maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
-                               &spnego_set, GSS_C_ACCEPT, &c->gcred, NULL,
-                               NULL);
+        maj = gss_acquire_cred_from(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+                                    &spnego_set, GSS_C_ACCEPT, store,
+                                    &c->gcred, NULL, NULL);
         if (GSS_ERROR(maj)) {
             st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
             if (st != SEC_E_INSUFFICIENT_MEMORY)
@@ -195,10 +214,11 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
                 raw[set.count++] = gss_mech_kerberos.oid;
             if (c->neg_allowed & NEG_NTLM)
                 raw[set.count++] = gss_mech_ntlm.oid;
-            if (GSS_ERROR(gss_acquire_cred(&min, GSS_C_NO_NAME,
-                                           GSS_C_INDEFINITE, &set,
-                                           GSS_C_ACCEPT, &c->raw_gcred,
-                                           NULL, NULL)))
+            if (GSS_ERROR(gss_acquire_cred_from(&min, GSS_C_NO_NAME,
+                                                GSS_C_INDEFINITE, &set,
+                                                GSS_C_ACCEPT, store,
+                                                &c->raw_gcred, NULL,
+                                                NULL)))
                 c->raw_gcred = GSS_C_NO_CREDENTIAL;
         }
         st = SEC_E_OK;

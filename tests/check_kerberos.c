@@ -2228,6 +2228,76 @@ START_TEST(ex2_keytab_unusable)
 }
 END_TEST
 
+/*
+ * An inbound EX2 keytab is the acceptor's keys, its user the service
+ * (the form jborean93's LocalKdc README describes for Windows): with the
+ * default keytab pointed at nothing, the service's keys from the block
+ * accept alice. Bytes that are no keytab give no credential.
+ */
+START_TEST(acceptor_ex2_keytab)
+{
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    static const WCHAR w_kerberos[] = { 'K', 'e', 'r', 'b', 'e', 'r', 'o',
+                                        's', 0 };
+    char path[600], host[200], *old;
+    struct ex2_spec spec = { NULL, REALM, NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_KEYTAB, NULL, 0, 0 };
+    SecPkgContext_NamesA sn;
+    struct tokenloop t;
+    unsigned char *kt, *b;
+    size_t klen, blen;
+    CredHandle c, s;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    snprintf(path, sizeof(path), "%s/keytab", cfg.dir);
+    snprintf(host, sizeof(host), "host/%s", cfg.host);
+    kt = ex2_file_bytes(path, &klen);
+    ck_assert_ptr_nonnull(kt);
+    spec.user = host;
+    spec.data = kt;
+    spec.data_len = klen;
+    old = getenv("KRB5_KTNAME") ? strdup(getenv("KRB5_KTNAME")) : NULL;
+    ck_assert_int_eq(setenv("KRB5_KTNAME", "FILE:/nonexistent/keytab", 1),
+                     0);
+    b = ex2_build(&spec, &blen, NULL);
+    st = AcquireCredentialsHandleW(NULL, (LPWSTR)w_kerberos,
+                                   SECPKG_CRED_INBOUND, NULL, b, NULL, NULL,
+                                   &s, &ts);
+    free(b);
+    ck_assert_msg(st == SEC_E_OK, "%s (%s)", sspigss_status_name(st),
+                  sspigss_last_error());
+    acquire_default(&c, SECPKG_CRED_OUTBOUND);
+    st = tokenloop_run(&c, &s, &o, &t);
+    ck_assert_msg(st == SEC_E_OK, "%s", describe(&t));
+    ck_assert_sec(QueryContextAttributesA(&t.server, SECPKG_ATTR_NAMES,
+                                          &sn), SEC_E_OK);
+    ck_assert_str_eq(sn.sUserName, cfg.alice_names);
+    ck_assert_sec(FreeContextBuffer(sn.sUserName), SEC_E_OK);
+    tokenloop_free(&t);
+    free_cred(&c);
+    free_cred(&s);
+    /* Not a keytab: nothing to accept with. */
+    spec.data = "foo";
+    spec.data_len = 3;
+    b = ex2_build(&spec, &blen, NULL);
+    ck_assert_sec(AcquireCredentialsHandleW(NULL, (LPWSTR)w_kerberos,
+                                            SECPKG_CRED_INBOUND, NULL, b,
+                                            NULL, NULL, &s, &ts),
+                  SEC_E_NO_CREDENTIALS);
+    ck_assert_msg(strstr(sspigss_last_error(), "keytab holds no key")
+                  != NULL, "last error: %s", sspigss_last_error());
+    free(b);
+    if (old != NULL)
+        setenv("KRB5_KTNAME", old, 1);
+    else
+        unsetenv("KRB5_KTNAME");
+    free(old);
+    free(kt);
+}
+END_TEST
+
 /* Packed credentials nothing here can use are refused at once. */
 START_TEST(ex2_unsupported_types)
 {
@@ -3979,6 +4049,7 @@ kerberos_suite(void)
     tcase_add_loop_test(tc, handshake_ex2_keytab, 0, 2);
     tcase_add_loop_test(tc, ex2_keytab_unusable, 0, 2);
     tcase_add_test(tc, ex2_unsupported_types);
+    tcase_add_test(tc, acceptor_ex2_keytab);
 
     tc = tcase(s, "attributes");
     tcase_add_test(tc, attributes_a);

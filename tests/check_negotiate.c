@@ -468,6 +468,63 @@ START_TEST(ex2_keytab_kerberos_only)
 }
 END_TEST
 
+/*
+ * A Negotiate acceptor from an EX2 keytab (sspilib's KeytabCredential
+ * with usage "accept"): the default keytab points at nothing, the
+ * service's keys come from the block; Kerberos clients are accepted
+ * (_i 0). Such an acceptor is Kerberos only (lib/negotiate.c): an NTLM
+ * client finds no common mechanism (_i 1), as no_common_package.
+ */
+START_TEST(ex2_keytab_acceptor)
+{
+    static const WCHAR negotiate_w[] = { 'N', 'e', 'g', 'o', 't', 'i', 'a',
+                                         't', 'e', 0 };
+    const char *dir = getenv("SSPIGSS_TEST_DIR");
+    char path[600], *old;
+    struct ex2_spec spec = { NULL, NULL, NULL,
+                             &SEC_WINNT_AUTH_DATA_TYPE_KEYTAB, NULL, 0, 0 };
+    unsigned char *kt, *b;
+    size_t klen, blen;
+    CredHandle c, s;
+    struct tokenloop t;
+    TimeStamp ts;
+
+    snprintf(path, sizeof(path), "%s/keytab", dir != NULL ? dir : ".");
+    kt = ex2_file_bytes(path, &klen);
+    ck_assert_ptr_nonnull(kt);
+    spec.data = kt;
+    spec.data_len = klen;
+    old = getenv("KRB5_KTNAME") ? strdup(getenv("KRB5_KTNAME")) : NULL;
+    ck_assert_int_eq(setenv("KRB5_KTNAME", "FILE:/nonexistent/keytab", 1),
+                     0);
+    b = ex2_build(&spec, &blen, NULL);
+    assert_sec(AcquireCredentialsHandleW(NULL, (LPWSTR)negotiate_w,
+                                         SECPKG_CRED_INBOUND, NULL, b, NULL,
+                                         NULL, &s, &ts), SEC_E_OK);
+    free(b);
+    free(kt);
+    assert_sec(acquire_alice(NULL, &c), SEC_E_OK);
+    if (_i == 0) {
+        handshake(&c, &s, cfg.target, &t);
+        assert_chosen(&t.server, "Kerberos");
+        assert_names(&t.server, cfg.alice_names);
+    } else {
+        struct tokenloop_opts o = { .target = cfg.unknown, .isc_req = REQ,
+                                    .asc_req = AREQ };
+
+        assert_sec(tokenloop_run(&c, &s, &o, &t), SEC_E_ALGORITHM_MISMATCH);
+    }
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+    if (old != NULL)
+        setenv("KRB5_KTNAME", old, 1);
+    else
+        unsetenv("KRB5_KTNAME");
+    free(old);
+}
+END_TEST
+
 /* -------------------------------------------------------- to NTLM */
 
 /*
@@ -1040,6 +1097,7 @@ negotiate_suite(void)
     tcase_add_loop_test(tc, kerberos_error_reply, 0, 2);
     tcase_add_loop_test(tc, ex2_password_both, 0, 2);
     tcase_add_loop_test(tc, ex2_keytab_kerberos_only, 0, 2);
+    tcase_add_loop_test(tc, ex2_keytab_acceptor, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fallback");
