@@ -371,11 +371,14 @@ SSPIGSS_DOC_PRODUCED(SEC_E_LOGON_DENIED,
     "check_negotiate.c:wrong_password check_negotiate.c:server_rejects "
     "check_interop_ntlm.sh:o-badpw: code")
 SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
-    "Kerberos, Schannel",
+    "Kerberos, NTLM, Negotiate, Schannel",
     "AcquireCredentialsHandle",
     "pAuthData is not a usable identity: neither the ANSI nor the "
-    "UNICODE flag, an EX structure shorter than its Length, a packed EX2 "
-    "identity (not supported yet), a length without a string, malformed "
+    "UNICODE flag, an EX structure shorter than its Length, a malformed "
+    "packed EX2 identity (a part outside cbStructureLength or inside the "
+    "header, an odd UTF-16 length, no packed credential) or one whose "
+    "packed credential is neither a password nor a keytab (NTLM: not a "
+    "password), a length without a string, malformed "
     "UTF-8 or UTF-16, an empty user name, or a name krb5 cannot parse; "
     "the mapper's GSS_S_DEFECTIVE_CREDENTIAL rule. Schannel: a "
     "credential structure of another version, or paCred holding a "
@@ -383,7 +386,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNKNOWN_CREDENTIALS,
     "check_schannel_server.c:server_credentials "
     "check_kerberos.c:unusable_identities "
     "check_identity.c:bad_identities "
-    "check_identity.c:principal_needs_a_user check_identity.c:ex_identity")
+    "check_identity.c:principal_needs_a_user check_identity.c:ex_identity "
+    "check_identity.c:ex2_malformed check_kerberos.c:ex2_unsupported_types")
 SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "all; Kerberos, NTLM, Negotiate",
     "AcquireCredentialsHandle, InitializeSecurityContext, "
@@ -393,7 +397,10 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "Kerberos: no credential cache, an empty one, expired tickets, or no "
     "tickets for the principal named (pszPrincipal, or an identity "
     "without a password); no keytab, or no key in it, for an inbound "
-    "credential; InitializeSecurityContext with an inbound-only "
+    "credential (also a packed EX2 keytab); a packed EX2 keytab that is "
+    "no keytab or holds no key for the user, at the first "
+    "InitializeSecurityContext; InitializeSecurityContext with an "
+    "inbound-only "
     "credential or AcceptSecurityContext with an outbound-only one; the "
     "mapper's GSS_S_NO_CRED, credential-cache and keytab rules. NTLM: "
     "no user file entry and no winbind for the user (the handle is made, "
@@ -408,6 +415,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "check_schannel_server.c:handshake_tls13 "
     "check_kerberos.c:no_credentials "
     "check_kerberos.c:acceptor_without_keytab "
+    "check_kerberos.c:ex2_keytab_unusable "
+    "check_kerberos.c:acceptor_ex2_keytab "
     "check_kerberos.c:identity_without_password "
     "check_api.c:acquire_credentials check_ntlm.c:no_credentials "
     "check_negotiate.c:package_list_nothing")
