@@ -291,11 +291,14 @@ SECURITY_STATUS
 identity_from_auth_data(const void *auth_data, struct identity *id)
 {
     const void *user, *domain, *password, *plist = NULL;
-    ULONG ulen, dlen, plen, pllen = 0, flags;
+    ULONG ulen, dlen, plen, pllen = 0, flags, version, second;
     SECURITY_STATUS st;
     bool wide;
 
     memset(id, 0, sizeof(*id));
+    /* Read with memcpy: an EX2 block is bytes, at any alignment. */
+    version = rd32(auth_data);
+    second = rd32((const unsigned char *)auth_data + sizeof(ULONG));
     /*
      * An EX identity starts with Version and Length; a plain one with the
      * User pointer, whose low half may happen to equal the version. Only
@@ -304,9 +307,8 @@ identity_from_auth_data(const void *auth_data, struct identity *id)
      * is the high half of a pointer: a plain identity. (Found by
      * fuzz/fuzz_identity.c: reading a plain identity as EX ran past it.)
      */
-    if (*(const ULONG *)auth_data == SEC_WINNT_AUTH_IDENTITY_VERSION
-        && ((const ULONG *)auth_data)[1]
-               <= sizeof(SEC_WINNT_AUTH_IDENTITY_EXW)) {
+    if (version == SEC_WINNT_AUTH_IDENTITY_VERSION
+        && second <= sizeof(SEC_WINNT_AUTH_IDENTITY_EXW)) {
         /* The A and W EX layouts are the same but for string types. */
         const SEC_WINNT_AUTH_IDENTITY_EXW *ex = auth_data;
 
@@ -317,8 +319,7 @@ identity_from_auth_data(const void *auth_data, struct identity *id)
         password = ex->Password, plen = ex->PasswordLength;
         plist = ex->PackageList, pllen = ex->PackageListLength;
         flags = ex->Flags;
-    } else if (*(const ULONG *)auth_data
-               == SEC_WINNT_AUTH_IDENTITY_VERSION_2) {
+    } else if (version == SEC_WINNT_AUTH_IDENTITY_VERSION_2) {
         st = ex2_parse(auth_data, id);
         if (st != SEC_E_OK)
             identity_clear(id);
