@@ -225,6 +225,11 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         goto out;
     }
 
+    if (id.user == NULL && id.keytab != NULL) {
+        /* Keys for no user named (as the Kerberos package says). */
+        st = SEC_E_UNKNOWN_CREDENTIALS;
+        goto out;
+    }
     if (id.user != NULL && id.keytab != NULL) {
         /* An EX2 keytab: Kerberos keys, nothing NTLM can use. The
          * Kerberos package's lazy TGT, from the keytab. */

@@ -2298,7 +2298,8 @@ START_TEST(acceptor_ex2_keytab)
 }
 END_TEST
 
-/* Packed credentials nothing here can use are refused at once. */
+/* Packed credentials nothing here can use are refused at once, and so
+ * is an outbound keytab without a user. */
 START_TEST(ex2_unsupported_types)
 {
     const GUID *types[] = { &SEC_WINNT_AUTH_DATA_TYPE_CERT,
@@ -2315,6 +2316,10 @@ START_TEST(ex2_unsupported_types)
         ck_assert_sec(acquire_ex2(&spec, &c, &ts),
                       SEC_E_UNKNOWN_CREDENTIALS);
     }
+    /* A keytab for nobody named, outbound: whose keys would they be? */
+    spec.type = &SEC_WINNT_AUTH_DATA_TYPE_KEYTAB;
+    spec.user = NULL;
+    ck_assert_sec(acquire_ex2(&spec, &c, &ts), SEC_E_UNKNOWN_CREDENTIALS);
 }
 END_TEST
 

@@ -449,6 +449,10 @@ START_TEST(ex2_keytab_kerberos_only)
                   path);
     spec.data = kt;
     spec.data_len = klen;
+    /* Keys for nobody named: refused, as by the Kerberos package. */
+    spec.user = NULL;
+    assert_sec(acquire_ex2(&spec, &c), SEC_E_UNKNOWN_CREDENTIALS);
+    spec.user = "bob";
     assert_sec(acquire_ex2(&spec, &c), SEC_E_OK);
     free(kt);
     if (_i == 0) {
