@@ -34,8 +34,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3110,6 +3112,271 @@ START_TEST(threads_share_credentials)
 END_TEST
 
 /*
+ * Many threads at once, each with credentials and contexts of its own
+ * (an explicit identity, so every thread asks the KDC for its own
+ * tickets, or the default credential; and its own acceptor credential):
+ * handshake, messages both ways, signatures, then everything deleted.
+ * Under ThreadSanitizer (./quickstart test) this is the check that
+ * independent objects share nothing unguarded inside the library.
+ */
+struct indep {
+    int id;
+    int failures;
+    SECURITY_STATUS first_bad;
+    const char *where;
+};
+
+static void
+indep_fail(struct indep *in, const char *where, SECURITY_STATUS st)
+{
+    if (in->failures++ == 0) {
+        in->first_bad = st;
+        in->where = where;
+    }
+}
+
+static void
+indep_round(struct indep *in, int round)
+{
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    struct tokenloop t;
+    CredHandle c, s;
+    SecPkgContext_Sizes sz;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    int i;
+
+    memset(&t, 0, sizeof(t));
+    if ((in->id + round) % 2 == 0)
+        st = acquire_identity(ID_A, "alice", cfg.realm, cfg.alice_pw, &c,
+                              &ts);
+    else
+        st = AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                       SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                       NULL, NULL, &c, &ts);
+    if (st != SEC_E_OK) {
+        indep_fail(in, "client credential", st);
+        return;
+    }
+    st = AcquireCredentialsHandleA(NULL, (LPSTR)PKG, SECPKG_CRED_INBOUND,
+                                   NULL, NULL, NULL, NULL, &s, &ts);
+    if (st != SEC_E_OK) {
+        indep_fail(in, "acceptor credential", st);
+        FreeCredentialsHandle(&c);
+        return;
+    }
+    st = tokenloop_run(&c, &s, &o, &t);
+    if (st != SEC_E_OK)
+        indep_fail(in, "handshake", st);
+    else if ((st = QueryContextAttributesA(&t.client, SECPKG_ATTR_SIZES,
+                                           &sz)) != SEC_E_OK)
+        indep_fail(in, "sizes", st);
+    for (i = 0; st == SEC_E_OK && i < 10; i++) {
+        unsigned char tok[128], data[48], copy[48];
+        SecBuffer b[2] = { { sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok },
+                           { sizeof(data), SECBUFFER_DATA, data } };
+        SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+        CtxtHandle *from = i % 2 ? &t.server : &t.client;
+        CtxtHandle *to = i % 2 ? &t.client : &t.server;
+        ULONG qop = 0;
+
+        memset(data, in->id * 16 + i, sizeof(data));
+        memcpy(copy, data, sizeof(data));
+        if (i % 3 == 2) {
+            /* A signature instead: the data stays as it is. */
+            b[0].cbBuffer = sz.cbMaxSignature;
+            st = MakeSignature(from, 0, &d, 0);
+            if (st == SEC_E_OK)
+                st = VerifySignature(to, &d, 0, &qop);
+        } else {
+            st = EncryptMessage(from, 0, &d, 0);
+            if (st == SEC_E_OK)
+                st = DecryptMessage(to, &d, 0, &qop);
+        }
+        if (st == SEC_E_OK && memcmp(data, copy, sizeof(data)) != 0)
+            st = SEC_E_MESSAGE_ALTERED;
+        if (st != SEC_E_OK)
+            indep_fail(in, "message", st);
+    }
+    tokenloop_free(&t);
+    if ((st = FreeCredentialsHandle(&c)) != SEC_E_OK)
+        indep_fail(in, "free client credential", st);
+    if ((st = FreeCredentialsHandle(&s)) != SEC_E_OK)
+        indep_fail(in, "free acceptor credential", st);
+}
+
+static void *
+indep_worker(void *arg)
+{
+    struct indep *in = arg;
+    int round;
+
+    for (round = 0; round < 2; round++)
+        indep_round(in, round);
+    return NULL;
+}
+
+START_TEST(threads_independent)
+{
+    enum { N = 8 };
+    struct indep in[N];
+    pthread_t th[N];
+    int i;
+
+    for (i = 0; i < N; i++) {
+        in[i] = (struct indep){ .id = i, .first_bad = SEC_E_OK };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, indep_worker,
+                                        &in[i]), 0);
+    }
+    for (i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+    for (i = 0; i < N; i++)
+        ck_assert_msg(in[i].failures == 0, "thread %d: %d failure(s), "
+                      "first %s: %s", i, in[i].failures,
+                      in[i].where, sspigss_status_name(in[i].first_bad));
+}
+END_TEST
+
+/*
+ * Delete while another thread looks up: readers query one context and
+ * one credential (each with a copy of the handle, as separate threads of
+ * a program would hold it) while the main thread deletes them. A call
+ * that overlaps the delete may still succeed (it holds its own
+ * reference); a call that starts after DeleteSecurityContext or
+ * FreeCredentialsHandle has returned gets SEC_E_INVALID_HANDLE. Nothing
+ * else, and no crash.
+ */
+struct looker {
+    CtxtHandle ctx;
+    CredHandle cred;
+    atomic_int *calls;
+    atomic_int *ctx_gone, *cred_gone;
+    int failures;
+    SECURITY_STATUS first_bad;
+    const char *where;
+};
+
+static void
+looker_fail(struct looker *lk, const char *where, SECURITY_STATUS st)
+{
+    if (lk->failures++ == 0) {
+        lk->first_bad = st;
+        lk->where = where;
+    }
+}
+
+static void *
+looker_worker(void *arg)
+{
+    struct looker *lk = arg;
+    bool ctx_seen = false, cred_seen = false;
+    int spins;
+
+    for (spins = 0; (!ctx_seen || !cred_seen) && spins < 1000000;
+         spins++) {
+        SecPkgContext_Sizes sz;
+        SecPkgContext_NamesA cn;
+        SecPkgCredentials_NamesA crn;
+        bool gone = atomic_load(lk->ctx_gone) != 0;
+        SECURITY_STATUS st;
+
+        st = QueryContextAttributesA(&lk->ctx, SECPKG_ATTR_SIZES, &sz);
+        if (st == SEC_E_INVALID_HANDLE)
+            ctx_seen = true;
+        else if (st != SEC_E_OK || gone)
+            looker_fail(lk, gone ? "context sizes after the delete"
+                                 : "context sizes", st);
+        memset(&cn, 0, sizeof(cn));
+        st = QueryContextAttributesA(&lk->ctx, SECPKG_ATTR_NAMES, &cn);
+        if (st == SEC_E_OK)
+            FreeContextBuffer(cn.sUserName);
+        if (st == SEC_E_INVALID_HANDLE)
+            ctx_seen = true;
+        else if (st != SEC_E_OK || gone)
+            looker_fail(lk, gone ? "context names after the delete"
+                                 : "context names", st);
+
+        gone = atomic_load(lk->cred_gone) != 0;
+        memset(&crn, 0, sizeof(crn));
+        st = QueryCredentialsAttributesA(&lk->cred,
+                                         SECPKG_CRED_ATTR_NAMES, &crn);
+        if (st == SEC_E_OK)
+            FreeContextBuffer(crn.sUserName);
+        if (st == SEC_E_INVALID_HANDLE)
+            cred_seen = true;
+        else if (st != SEC_E_OK || gone)
+            looker_fail(lk, gone ? "credential names after the free"
+                                 : "credential names", st);
+        atomic_fetch_add(lk->calls, 1);
+    }
+    if (!ctx_seen || !cred_seen)
+        looker_fail(lk, "never saw the handles go", SEC_E_OK);
+    return NULL;
+}
+
+START_TEST(threads_delete_while_lookup)
+{
+    enum { N = 4 };
+    struct looker lk[N];
+    pthread_t th[N];
+    atomic_int calls, ctx_gone, cred_gone;
+    CredHandle c;
+    struct tokenloop t;
+    struct tokenloop_opts o = { .target = TARGET, .isc_req = REQ_ALL,
+                                .asc_req = ASC_REQ_ALL };
+    CredHandle s;
+    TimeStamp ts;
+    int i;
+
+    atomic_init(&calls, 0);
+    atomic_init(&ctx_gone, 0);
+    atomic_init(&cred_gone, 0);
+    ck_assert_sec(acquire_identity(ID_A, "alice", cfg.realm, cfg.alice_pw,
+                                   &c, &ts), SEC_E_OK);
+    acquire_default(&s, SECPKG_CRED_INBOUND);
+    assert_loop(tokenloop_run(&c, &s, &o, &t), &t);
+    for (i = 0; i < N; i++) {
+        lk[i] = (struct looker){ .ctx = t.client, .cred = c,
+                                 .calls = &calls, .ctx_gone = &ctx_gone,
+                                 .cred_gone = &cred_gone,
+                                 .first_bad = SEC_E_OK };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, looker_worker,
+                                        &lk[i]), 0);
+    }
+    /* Let the readers get going, then pull the handles from under them. */
+    while (atomic_load(&calls) < 4 * N)
+        sched_yield();
+    ck_assert_sec(DeleteSecurityContext(&t.client), SEC_E_OK);
+    atomic_store(&ctx_gone, 1);
+    t.have_client = false;
+    while (atomic_load(&calls) < 8 * N)
+        sched_yield();
+    free_cred(&c);
+    atomic_store(&cred_gone, 1);
+    for (i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+    for (i = 0; i < N; i++)
+        ck_assert_msg(lk[i].failures == 0, "thread %d: %d failure(s), "
+                      "first %s: %s", i, lk[i].failures, lk[i].where,
+                      sspigss_status_name(lk[i].first_bad));
+    /* The client's context is gone for everyone (deleting it again is
+     * SEC_E_OK, as on Windows); the server's is untouched. */
+    {
+        SecPkgContext_Sizes sz;
+
+        ck_assert_sec(QueryContextAttributesA(&lk[0].ctx, SECPKG_ATTR_SIZES,
+                                              &sz), SEC_E_INVALID_HANDLE);
+        ck_assert_sec(DeleteSecurityContext(&lk[0].ctx), SEC_E_OK);
+        ck_assert_sec(QueryContextAttributesA(&t.server, SECPKG_ATTR_SIZES,
+                                              &sz), SEC_E_OK);
+    }
+    tokenloop_free(&t);
+    free_cred(&s);
+}
+END_TEST
+
+/*
  * ExportSecurityContext in one process, ImportSecurityContext in another
  * (Windows' use of the pair, on the same machine): the child imports the
  * server context from the bytes alone and decrypts what the client sent
@@ -4094,7 +4361,6 @@ kerberos_suite(void)
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, wrong_credential_handle);
     tcase_add_test(tc, export_to_another_process);
-    tcase_add_test(tc, threads_share_credentials);
     tcase_add_test(tc, impersonate_delegated_double_hop);
     tcase_add_test(tc, delegation_required);
     tcase_add_test(tc, no_impersonation);
@@ -4107,6 +4373,13 @@ kerberos_suite(void)
     tcase_add_loop_test(tc, export_import, 0, 4);
     tcase_add_test(tc, export_unfinished);
     tcase_add_test(tc, import_garbage);
+
+    /* Every test that starts threads, in one TCase: the ThreadSanitizer
+     * pass of ./quickstart test runs this one (CK_RUN_CASE=threads). */
+    tc = tcase(s, "threads");
+    tcase_add_test(tc, threads_share_credentials);
+    tcase_add_test(tc, threads_independent);
+    tcase_add_test(tc, threads_delete_while_lookup);
 
     /* The RC4-only service: AD only (MIT's realm has no RC4 keys). */
     if (cfg.rc4_keytab != NULL) {
