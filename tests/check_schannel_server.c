@@ -16,6 +16,9 @@
  */
 #include "setup.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1628,6 +1631,408 @@ START_TEST(revocation)
 }
 END_TEST
 
+/* -------------------------------------------------------------- threads */
+
+/*
+ * The Schannel tests that start threads. Workers never assert (Check is
+ * not thread-safe); they count failures and keep the first, and the main
+ * thread asserts after the join. ./quickstart test runs this TCase under
+ * ThreadSanitizer (CK_RUN_CASE=threads).
+ */
+struct report {
+    int failures;
+    SECURITY_STATUS first_bad;
+    const char *where;
+};
+
+static void
+report_fail(struct report *r, const char *where, SECURITY_STATUS st)
+{
+    if (r->failures++ == 0) {
+        r->first_bad = st;
+        r->where = where;
+    }
+}
+
+static void
+assert_report(const struct report *r, int i)
+{
+    ck_assert_msg(r->failures == 0, "thread %d: %d failure(s), first %s: "
+                  "%s (0x%08X)", i, r->failures, r->where,
+                  sspigss_status_name(r->first_bad), (unsigned)r->first_bad);
+}
+
+/* One handshake call of a thread's own: step() without its assertions.
+ * Returns the call's status, or SEC_E_INTERNAL_ERROR when the wire would
+ * overflow (a test bug). */
+static SECURITY_STATUS
+tstep(struct end *e, bool server, struct wire *in, struct wire *out)
+{
+    SecBuffer ib[2] = { { (ULONG)in->n, SECBUFFER_TOKEN, in->b },
+                        { 0, SECBUFFER_EMPTY, NULL } };
+    SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+    SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SECURITY_STATUS st;
+
+    if (server)
+        st = AcceptSecurityContext(e->cred, e->have ? &e->ctx : NULL, &id,
+                                   ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM,
+                                   0, &e->ctx, &od, &e->attrs, NULL);
+    else
+        st = InitializeSecurityContextA(
+            e->cred, e->have ? &e->ctx : NULL, (SEC_CHAR *)"localhost",
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0,
+            e->have ? &id : NULL, 0, e->have ? NULL : &e->ctx, &od,
+            &e->attrs, NULL);
+    e->st = st;
+    if (SEC_SUCCESS(st)) {
+        size_t extra = 0;
+
+        if (ib[1].BufferType == SECBUFFER_EXTRA && e->have)
+            extra = ib[1].cbBuffer;
+        else if (!e->have && !server)
+            extra = in->n;
+        if (extra > in->n)
+            st = SEC_E_INTERNAL_ERROR;
+        else {
+            memmove(in->b, in->b + in->n - extra, extra);
+            in->n = extra;
+        }
+        e->have = true;
+        e->done = st == SEC_E_OK;
+    }
+    if (ob.cbBuffer > 0) {
+        if (out->n + ob.cbBuffer > sizeof(out->b) || ob.pvBuffer == NULL)
+            st = SEC_E_INTERNAL_ERROR;
+        else {
+            memcpy(out->b + out->n, ob.pvBuffer, ob.cbBuffer);
+            out->n += ob.cbBuffer;
+        }
+    }
+    if (ob.pvBuffer != NULL && FreeContextBuffer(ob.pvBuffer) != SEC_E_OK)
+        st = SEC_E_INTERNAL_ERROR;
+    return st;
+}
+
+static SECURITY_STATUS
+tpump(struct end *cl, struct end *sv, struct wire *c2s, struct wire *s2c)
+{
+    SECURITY_STATUS st;
+    int rounds;
+
+    st = tstep(cl, false, s2c, c2s);
+    for (rounds = 0; st == SEC_I_CONTINUE_NEEDED && rounds < 20;
+         rounds++) {
+        if (c2s->n > 0 && !sv->done) {
+            st = tstep(sv, true, c2s, s2c);
+            if (!SEC_SUCCESS(st))
+                return st;
+        }
+        if (!cl->done) {
+            st = tstep(cl, false, s2c, c2s);
+            if (!SEC_SUCCESS(st))
+                return st;
+        }
+        st = cl->done && sv->done ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
+    }
+    return st;
+}
+
+/* roundtrip() without assertions; a TLS 1.3 ticket on the way is taken
+ * as Windows asks (answer_ticket()). */
+static SECURITY_STATUS
+troundtrip(struct end *from, struct end *to, struct wire *w,
+           const char *text)
+{
+    SecPkgContext_StreamSizes sz;
+    size_t n = strlen(text);
+    unsigned char *rec = w->b + w->n;
+    SecBuffer b[4];
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    SECURITY_STATUS st;
+    int i;
+
+    st = QueryContextAttributesA(&from->ctx, SECPKG_ATTR_STREAM_SIZES, &sz);
+    if (st != SEC_E_OK)
+        return st;
+    if (w->n + sz.cbHeader + n + sz.cbTrailer > sizeof(w->b))
+        return SEC_E_INTERNAL_ERROR;
+    b[0] = (SecBuffer){ sz.cbHeader, SECBUFFER_STREAM_HEADER, rec };
+    b[1] = (SecBuffer){ (ULONG)n, SECBUFFER_DATA, rec + sz.cbHeader };
+    memcpy(rec + sz.cbHeader, text, n);
+    b[2] = (SecBuffer){ sz.cbTrailer, SECBUFFER_STREAM_TRAILER,
+                        rec + sz.cbHeader + n };
+    b[3] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+    st = EncryptMessage(&from->ctx, 0, &d, 0);
+    if (st != SEC_E_OK)
+        return st;
+    w->n += b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
+    for (i = 0; i < 8; i++) {
+        SecBuffer tb[2];
+        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+        SecBufferDesc td = { SECBUFFER_VERSION, 2, tb };
+        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+
+        b[0] = (SecBuffer){ (ULONG)w->n, SECBUFFER_DATA, w->b };
+        b[1] = b[2] = b[3] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+        st = DecryptMessage(&to->ctx, &d, 0, NULL);
+        if (st == SEC_E_OK && b[1].cbBuffer > 0) {
+            if (b[1].cbBuffer != n || memcmp(b[1].pvBuffer, text, n) != 0)
+                return SEC_E_MESSAGE_ALTERED;
+            w->n = 0;
+            return SEC_E_OK;
+        }
+        if (st != SEC_I_RENEGOTIATE || b[3].BufferType != SECBUFFER_EXTRA)
+            return st != SEC_E_OK ? st : SEC_E_INTERNAL_ERROR;
+        memmove(w->b, b[3].pvBuffer, b[3].cbBuffer);
+        w->n = b[3].cbBuffer;
+        tb[0] = (SecBuffer){ (ULONG)w->n, SECBUFFER_TOKEN, w->b };
+        tb[1] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+        st = InitializeSecurityContextA(
+            to->cred, &to->ctx, (SEC_CHAR *)"localhost",
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, &td, 0, NULL,
+            &od, &to->attrs, NULL);
+        if (ob.pvBuffer != NULL)
+            FreeContextBuffer(ob.pvBuffer);
+        if (st != SEC_E_OK)
+            return st;
+    }
+    return SEC_E_INTERNAL_ERROR;
+}
+
+/*
+ * Many threads at once, each with credentials and contexts of its own
+ * (the server certificate is one context all of them share, as a
+ * service's threads would): handshake (TLS 1.3 or 1.2), records both
+ * ways, the peer's certificate, then everything deleted. In the second
+ * round the server side uses one credential all threads share, as a
+ * service does.
+ */
+struct tls_worker {
+    PCCERT_CONTEXT cert;
+    CredHandle *shared;             /* the server credential of round 1 */
+    int id;
+    struct report r;
+};
+
+static void
+tls_round(struct tls_worker *tw, int round)
+{
+    DWORD proto = (tw->id + round) % 2 ? SP_PROT_TLS1_2 : 0;
+    CredHandle cc, own, *sc = round == 1 ? tw->shared : &own;
+    struct end cl = { .cred = &cc }, sv = { .cred = sc };
+    struct wire *c2s = calloc(1, sizeof(*c2s));
+    struct wire *s2c = calloc(1, sizeof(*s2c));
+    PCCERT_CONTEXT peer = NULL;
+    SECURITY_STATUS st;
+    int i;
+
+    if (c2s == NULL || s2c == NULL) {
+        report_fail(&tw->r, "calloc", SEC_E_INSUFFICIENT_MEMORY);
+        goto out;
+    }
+    if (sc == &own
+        && (st = acquire(true, proto, 0, tw->cert, &own)) != SEC_E_OK) {
+        report_fail(&tw->r, "server credential", st);
+        goto out;
+    }
+    st = acquire(false, proto, 0, NULL, &cc);
+    if (st != SEC_E_OK) {
+        report_fail(&tw->r, "client credential", st);
+        if (sc == &own)
+            FreeCredentialsHandle(&own);
+        goto out;
+    }
+    st = tpump(&cl, &sv, c2s, s2c);
+    if (st != SEC_E_OK)
+        report_fail(&tw->r, "handshake", st);
+    if (st == SEC_E_OK) {
+        st = QueryContextAttributesA(&cl.ctx,
+                                     SECPKG_ATTR_REMOTE_CERT_CONTEXT, &peer);
+        if (st != SEC_E_OK || peer == NULL
+            || !CertFreeCertificateContext(peer))
+            report_fail(&tw->r, "peer certificate", st);
+    }
+    for (i = 0; st == SEC_E_OK && i < 6; i++) {
+        char text[64];
+
+        snprintf(text, sizeof(text), "thread %d round %d record %d",
+                 tw->id, round, i);
+        st = i % 2 ? troundtrip(&sv, &cl, s2c, text)
+                   : troundtrip(&cl, &sv, c2s, text);
+        if (st != SEC_E_OK)
+            report_fail(&tw->r, "record", st);
+    }
+    if (cl.have && (st = DeleteSecurityContext(&cl.ctx)) != SEC_E_OK)
+        report_fail(&tw->r, "delete client context", st);
+    if (sv.have && (st = DeleteSecurityContext(&sv.ctx)) != SEC_E_OK)
+        report_fail(&tw->r, "delete server context", st);
+    if ((st = FreeCredentialsHandle(&cc)) != SEC_E_OK)
+        report_fail(&tw->r, "free client credential", st);
+    if (sc == &own && (st = FreeCredentialsHandle(&own)) != SEC_E_OK)
+        report_fail(&tw->r, "free server credential", st);
+out:
+    free(c2s);
+    free(s2c);
+}
+
+static void *
+tls_worker_main(void *arg)
+{
+    struct tls_worker *tw = arg;
+    int round;
+
+    for (round = 0; round < 2; round++)
+        tls_round(tw, round);
+    return NULL;
+}
+
+START_TEST(threads_independent)
+{
+    enum { N = 6 };
+    struct tls_worker tw[N];
+    pthread_t th[N];
+    PCCERT_CONTEXT cert = pfx_cert("localhost.p12");
+    CredHandle shared;
+    int i;
+
+    assert_sec(acquire(true, 0, 0, cert, &shared), SEC_E_OK);
+    for (i = 0; i < N; i++) {
+        tw[i] = (struct tls_worker){ .cert = cert, .shared = &shared,
+                                     .id = i };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, tls_worker_main,
+                                        &tw[i]), 0);
+    }
+    for (i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+    for (i = 0; i < N; i++)
+        assert_report(&tw[i].r, i);
+    assert_sec(FreeCredentialsHandle(&shared), SEC_E_OK);
+    ck_assert(CertFreeCertificateContext(cert));
+}
+END_TEST
+
+/*
+ * Delete while another thread looks up: readers query one established
+ * context, and start handshakes with one client credential, each through
+ * its own copy of the handle, while the main thread deletes the context
+ * and frees the credential. A call overlapping the delete may succeed (it
+ * holds its own reference); one that starts after DeleteSecurityContext
+ * or FreeCredentialsHandle returned gets SEC_E_INVALID_HANDLE. Nothing
+ * else, and no crash.
+ */
+struct tls_looker {
+    CtxtHandle ctx;
+    CredHandle cred;
+    atomic_int *calls, *ctx_gone, *cred_gone;
+    struct report r;
+};
+
+static void *
+tls_looker_main(void *arg)
+{
+    struct tls_looker *lk = arg;
+    bool ctx_seen = false, cred_seen = false;
+    int spins;
+
+    for (spins = 0; (!ctx_seen || !cred_seen) && spins < 1000000;
+         spins++) {
+        SecPkgContext_StreamSizes sz;
+        SecPkgContext_ConnectionInfo ci;
+        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+        CtxtHandle fresh;
+        ULONG attrs;
+        bool gone = atomic_load(lk->ctx_gone) != 0;
+        SECURITY_STATUS st;
+
+        st = QueryContextAttributesA(&lk->ctx, SECPKG_ATTR_STREAM_SIZES,
+                                     &sz);
+        if (st == SEC_E_INVALID_HANDLE)
+            ctx_seen = true;
+        else if (st != SEC_E_OK || gone)
+            report_fail(&lk->r, gone ? "stream sizes after the delete"
+                                     : "stream sizes", st);
+        st = QueryContextAttributesA(&lk->ctx, SECPKG_ATTR_CONNECTION_INFO,
+                                     &ci);
+        if (st == SEC_E_INVALID_HANDLE)
+            ctx_seen = true;
+        else if (st != SEC_E_OK || gone)
+            report_fail(&lk->r, gone ? "connection info after the delete"
+                                     : "connection info", st);
+
+        gone = atomic_load(lk->cred_gone) != 0;
+        st = InitializeSecurityContextA(
+            &lk->cred, NULL, (SEC_CHAR *)"localhost",
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, NULL, 0, &fresh,
+            &od, &attrs, NULL);
+        if (ob.pvBuffer != NULL)
+            FreeContextBuffer(ob.pvBuffer);
+        if (st == SEC_I_CONTINUE_NEEDED)
+            DeleteSecurityContext(&fresh);
+        if (st == SEC_E_INVALID_HANDLE)
+            cred_seen = true;
+        else if (st != SEC_I_CONTINUE_NEEDED || gone)
+            report_fail(&lk->r, gone ? "handshake after the free"
+                                     : "handshake", st);
+        atomic_fetch_add(lk->calls, 1);
+    }
+    if (!ctx_seen || !cred_seen)
+        report_fail(&lk->r, "never saw the handles go", SEC_E_OK);
+    return NULL;
+}
+
+START_TEST(threads_delete_while_lookup)
+{
+    enum { N = 4 };
+    CredHandle cc, sc;
+    struct end cl = { .cred = &cc }, sv = { .cred = &sc };
+    static struct wire c2s, s2c;
+    struct tls_looker lk[N];
+    pthread_t th[N];
+    atomic_int calls, ctx_gone, cred_gone;
+    SecPkgContext_StreamSizes sz;
+    int i;
+
+    atomic_init(&calls, 0);
+    atomic_init(&ctx_gone, 0);
+    atomic_init(&cred_gone, 0);
+    c2s.n = s2c.n = 0;
+    server_cred(&sc, 0);
+    client_cred(&cc, 0, 0, false);
+    ck_assert(pump(&cl, &sv, &c2s, &s2c));
+    for (i = 0; i < N; i++) {
+        lk[i] = (struct tls_looker){ .ctx = cl.ctx, .cred = cc,
+                                     .calls = &calls, .ctx_gone = &ctx_gone,
+                                     .cred_gone = &cred_gone };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, tls_looker_main,
+                                        &lk[i]), 0);
+    }
+    /* Let the readers get going, then pull the handles from under them. */
+    while (atomic_load(&calls) < 4 * N)
+        sched_yield();
+    assert_sec(DeleteSecurityContext(&cl.ctx), SEC_E_OK);
+    atomic_store(&ctx_gone, 1);
+    cl.have = false;
+    while (atomic_load(&calls) < 8 * N)
+        sched_yield();
+    assert_sec(FreeCredentialsHandle(&cc), SEC_E_OK);
+    atomic_store(&cred_gone, 1);
+    for (i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+    for (i = 0; i < N; i++)
+        assert_report(&lk[i].r, i);
+    /* Gone for everyone; the server's context is untouched. */
+    assert_sec(QueryContextAttributesA(&lk[0].ctx, SECPKG_ATTR_STREAM_SIZES,
+                                       &sz), SEC_E_INVALID_HANDLE);
+    assert_sec(QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_STREAM_SIZES,
+                                       &sz), SEC_E_OK);
+    end_free(&sv);
+    assert_sec(FreeCredentialsHandle(&sc), SEC_E_OK);
+}
+END_TEST
+
 static Suite *
 schannel_server_suite(void)
 {
@@ -1655,6 +2060,15 @@ schannel_server_suite(void)
     tcase_add_loop_test(tc, tls_parameters_alpn, 0, 4);
     tcase_add_test(tc, server_shutdown);
     tcase_add_test(tc, revocation);
+    suite_add_tcase(s, tc);
+
+    /* Every test that starts threads, in one TCase: the ThreadSanitizer
+     * pass of ./quickstart test runs this one (CK_RUN_CASE=threads). */
+    tc = tcase_create("threads");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, threads_independent);
+    tcase_add_test(tc, threads_delete_while_lookup);
     suite_add_tcase(s, tc);
     return s;
 }
