@@ -852,6 +852,20 @@ ctx_new(X509 *x509, const BYTE *der, size_t der_len, EVP_PKEY *key,
     if (X509_up_ref(x509) != 1)
         goto out;
     c->x509 = x509;
+    /* OpenSSL decodes an X509's extensions (key identifiers, key usage,
+     * the SHA-1 hash) into a cache on first use, under the object's lock,
+     * and later users take a lock-free path guarded by an acquire load
+     * (x509v3 cache_extensions, crypto/x509/v3_purp.c). Contexts are
+     * shared: every thread's credential made from one walks the same
+     * X509s (X509_check_issued in pkg_schannel.c's add_chain). Fill the
+     * cache here, in the thread that makes the context, so that every
+     * later use only reads; the result (a certificate with invalid
+     * extensions) is kept in the cache and judged where it matters.
+     * Before, the first fill ran in whichever thread came first, which
+     * is correct but invisible to ThreadSanitizer (libcrypto is not
+     * instrumented, its atomics unseen): a reported race with a second
+     * thread's X509_check_akid. */
+    (void)X509_check_purpose(x509, -1, 0);
     if (key != NULL) {
         if (EVP_PKEY_up_ref(key) != 1)
             goto out;
