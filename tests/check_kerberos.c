@@ -4375,8 +4375,10 @@ kerberos_suite(void)
     tcase_add_test(tc, import_garbage);
 
     /* Every test that starts threads, in one TCase: the ThreadSanitizer
-     * pass of ./quickstart test runs this one (CK_RUN_CASE=threads). */
+     * pass of ./quickstart test runs this one (CK_RUN_CASE=threads). Its
+     * tag lets tests/check_kerberos.sh leave it out under valgrind. */
     tc = tcase(s, "threads");
+    tcase_set_tags(tc, "threads");
     tcase_add_test(tc, threads_share_credentials);
     tcase_add_test(tc, threads_independent);
     tcase_add_test(tc, threads_delete_while_lookup);

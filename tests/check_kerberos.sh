@@ -171,6 +171,21 @@ if [ "$kind" = samba ] && [ "$name" = check_kerberos ] &&
     export CK_RUN_CASE
 fi
 
+# Under a runner (valgrind) the threads TCase is left out. Its threads
+# accept contexts at the same time, and MIT krb5 guards the replay cache
+# (and the FILE ccache) with OFD locks: valgrind 3.19 holds its scheduler
+# lock while a thread waits in fcntl(F_OFD_SETLKW), so the thread that
+# has the krb5 lock never runs to release it and the test hangs (seen:
+# one thread in F_OFD_SETLKW on krb5_0.rcache2, all others waiting for
+# valgrind's scheduler). valgrind serialises threads anyway; the gcc,
+# ASan and ThreadSanitizer passes run these tests.
+if [ -n "${SSPIGSS_TEST_RUNNER:-}" ] && [ -z "${CK_RUN_CASE:-}" ] &&
+   [ -z "${CK_EXCLUDE_TAGS:-}" ]; then
+    echo "$me: under SSPIGSS_TEST_RUNNER: without the threads TCase"
+    CK_EXCLUDE_TAGS=threads
+    export CK_EXCLUDE_TAGS
+fi
+
 # SSPIGSS_TEST_RUNNER: e.g. "valgrind --error-exitcode=9" (hardening runs).
 ${SSPIGSS_TEST_RUNNER:-} "$suite"
 rc=$?
