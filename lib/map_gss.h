@@ -62,6 +62,18 @@ enum map_mech map_mech_of(gss_const_OID mech);
 SECURITY_STATUS map_gss(OM_uint32 major, OM_uint32 minor, gss_const_OID mech,
                         enum map_op op);
 
+/*
+ * map_gss() for the first InitializeSecurityContext call of a context
+ * (no token from the peer yet). Until then GSS-API has decoded nothing
+ * but KDC replies (the TGS exchange, referrals), so a krb5 code that
+ * means "no usable answer from a KDC" while getting an initial ticket
+ * (SEC_E_NO_AUTHENTICATING_AUTHORITY at MAP_ACQUIRE: a reply cut short
+ * or not a Kerberos message) means the same here, where MAP_INIT alone
+ * cannot tell it from a bad token of the peer.
+ */
+SECURITY_STATUS map_gss_first_init(OM_uint32 major, OM_uint32 minor,
+                                   gss_const_OID mech);
+
 /* Map a krb5 library error code (krb5_init_creds_*, ccache and keytab
  * calls). ctx (may be NULL) gives the extended message for the trace. */
 SECURITY_STATUS map_krb5(krb5_context ctx, krb5_error_code code,

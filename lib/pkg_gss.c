@@ -885,7 +885,9 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                                have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
                                &in, NULL, &out, &ret_flags, &time_rec);
     if (GSS_ERROR(maj)) {
-        st = map_gss(maj, min, &c->mech->oid, MAP_INIT);
+        /* A first call has read only KDC replies (map_gss.h). */
+        st = fresh != NULL ? map_gss_first_init(maj, min, &c->mech->oid)
+                           : map_gss(maj, min, &c->mech->oid, MAP_INIT);
         if (c->mech->kind == KIND_SPNEGO && fresh == NULL
             && neg_token_rejected(in.value, in.length)) {
             /* The server answered SPNEGO's "reject": it refused the

@@ -319,6 +319,53 @@ START_TEST(minor_refines_by_operation)
 }
 END_TEST
 
+/*
+ * A KDC reply that does not decode (tests/check_kdc_faults.c:bad_reply,
+ * tgs_fault): no usable answer from a KDC while getting a ticket, but a
+ * bad token once the peer has spoken.
+ */
+START_TEST(kdc_reply_undecodable)
+{
+    static const krb5_error_code codes[] = {
+        ASN1_OVERRUN, ASN1_BAD_ID, ASN1_BAD_LENGTH, ASN1_MISSING_FIELD,
+        KRB5KRB_AP_ERR_MSG_TYPE };
+    size_t i;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        ck_assert_sec(map_krb5(NULL, codes[i], MAP_ACQUIRE),
+                      SEC_E_NO_AUTHENTICATING_AUTHORITY);
+        ck_assert_sec(map_gss_first_init(GSS_S_FAILURE,
+                                          (OM_uint32)codes[i], &krb5_oid),
+                      SEC_E_NO_AUTHENTICATING_AUTHORITY);
+        ck_assert_msg(strstr(sspigss_last_error(), "only a KDC's reply")
+                      != NULL, "%s", sspigss_last_error());
+        /* A later call has read the peer's token: no KDC involved. */
+        ck_assert_sec(map_gss(GSS_S_FAILURE, (OM_uint32)codes[i],
+                              &krb5_oid, MAP_INIT),
+                      SEC_E_INTERNAL_ERROR);
+        ck_assert_sec(map_gss(GSS_S_DEFECTIVE_TOKEN, (OM_uint32)codes[i],
+                              &krb5_oid, MAP_ACCEPT),
+                      SEC_E_INVALID_TOKEN);
+        ck_assert_sec(map_gss_first_init(GSS_S_DEFECTIVE_TOKEN,
+                                          (OM_uint32)codes[i], &krb5_oid),
+                      SEC_E_INVALID_TOKEN);
+    }
+    /* A first call's other failures keep their own rules. */
+    ck_assert_sec(map_gss_first_init(GSS_S_FAILURE,
+                                      (OM_uint32)KRB5_KDC_UNREACH,
+                                      &krb5_oid),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    ck_assert_sec(map_gss_first_init(GSS_S_FAILURE, (OM_uint32)
+                                      KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN,
+                                      &krb5_oid),
+                  SEC_E_TARGET_UNKNOWN);
+    ck_assert_sec(map_gss_first_init(GSS_S_FAILURE, 12345678, &krb5_oid),
+                  SEC_E_INTERNAL_ERROR);
+    ck_assert_sec(map_gss_first_init(GSS_S_FAILURE, ENOENT, &ntlm_oid),
+                  map_gss(GSS_S_FAILURE, ENOENT, &ntlm_oid, MAP_INIT));
+}
+END_TEST
+
 START_TEST(cause_is_recorded)
 {
     ck_assert_sec(map_gss(GSS_S_FAILURE,
@@ -351,6 +398,7 @@ map_suite(void)
     tcase_add_test(tc, supplementary_bits_are_flags);
     tcase_add_test(tc, minor_refines_by_operation);
     tcase_add_test(tc, cause_is_recorded);
+    tcase_add_test(tc, kdc_reply_undecodable);
     suite_add_tcase(s, tc);
     return s;
 }
