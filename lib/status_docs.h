@@ -464,9 +464,19 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_AUTHENTICATING_AUTHORITY,
     "loop, or a chain longer than 10 referrals, with the same "
     "KRB5_KDC_UNREACH, so that case comes out here too. [ms] lists it "
     "for InitializeSecurityContext (Kerberos). A client realm no KDC is "
-    "known for comes out so against both KDCs (MIT and Samba AD).",
+    "known for comes out so against both KDCs (MIT and Samba AD). So do "
+    "the KDC faults of docs/reliability.md: a KDC that is down, that "
+    "never answers (after MIT 1.20's fixed schedule, 27 s), that closes "
+    "the connection mid-reply, or whose reply is cut short or is no "
+    "Kerberos message (ASN1_OVERRUN and kin, KRB5KRB_AP_ERR_MSG_TYPE), "
+    "in the initial-ticket or the service-ticket exchange. Windows' code "
+    "for an undecodable KDC reply is not recorded; sspi-rs reports a "
+    "KDC reply it cannot read so.",
     "check_kerberos.c:kdc_down check_mapping.c:unknown_realm "
-    "check_mapping.c:max_referrals_exceeded")
+    "check_mapping.c:max_referrals_exceeded check_kdc_faults.c:down "
+    "check_kdc_faults.c:silent check_kdc_faults.c:close_mid_reply "
+    "check_kdc_faults.c:bad_reply check_kdc_faults.c:tgs_fault "
+    "check_map_gss.c:kdc_reply_undecodable")
 SSPIGSS_DOC_NEVER(SEC_E_BAD_PKGID,
     "Windows' LSA gives it when an internal request names a package by "
     "a numeric identifier that does not exist. No call of the SSPI "
@@ -838,7 +848,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_DOWNGRADE_DETECTED,
     "Kerberos failed that way (Microsoft KB 2522623). A stripped or "
     "altered SPNEGO mechListMIC is SEC_E_MESSAGE_ALTERED instead "
     "(docs/negotiate.md): no Windows evidence ties this code to it.",
-    "check_negotiate.c:package_list_without_ntlm")
+    "check_negotiate.c:package_list_without_ntlm "
+    "check_kdc_faults.c:negotiate_down")
 SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_REVOKED, "PKINIT/smartcard", 11,
     "The KDC refuses the client certificate as revoked "
     "(KDC_ERR_REVOKED_CERTIFICATE).")
