@@ -183,6 +183,15 @@ static const struct map_minor_rule minor_rules[] = {
     { KRB5, KRB5_REALM_CANT_RESOLVE, MAP_ANY,
       SEC_E_NO_AUTHENTICATING_AUTHORITY },
     { KRB5, KRB5_REALM_UNKNOWN, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
+    /* The KDC at the realm's address does not serve it and names no
+     * realm to follow (KDC_ERR_WRONG_REALM without a client referral):
+     * Microsoft's text for the code ([ms] InitializeSecurityContext
+     * (Kerberos)) says "the domain name of the authenticating party
+     * could be wrong". Negotiate already treats it
+     * as a KDC that cannot be used (krb_creds_unusable).
+     * tests/check_kdc_faults.c:wrong_realm. */
+    { KRB5, KRB5KDC_ERR_WRONG_REALM, ACQ | INI,
+      SEC_E_NO_AUTHENTICATING_AUTHORITY },
     { ANY_MECH, ECONNREFUSED, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
     { ANY_MECH, ETIMEDOUT, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },
     { ANY_MECH, EHOSTUNREACH, MAP_ANY, SEC_E_NO_AUTHENTICATING_AUTHORITY },

@@ -469,13 +469,16 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_AUTHENTICATING_AUTHORITY,
     "never answers (after MIT 1.20's fixed schedule, 27 s), that closes "
     "the connection mid-reply, or whose reply is cut short or is no "
     "Kerberos message (ASN1_OVERRUN and kin, KRB5KRB_AP_ERR_MSG_TYPE), "
-    "in the initial-ticket or the service-ticket exchange. Windows' code "
-    "for an undecodable KDC reply is not recorded; sspi-rs reports a "
-    "KDC reply it cannot read so.",
+    "in the initial-ticket or the service-ticket exchange, and a KDC "
+    "that refuses the realm without a referral (KDC_ERR_WRONG_REALM: "
+    "\"the domain name of the authenticating party could be wrong\", "
+    "[ms]). Windows' code for an undecodable KDC reply is not recorded; "
+    "sspi-rs reports a KDC reply it cannot read so.",
     "check_kerberos.c:kdc_down check_mapping.c:unknown_realm "
     "check_mapping.c:max_referrals_exceeded check_kdc_faults.c:down "
     "check_kdc_faults.c:silent check_kdc_faults.c:close_mid_reply "
     "check_kdc_faults.c:bad_reply check_kdc_faults.c:tgs_fault "
+    "check_kdc_faults.c:wrong_realm "
     "check_map_gss.c:kdc_reply_undecodable")
 SSPIGSS_DOC_NEVER(SEC_E_BAD_PKGID,
     "Windows' LSA gives it when an internal request names a package by "

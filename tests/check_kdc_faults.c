@@ -87,7 +87,8 @@ enum fault {
     F_SILENT,       /* read the request, never answer */
     F_CLOSE_MID,    /* TCP: announce the whole reply, send half, close */
     F_TRUNCATE,     /* a reply cut in half (TCP: framed as its length) */
-    F_GARBAGE       /* bytes that are no Kerberos message */
+    F_GARBAGE,      /* bytes that are no Kerberos message */
+    F_WRONG_REALM   /* a KRB-ERROR: KDC_ERR_WRONG_REALM, no referral */
 };
 
 #define T_TCP 1
@@ -235,6 +236,44 @@ ask_upstream(uint16_t port, const unsigned char *req, uint32_t reqlen,
 }
 
 /*
+ * A KRB-ERROR (RFC 4120 5.9.1) saying KDC_ERR_WRONG_REALM (68) for
+ * krbtgt/SSPIGSS.TEST without naming the client's realm (no crealm or
+ * cname): a KDC that will not serve the realm and gives no referral.
+ * Returns its length, 0 when out is too small.
+ */
+static uint32_t
+wrong_realm_error(unsigned char *out, uint32_t cap)
+{
+    static const unsigned char body[] = {
+        0xa0, 0x03, 0x02, 0x01, 0x05,               /* pvno 5 */
+        0xa1, 0x03, 0x02, 0x01, 0x1e,               /* msg-type 30 */
+        0xa4, 0x11, 0x18, 0x0f,                     /* stime */
+        '2', '0', '2', '6', '0', '1', '0', '1', '0', '0', '0', '0',
+        '0', '0', 'Z',
+        0xa5, 0x03, 0x02, 0x01, 0x00,               /* susec */
+        0xa6, 0x03, 0x02, 0x01, 0x44,               /* error-code 68 */
+        0xa9, 0x0e, 0x1b, 0x0c,                     /* realm */
+        'S', 'S', 'P', 'I', 'G', 'S', 'S', '.', 'T', 'E', 'S', 'T',
+        0xaa, 0x21, 0x30, 0x1f,                     /* sname */
+        0xa0, 0x03, 0x02, 0x01, 0x02,               /* NT-SRV-INST */
+        0xa1, 0x18, 0x30, 0x16,
+        0x1b, 0x06, 'k', 'r', 'b', 't', 'g', 't',
+        0x1b, 0x0c,
+        'S', 'S', 'P', 'I', 'G', 'S', 'S', '.', 'T', 'E', 'S', 'T',
+    };
+    uint32_t n = (uint32_t)sizeof(body);
+
+    if (cap < n + 4 || n > 127)
+        return 0;
+    out[0] = 0x7e;                  /* [APPLICATION 30] */
+    out[1] = (unsigned char)(n + 2);
+    out[2] = 0x30;                  /* SEQUENCE */
+    out[3] = (unsigned char)n;
+    memcpy(out + 4, body, n);
+    return n + 4;
+}
+
+/*
  * What the fault KDC sends back for one request: the bytes to send and,
  * for TCP, the length announced in the frame. False: say nothing.
  */
@@ -251,6 +290,10 @@ fault_reply(struct fault_kdc *k, enum fault f, const unsigned char *req,
     switch (f) {
     case F_SILENT:
         return false;
+    case F_WRONG_REALM:
+        len = wrong_realm_error(out, *outlen);
+        *outlen = *announced = len;
+        return len != 0;
     case F_GARBAGE:
         len = (uint32_t)(sizeof(garbage) - 1);
         memcpy(out, garbage, len);
@@ -724,6 +767,34 @@ START_TEST(other_realm)
 END_TEST
 
 /*
+ * The KDC at the realm's address refuses the realm: KDC_ERR_WRONG_REALM
+ * with no client realm to follow (RFC 6806 client referrals name one;
+ * this names none), as a KDC that serves other realms only may answer.
+ * MIT's client stops with KRB5KDC_ERR_WRONG_REALM. Microsoft's text for
+ * SEC_E_NO_AUTHENTICATING_AUTHORITY names this case: "the domain name of
+ * the authenticating party could be wrong" (lib/map_gss.c).
+ */
+START_TEST(wrong_realm)
+{
+    struct fault_kdc k;
+    double t;
+    CredHandle c;
+
+    fault_kdc_start(&k, T_TCP | T_UDP, 0);
+    atomic_store(&k.fault, F_WRONG_REALM);
+    use_kdc(k.port, _i == 0 ? 1 : 65535);
+    acquire_alice("Kerberos", NULL, &c);
+    assert_sec(isc_once(&c, &t), SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    assert_cause("Realm not local to KDC");
+    assert_within(t, FAST_BOUND, "wrong realm");
+    atomic_store(&k.fault, F_HEALTHY);
+    assert_recovers(&c, "Kerberos", NULL);
+    assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    fault_kdc_stop(&k);
+}
+END_TEST
+
+/*
  * The KDC is reachable over one transport only and the client prefers
  * the other (_i 0: TCP only, client tries UDP first; 1: UDP only, client
  * tries TCP first). MIT moves to the other transport: the handshake
@@ -836,15 +907,21 @@ static Suite *
 kdc_faults_suite(void)
 {
     Suite *s = suite_create("kdc_faults");
-    TCase *tc = tcase_create("faults");
+    TCase *tc = tcase_create("hung");
 
-    /* The silent KDC takes MIT's whole schedule (27 s). */
+    /* The silent KDC takes MIT's whole schedule (27 s); a case of its
+     * own, so CK_RUN_CASE=faults runs the rest in seconds. */
     tcase_set_timeout(tc, 90);
-    tcase_add_loop_test(tc, down, 0, 2);
     tcase_add_test(tc, silent);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("faults");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, down, 0, 2);
     tcase_add_test(tc, close_mid_reply);
     tcase_add_loop_test(tc, bad_reply, 0, 4);
     tcase_add_test(tc, other_realm);
+    tcase_add_loop_test(tc, wrong_realm, 0, 2);
     tcase_add_loop_test(tc, one_transport, 0, 2);
     tcase_add_loop_test(tc, negotiate_down, 0, 2);
     tcase_add_loop_test(tc, tgs_fault, 0, 4);

@@ -10,8 +10,8 @@
 #
 # Runs in every pass of ./quickstart test (gcc, ASan+UBSan, valgrind via
 # SSPIGSS_TEST_RUNNER); no libfaketime, so the sanitizer build runs it
-# too. Takes about 40 s, most of it MIT's fixed wait for a KDC that never
-# answers (docs/reliability.md).
+# too. Takes about 30 s (valgrind: 60 s), most of it MIT's fixed wait for
+# a KDC that never answers (docs/reliability.md).
 #
 # CHECK_KDC_FAULTS_KEEP=1 keeps the directory (profiles, KDC logs,
 # krb5.trace). Run by `make check`; by hand, from _build/:

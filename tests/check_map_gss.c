@@ -322,7 +322,8 @@ END_TEST
 /*
  * A KDC reply that does not decode (tests/check_kdc_faults.c:bad_reply,
  * tgs_fault): no usable answer from a KDC while getting a ticket, but a
- * bad token once the peer has spoken.
+ * bad token once the peer has spoken. And a KDC that refuses the realm
+ * (check_kdc_faults.c:wrong_realm).
  */
 START_TEST(kdc_reply_undecodable)
 {
@@ -350,6 +351,13 @@ START_TEST(kdc_reply_undecodable)
                                           (OM_uint32)codes[i], &krb5_oid),
                       SEC_E_INVALID_TOKEN);
     }
+    /* A KDC that does not serve the realm and names no other. */
+    ck_assert_sec(map_krb5(NULL, KRB5KDC_ERR_WRONG_REALM, MAP_ACQUIRE),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    ck_assert_sec(map_gss(GSS_S_FAILURE,
+                          (OM_uint32)KRB5KDC_ERR_WRONG_REALM, &krb5_oid,
+                          MAP_INIT),
+                  SEC_E_NO_AUTHENTICATING_AUTHORITY);
     /* A first call's other failures keep their own rules. */
     ck_assert_sec(map_gss_first_init(GSS_S_FAILURE,
                                       (OM_uint32)KRB5_KDC_UNREACH,
