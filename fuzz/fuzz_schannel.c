@@ -60,6 +60,7 @@
 #include <openssl/x509.h>
 
 #include "fixed.h"
+#include "tls_records.h"
 #include "handles.h"
 #include "internal.h"
 #include "realm.h"
@@ -305,69 +306,6 @@ handshake(unsigned cfg, CtxtHandle *ctx, SSL **server)
 
 /* ------------------------------------------------------------- records */
 
-/* DecryptMessage on n bytes at p; checks the layout. *extra gets the
- * count of the bytes after the record (0 when none). */
-static SECURITY_STATUS
-decrypt(CtxtHandle *ctx, const unsigned char *p, size_t n, size_t *extra)
-{
-    unsigned char *copy = dup_bytes(p, n);
-    SecBuffer b[4];
-    SecBufferDesc desc = { SECBUFFER_VERSION, 4, b };
-    ULONG qop;
-    size_t rec = n >= 5 ? 5 + ((size_t)p[3] << 8 | p[4]) : 0;
-    SECURITY_STATUS st;
-
-    memset(b, 0, sizeof(b));
-    b[0].BufferType = SECBUFFER_DATA;
-    b[0].cbBuffer = (ULONG)n;
-    b[0].pvBuffer = copy;
-    st = DecryptMessage(ctx, &desc, 0, &qop);
-    known(st, "DecryptMessage");
-    *extra = 0;
-    if (st == SEC_E_OK || st == SEC_I_RENEGOTIATE) {
-        /* HEADER | DATA | TRAILER over the record, EXTRA after it. */
-        if (b[0].BufferType != SECBUFFER_STREAM_HEADER
-            || b[1].BufferType != SECBUFFER_DATA
-            || b[2].BufferType != SECBUFFER_STREAM_TRAILER
-            || b[0].pvBuffer != copy
-            || (unsigned char *)b[1].pvBuffer != copy + b[0].cbBuffer
-            || (unsigned char *)b[2].pvBuffer
-                   != copy + b[0].cbBuffer + b[1].cbBuffer
-            || rec == 0 || rec > n
-            || (size_t)b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer
-                   != rec)
-            abort();
-        if (n > rec) {
-            if (b[3].BufferType != SECBUFFER_EXTRA
-                || b[3].pvBuffer != copy + rec || b[3].cbBuffer != n - rec)
-                abort();
-            *extra = n - rec;
-        } else if (b[3].BufferType != SECBUFFER_EMPTY) {
-            abort();
-        }
-    } else if (st == SEC_E_INCOMPLETE_MESSAGE) {
-        ULONG missing = b[1].cbBuffer;
-
-        if (b[1].BufferType != SECBUFFER_MISSING || missing == 0
-            || b[0].BufferType != SECBUFFER_MISSING
-            || b[0].cbBuffer != missing)
-            abort();
-        /* Nothing was taken: the same bytes, the same answer. */
-        memset(b, 0, sizeof(b));
-        b[0].BufferType = SECBUFFER_DATA;
-        b[0].cbBuffer = (ULONG)n;
-        b[0].pvBuffer = copy;
-        if (DecryptMessage(ctx, &desc, 0, &qop) != SEC_E_INCOMPLETE_MESSAGE
-            || b[1].BufferType != SECBUFFER_MISSING
-            || b[1].cbBuffer != missing)
-            abort();
-    } else if (st != SEC_I_CONTEXT_EXPIRED && !(st & 0x80000000u)) {
-        abort();                    /* another SEC_I_ code */
-    }
-    free(copy);
-    return st;
-}
-
 /*
  * The answer to SEC_I_RENEGOTIATE: InitializeSecurityContext with the n
  * bytes after the record (the server here never renegotiates, so it is
@@ -402,7 +340,7 @@ records(unsigned cfg, const unsigned char *bytes, size_t len)
 
     handshake(cfg, &ctx, NULL);
     for (calls = 0; calls < MAX_CALLS; calls++) {
-        st = decrypt(&ctx, cur, n, &extra);
+        st = fuzz_decrypt(&ctx, cur, n, &extra);
         if (st == SEC_I_RENEGOTIATE)
             st = answer(&ctx, cur + n - extra, extra);
         if (st != SEC_E_OK || extra == 0)

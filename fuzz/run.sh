@@ -53,12 +53,13 @@ for t in fuzz_initiate fuzz_target fuzz_message; do
     build $t "$here/fuzz/realm.c" "$work"/lib/*.o $libs
 done
 # fuzz/fixed.c: the same randomness, clock and host name every run, and
-# gss-ntlmssp's user file (see fixed.h); realm.c for its seed writer.
+# gss-ntlmssp's user file (see fixed.h); realm.c for its seed writer;
+# tls_records.c for the Schannel targets' DecryptMessage checks.
 for t in fuzz_ntlm_accept fuzz_negotiate_accept fuzz_schannel \
     fuzz_schannel_server fuzz_ntlm_initiate; do
     # shellcheck disable=SC2086
-    build $t "$here/fuzz/fixed.c" "$here/fuzz/realm.c" "$work"/lib/*.o \
-        $libs
+    build $t "$here/fuzz/fixed.c" "$here/fuzz/realm.c" \
+        "$here/fuzz/tls_records.c" "$work"/lib/*.o $libs
 done
 
 for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_status fuzz_accept \
