@@ -91,43 +91,6 @@ static const char *const server_name[4] = {
 
 /* ------------------------------------------------------------- helpers */
 
-static void
-known(SECURITY_STATUS st, const char *call)
-{
-    if (strcmp(sspigss_status_name(st), "(unknown)") == 0) {
-        fprintf(stderr, "%s returned 0x%08X\n", call, (unsigned)st);
-        abort();
-    }
-}
-
-static void *
-dup_bytes(const void *p, size_t n)
-{
-    void *q = malloc(n ? n : 1);
-
-    if (q == NULL)
-        abort();
-    if (n > 0)
-        memcpy(q, p, n);
-    return q;
-}
-
-/* Everything pending in a memory BIO, malloc'd (NULL when empty). */
-static unsigned char *
-drain(BIO *b, size_t *len)
-{
-    size_t n = (size_t)BIO_ctrl_pending(b);
-    unsigned char *p = NULL;
-
-    *len = n;
-    if (n > 0) {
-        p = malloc(n);
-        if (p == NULL || BIO_read(b, p, (int)n) != (int)n)
-            abort();
-    }
-    return p;
-}
-
 /*
  * One InitializeSecurityContext: [TOKEN = copy of tok, EMPTY] (no input
  * for the first call). *out gets a malloc'd copy of the output token;
@@ -139,7 +102,7 @@ isc(CredHandle *cred, CtxtHandle *ctx, bool first, const void *tok,
     size_t len, unsigned char **out, size_t *out_len, size_t *extra,
     size_t *missing)
 {
-    void *copy = first ? NULL : dup_bytes(tok, len);
+    void *copy = first ? NULL : fuzz_dup(tok, len);
     SecBuffer in[2] = {
         { (ULONG)len, SECBUFFER_TOKEN, copy },
         { 0, SECBUFFER_EMPTY, NULL },
@@ -155,14 +118,14 @@ isc(CredHandle *cred, CtxtHandle *ctx, bool first, const void *tok,
                                     (SEC_CHAR *)TARGET, ISC_REQ, 0, 0,
                                     first ? NULL : &ind, 0, ctx, &outd,
                                     &attrs, &ts);
-    known(st, "InitializeSecurityContext");
+    fuzz_known(st, "InitializeSecurityContext");
     *extra = in[1].BufferType == SECBUFFER_EXTRA ? in[1].cbBuffer : 0;
     *missing = in[1].BufferType == SECBUFFER_MISSING ? in[1].cbBuffer : 0;
     free(copy);
     *out = NULL;
     *out_len = o.cbBuffer;
     if (o.cbBuffer > 0)
-        *out = dup_bytes(o.pvBuffer, o.cbBuffer);
+        *out = fuzz_dup(o.pvBuffer, o.cbBuffer);
     if (o.pvBuffer != NULL && FreeContextBuffer(o.pvBuffer) != SEC_E_OK)
         abort();
     return st;
@@ -275,7 +238,7 @@ handshake(unsigned cfg, CtxtHandle *ctx, SSL **server)
         r = SSL_do_handshake(s);
         if (r != 1 && SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
             break;
-        fl = drain(wb, &fl_len);
+        fl = fuzz_drain(wb, &fl_len);
         if (done) {
             free(fl);
             if (r == 1 && fl_len == 0)
@@ -425,7 +388,7 @@ flight_seed(unsigned v, unsigned cfg, const char *name)
             abort();
         free(tok);
         (void)SSL_do_handshake(s);
-        fl = drain(wb, &fl_len);
+        fl = fuzz_drain(wb, &fl_len);
         all = realloc(all, all_len + fl_len);
         if (all == NULL || fl_len == 0)
             abort();
@@ -474,10 +437,10 @@ record_seeds(unsigned cfg)
 
     if (SSL_write(s, text, sizeof(text) - 1) != (int)sizeof(text) - 1)
         abort();
-    rec = drain(SSL_get_wbio(s), &rec_len);
+    rec = fuzz_drain(SSL_get_wbio(s), &rec_len);
     if (SSL_write(s, text, sizeof(text) - 1) != (int)sizeof(text) - 1)
         abort();
-    two = drain(SSL_get_wbio(s), &two_len);
+    two = fuzz_drain(SSL_get_wbio(s), &two_len);
     SSL_free(s);
     two = realloc(two, rec_len + two_len);
     if (two == NULL)
@@ -500,7 +463,7 @@ record_seeds(unsigned cfg)
     s = server_after_handshake(cfg);
     if (SSL_shutdown(s) < 0)
         abort();
-    rec = drain(SSL_get_wbio(s), &rec_len);
+    rec = fuzz_drain(SSL_get_wbio(s), &rec_len);
     SSL_free(s);
     snprintf(name, sizeof(name), "close-notify-%s", server_name[cfg]);
     seed(name, mode, rec, rec_len, SEC_I_CONTEXT_EXPIRED);
@@ -521,7 +484,7 @@ later_seeds(void)
         || SSL_write(s, text, sizeof(text) - 1) != (int)sizeof(text) - 1
         || !SSL_new_session_ticket(s) || SSL_do_handshake(s) != 1)
         abort();
-    rec = drain(SSL_get_wbio(s), &rec_len);
+    rec = fuzz_drain(SSL_get_wbio(s), &rec_len);
     SSL_free(s);
     seed("key-update-ticket-tls13", RECORD, rec, rec_len, SEC_E_OK);
     free(rec);

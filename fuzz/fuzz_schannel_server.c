@@ -137,43 +137,6 @@ static const char *const client_name[4] = {
 
 /* ------------------------------------------------------------- helpers */
 
-static void
-known(SECURITY_STATUS st, const char *call)
-{
-    if (strcmp(sspigss_status_name(st), "(unknown)") == 0) {
-        fprintf(stderr, "%s returned 0x%08X\n", call, (unsigned)st);
-        abort();
-    }
-}
-
-static void *
-dup_bytes(const void *p, size_t n)
-{
-    void *q = malloc(n ? n : 1);
-
-    if (q == NULL)
-        abort();
-    if (n > 0)
-        memcpy(q, p, n);
-    return q;
-}
-
-/* Everything pending in a memory BIO, malloc'd (NULL when empty). */
-static unsigned char *
-drain(BIO *b, size_t *len)
-{
-    size_t n = (size_t)BIO_ctrl_pending(b);
-    unsigned char *p = NULL;
-
-    *len = n;
-    if (n > 0) {
-        p = malloc(n);
-        if (p == NULL || BIO_read(b, p, (int)n) != (int)n)
-            abort();
-    }
-    return p;
-}
-
 /* Whether p (n bytes) is whole TLS records, each of a content type in
  * [lo, hi]. The version bytes are not checked: OpenSSL writes the
  * protocol_version alert in the version the ClientHello claimed, which
@@ -241,7 +204,7 @@ asc(CredHandle *cred, CtxtHandle *ctx, bool first, unsigned char mode,
         18, 0, 0, 0, 2, 0, 0, 0, 12, 0,
         2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'
     };
-    void *copy = dup_bytes(tok, len);
+    void *copy = fuzz_dup(tok, len);
     SecBuffer in[3] = {
         { (ULONG)len, SECBUFFER_TOKEN, copy },
         { 0, SECBUFFER_EMPTY, NULL },
@@ -265,7 +228,7 @@ asc(CredHandle *cred, CtxtHandle *ctx, bool first, unsigned char mode,
         outd.cBuffers = 3;
     st = AcceptSecurityContext(cred, first ? NULL : ctx, &ind, req, 0, ctx,
                                &outd, &attrs, &ts);
-    known(st, "AcceptSecurityContext");
+    fuzz_known(st, "AcceptSecurityContext");
     r->extra = in[1].BufferType == SECBUFFER_EXTRA ? in[1].cbBuffer : 0;
     r->missing = in[1].BufferType == SECBUFFER_MISSING ? in[1].cbBuffer : 0;
     free(copy);
@@ -302,7 +265,7 @@ asc(CredHandle *cred, CtxtHandle *ctx, bool first, unsigned char mode,
             abort();
     }
     r->out_len = o[0].cbBuffer;
-    r->out = o[0].cbBuffer > 0 ? dup_bytes(o[0].pvBuffer, o[0].cbBuffer)
+    r->out = o[0].cbBuffer > 0 ? fuzz_dup(o[0].pvBuffer, o[0].cbBuffer)
                                : NULL;
     if ((o[0].pvBuffer != NULL && FreeContextBuffer(o[0].pvBuffer)
                                       != SEC_E_OK)
@@ -337,7 +300,7 @@ check_established(CtxtHandle *ctx, unsigned char mode)
         abort();
     st = QueryContextAttributesA(ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT,
                                  &peer);
-    known(st, "QueryContextAttributes(REMOTE_CERT_CONTEXT)");
+    fuzz_known(st, "QueryContextAttributes(REMOTE_CERT_CONTEXT)");
     if (st == SEC_E_NO_CREDENTIALS) {
         if (peer != NULL)
             abort();
@@ -444,7 +407,7 @@ handshake(unsigned char mode, CredHandle *cred, CtxtHandle *ctx,
     SSL_set_bio(s, rb, wb);
     SSL_set_connect_state(s);
     (void)SSL_do_handshake(s);
-    tok = drain(wb, &tok_len);
+    tok = fuzz_drain(wb, &tok_len);
     for (legs = 0; legs < 8 && tok_len > 0; legs++) {
         st = asc(cred, ctx, legs == 0, mode, tok, tok_len, &r);
         free(tok);
@@ -459,7 +422,7 @@ handshake(unsigned char mode, CredHandle *cred, CtxtHandle *ctx,
         ret = SSL_do_handshake(s);
         if (ret != 1 && SSL_get_error(s, ret) != SSL_ERROR_WANT_READ)
             break;
-        tok = drain(wb, &tok_len);
+        tok = fuzz_drain(wb, &tok_len);
     }
     free(tok);
     if (st != SEC_E_OK || SSL_do_handshake(s) != 1) {
@@ -586,7 +549,7 @@ client_hello(unsigned i, bool alpn, size_t *len)
     SSL_set_connect_state(s);
     fixed_rng_reset();
     (void)SSL_do_handshake(s);
-    p = drain(wb, len);
+    p = fuzz_drain(wb, len);
     SSL_free(s);
     if (p == NULL)
         abort();
@@ -615,7 +578,7 @@ flight_seed(unsigned char mode, const char *name)
     SSL_set_connect_state(s);
     begin(&cred, mode);
     (void)SSL_do_handshake(s);
-    tok = drain(wb, &tok_len);
+    tok = fuzz_drain(wb, &tok_len);
     st = asc(&cred, &ctx, true, mode, tok, tok_len, &r);
     free(tok);
     if (st != SEC_I_CONTINUE_NEEDED
@@ -623,7 +586,7 @@ flight_seed(unsigned char mode, const char *name)
         abort();
     free(r.out);
     (void)SSL_do_handshake(s);
-    fl = drain(wb, &fl_len);
+    fl = fuzz_drain(wb, &fl_len);
     SSL_free(s);
     if (fl == NULL || DeleteSecurityContext(&ctx) != SEC_E_OK
         || FreeCredentialsHandle(&cred) != SEC_E_OK)
@@ -655,7 +618,7 @@ static void
 take(SSL *s, unsigned char **all, size_t *all_len)
 {
     size_t n;
-    unsigned char *p = drain(SSL_get_wbio(s), &n);
+    unsigned char *p = fuzz_drain(SSL_get_wbio(s), &n);
 
     *all = realloc(*all, *all_len + n + 1);
     if (*all == NULL)
@@ -685,7 +648,7 @@ record_seeds(unsigned char mode, const char *tag)
     if (SSL_write(s, text, tl) != tl)
         abort();
     take(s, &rec, &rec_len);
-    two = dup_bytes(rec, rec_len);
+    two = fuzz_dup(rec, rec_len);
     two_len = rec_len;
     if (SSL_write(s, text, tl) != tl)
         abort();

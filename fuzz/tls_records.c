@@ -1,6 +1,6 @@
 /*
- * tls_records.c - DecryptMessage on fuzz input, checked the same way for
- * the Schannel client and server targets (tls_records.h).
+ * tls_records.c - what the Schannel client and server fuzz targets share
+ * (tls_records.h).
  */
 #include "setup.h"
 
@@ -10,30 +10,59 @@
 
 #include "tls_records.h"
 
+void
+fuzz_known(SECURITY_STATUS st, const char *call)
+{
+    if (strcmp(sspigss_status_name(st), "(unknown)") == 0) {
+        fprintf(stderr, "%s returned 0x%08X\n", call, (unsigned)st);
+        abort();
+    }
+}
+
+void *
+fuzz_dup(const void *p, size_t n)
+{
+    void *q = malloc(n ? n : 1);
+
+    if (q == NULL)
+        abort();
+    if (n > 0)
+        memcpy(q, p, n);
+    return q;
+}
+
+unsigned char *
+fuzz_drain(BIO *b, size_t *len)
+{
+    size_t n = (size_t)BIO_ctrl_pending(b);
+    unsigned char *p = NULL;
+
+    *len = n;
+    if (n > 0) {
+        p = malloc(n);
+        if (p == NULL || BIO_read(b, p, (int)n) != (int)n)
+            abort();
+    }
+    return p;
+}
+
 SECURITY_STATUS
 fuzz_decrypt(CtxtHandle *ctx, const unsigned char *p, size_t n,
              size_t *extra)
 {
-    unsigned char *copy = malloc(n ? n : 1);
+    unsigned char *copy = fuzz_dup(p, n);
     SecBuffer b[4];
     SecBufferDesc desc = { SECBUFFER_VERSION, 4, b };
     ULONG qop;
     size_t rec = n >= 5 ? 5 + ((size_t)p[3] << 8 | p[4]) : 0;
     SECURITY_STATUS st;
 
-    if (copy == NULL)
-        abort();
-    if (n > 0)
-        memcpy(copy, p, n);
     memset(b, 0, sizeof(b));
     b[0].BufferType = SECBUFFER_DATA;
     b[0].cbBuffer = (ULONG)n;
     b[0].pvBuffer = copy;
     st = DecryptMessage(ctx, &desc, 0, &qop);
-    if (strcmp(sspigss_status_name(st), "(unknown)") == 0) {
-        fprintf(stderr, "DecryptMessage returned 0x%08X\n", (unsigned)st);
-        abort();
-    }
+    fuzz_known(st, "DecryptMessage");
     *extra = 0;
     if (st == SEC_E_OK || st == SEC_I_RENEGOTIATE) {
         /* HEADER | DATA | TRAILER over the record, EXTRA after it. */

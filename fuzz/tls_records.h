@@ -1,13 +1,25 @@
 /*
- * tls_records.h - DecryptMessage on fuzz input, with the checks both
- * Schannel targets (fuzz_schannel, fuzz_schannel_server) make of it.
+ * tls_records.h - what both Schannel fuzz targets (fuzz_schannel,
+ * fuzz_schannel_server) share: DecryptMessage on fuzz input with its
+ * checks, and small helpers.
  */
 #ifndef SSPIGSS_FUZZ_TLS_RECORDS_H
 #define SSPIGSS_FUZZ_TLS_RECORDS_H
 
 #include <stddef.h>
 
+#include <openssl/bio.h>
+
 #include <sspigss/sspigss.h>
+
+/* abort() unless st is a code of the status table (call names it). */
+void fuzz_known(SECURITY_STATUS st, const char *call);
+
+/* A malloc'd copy of n bytes (abort() when out of memory). */
+void *fuzz_dup(const void *p, size_t n);
+
+/* Everything pending in a memory BIO, malloc'd (NULL when empty). */
+unsigned char *fuzz_drain(BIO *b, size_t *len);
 
 /*
  * DecryptMessage([DATA = a copy of the n bytes at p, EMPTY x3]) on ctx,
