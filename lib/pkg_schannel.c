@@ -513,14 +513,15 @@ tls_failure(struct sch_ctx *c, const char *what)
     return st;
 }
 
-/* What OpenSSL wrote, into the caller's output buffer of that type
- * (allocated when asked). Windows answers a buffer too small with
+/* What OpenSSL wrote, into the caller's output TOKEN (allocated when
+ * asked). Windows answers a buffer too small with
  * SEC_E_INSUFFICIENT_MEMORY for Schannel. */
 static SECURITY_STATUS
-put_output_to(struct sch_ctx *c, SecBufferDesc *output, ULONG type,
-              bool allocate, bool *allocated)
+put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
+           bool *allocated)
 {
-    SecBuffer *tok = output != NULL ? secbuf_find(output, type, 0) : NULL;
+    SecBuffer *tok = output != NULL ? secbuf_find(output, SECBUFFER_TOKEN, 0)
+                                    : NULL;
     size_t n = (size_t)BIO_ctrl_pending(c->wbio);
     void *p;
 
@@ -548,14 +549,6 @@ put_output_to(struct sch_ctx *c, SecBufferDesc *output, ULONG type,
         return SEC_E_INTERNAL_ERROR;
     tok->cbBuffer = (ULONG)n;
     return SEC_E_OK;
-}
-
-/* What OpenSSL wrote, in the output TOKEN. */
-static SECURITY_STATUS
-put_output(struct sch_ctx *c, SecBufferDesc *output, bool allocate,
-           bool *allocated)
-{
-    return put_output_to(c, output, SECBUFFER_TOKEN, allocate, allocated);
 }
 
 /*
@@ -1733,22 +1726,8 @@ cipher_info(const struct sch_ctx *c, SecPkgContext_CipherInfo *ci)
         (DWORD)SSL_CIPHER_get_protocol_id(cip);
     put_alg_name(ci->szCipherSuite, SSL_CIPHER_standard_name(cip));
     nid = SSL_CIPHER_get_cipher_nid(cip);
-    switch (nid) {
-    case NID_aes_128_gcm: case NID_aes_256_gcm: case NID_aes_128_cbc:
-    case NID_aes_256_cbc: case NID_aes_128_ccm: case NID_aes_256_ccm:
-        name = "AES";
-        break;
-    case NID_chacha20_poly1305:
-        name = "CHACHA20_POLY1305";
-        break;
-    case NID_des_ede3_cbc:
-        name = "3DES";
-        break;
-    default:
-        name = OBJ_nid2sn(nid);
-        break;
-    }
-    put_alg_name(ci->szCipher, name);
+    name = sch_cipher_cng(nid, NULL, NULL);
+    put_alg_name(ci->szCipher, name != NULL ? name : OBJ_nid2sn(nid));
     SSL_CIPHER_get_bits(cip, &bits);
     ci->dwCipherLen = (DWORD)bits;
     ci->dwCipherBlockLen = c->blk;
@@ -1831,7 +1810,8 @@ key_info(const struct sch_ctx *c, void *buffer, bool wide)
                            : SSL_get0_peer_certificate(c->ssl);
     EVP_PKEY *pk = cert != NULL ? X509_get0_pubkey(cert) : NULL;
     const char *sig = "", *enc = "";
-    ULONG sig_alg = 0, enc_alg = 0;
+    ULONG sig_alg = 0;
+    ALG_ID enc_alg = 0;
     void *sname, *ename;
     int bits = 0;
 
@@ -1844,25 +1824,9 @@ key_info(const struct sch_ctx *c, void *buffer, bool wide)
     }
     if (cip != NULL) {
         SSL_CIPHER_get_bits(cip, &bits);
-        switch (SSL_CIPHER_get_cipher_nid(cip)) {
-        case NID_aes_128_gcm: case NID_aes_128_cbc: case NID_aes_128_ccm:
-            enc = "AES";
-            enc_alg = CALG_AES_128;
-            break;
-        case NID_aes_256_gcm: case NID_aes_256_cbc: case NID_aes_256_ccm:
-            enc = "AES";
-            enc_alg = CALG_AES_256;
-            break;
-        case NID_chacha20_poly1305:
-            enc = "CHACHA20_POLY1305";
-            break;
-        case NID_des_ede3_cbc:
-            enc = "3DES";
-            enc_alg = CALG_3DES;
-            break;
-        default:
-            break;
-        }
+        enc = sch_cipher_cng(SSL_CIPHER_get_cipher_nid(cip), NULL, &enc_alg);
+        if (enc == NULL)
+            enc = "";
     }
     sname = ctxbuf_string(sig, wide);
     ename = ctxbuf_string(enc, wide);

@@ -81,6 +81,41 @@ digest_name(int nid)
     }
 }
 
+const char *
+sch_cipher_cng(int nid, const char **mode, ALG_ID *calg)
+{
+    static const struct {
+        int nid;
+        const char *name, *mode;
+        ALG_ID calg;
+    } map[] = {
+        { NID_aes_128_gcm, "AES", "ChainingModeGCM", CALG_AES_128 },
+        { NID_aes_256_gcm, "AES", "ChainingModeGCM", CALG_AES_256 },
+        { NID_aes_128_cbc, "AES", "ChainingModeCBC", CALG_AES_128 },
+        { NID_aes_256_cbc, "AES", "ChainingModeCBC", CALG_AES_256 },
+        { NID_aes_128_ccm, "AES", "ChainingModeCCM", CALG_AES_128 },
+        { NID_aes_256_ccm, "AES", "ChainingModeCCM", CALG_AES_256 },
+        { NID_chacha20_poly1305, "CHACHA20_POLY1305", "", 0 },
+        { NID_des_ede3_cbc, "3DES", "ChainingModeCBC", CALG_3DES },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i].nid == nid) {
+            if (mode != NULL)
+                *mode = map[i].mode;
+            if (calg != NULL)
+                *calg = map[i].calg;
+            return map[i].name;
+        }
+    }
+    if (mode != NULL)
+        *mode = "";
+    if (calg != NULL)
+        *calg = 0;
+    return NULL;
+}
+
 static void
 describe(const SSL_CIPHER *sc, struct suite_desc *d)
 {
@@ -90,29 +125,9 @@ describe(const SSL_CIPHER *sc, struct suite_desc *d)
     memset(d, 0, sizeof(*d));
     d->cipher = d->mode = d->digest = d->kx = d->sig = "";
     d->bits = SSL_CIPHER_get_bits(sc, NULL);
-    switch (nid) {
-    case NID_aes_128_gcm: case NID_aes_256_gcm:
-        d->cipher = "AES";
-        d->mode = "ChainingModeGCM";
-        break;
-    case NID_aes_128_cbc: case NID_aes_256_cbc:
-        d->cipher = "AES";
-        d->mode = "ChainingModeCBC";
-        break;
-    case NID_aes_128_ccm: case NID_aes_256_ccm:
-        d->cipher = "AES";
-        d->mode = "ChainingModeCCM";
-        break;
-    case NID_chacha20_poly1305:
-        d->cipher = "CHACHA20_POLY1305";
-        break;
-    case NID_des_ede3_cbc:
-        d->cipher = "3DES";
-        d->mode = "ChainingModeCBC";
-        break;
-    default:
-        break;
-    }
+    d->cipher = sch_cipher_cng(nid, &d->mode, NULL);
+    if (d->cipher == NULL)
+        d->cipher = "";
     d->digest = digest_name(SSL_CIPHER_get_digest_nid(sc));
     if (*d->digest == '\0' && (hd = SSL_CIPHER_get_handshake_digest(sc))
                                   != NULL)

@@ -14,6 +14,15 @@
 struct sch_alpn_params;
 
 /*
+ * A record cipher (an OpenSSL cipher NID) as Windows names it: CNG's
+ * algorithm name ("AES", "CHACHA20_POLY1305", "3DES"), or NULL when CNG
+ * has none for it; *mode its CNG chaining mode ("ChainingModeGCM",
+ * "ChainingModeCBC", "ChainingModeCCM", "" for none) and *calg its
+ * CryptoAPI id (0 for none), each when not NULL.
+ */
+const char *sch_cipher_cng(int nid, const char **mode, ALG_ID *calg);
+
+/*
  * Checks s5's TLS_PARAMETERS and applies those that hold whatever the
  * application protocol (cAlpnIds 0) to ctx: the protocols they disable
  * narrow [*min, *max] (TLS versions; 0 where not set, as protocol_range()
