@@ -386,6 +386,22 @@ static const gss_OID_desc ntlm_oid = {
     10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
 };
 
+/* The first message gss_display_status gives for a minor status, into
+ * buf; false when GSS has none. */
+static bool
+minor_text(OM_uint32 minor, gss_const_OID mech, char *buf, size_t size)
+{
+    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
+    OM_uint32 min, ctx = 0;
+
+    if (gss_display_status(&min, minor, GSS_C_MECH_CODE, (gss_OID)mech,
+                           &ctx, &msg) != GSS_S_COMPLETE)
+        return false;
+    snprintf(buf, size, "%.*s", (int)msg.length, (const char *)msg.value);
+    gss_release_buffer(&min, &msg);
+    return true;
+}
+
 static int32_t
 ntlm_minor(OM_uint32 minor, gss_const_OID mech)
 {
@@ -401,20 +417,12 @@ ntlm_minor(OM_uint32 minor, gss_const_OID mech)
         { NTLM_ERR_NONTLMV1, "NTLM version 1 not allowed" },
         { NTLM_ERR_NOUSRFOUND, "User not found" },
     };
-    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
-    OM_uint32 min, ctx = 0;
     int32_t code = (int32_t)minor;
     char buf[128];
     size_t i;
 
-    if (minor < 100000)
+    if (minor < 100000 || !minor_text(minor, mech, buf, sizeof(buf)))
         return code;
-    if (gss_display_status(&min, minor, GSS_C_MECH_CODE, (gss_OID)mech,
-                           &ctx, &msg) != GSS_S_COMPLETE)
-        return code;
-    snprintf(buf, sizeof(buf), "%.*s", (int)msg.length,
-             (const char *)msg.value);
-    gss_release_buffer(&min, &msg);
     for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
         if (strcmp(buf, strerror(errnos[i])) == 0)
             return errnos[i];
@@ -438,22 +446,15 @@ ntlm_minor(OM_uint32 minor, gss_const_OID mech)
 static int32_t
 krb5_minor(OM_uint32 minor, gss_const_OID mech, enum map_op op)
 {
-    gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
-    OM_uint32 min, ctx = 0;
     krb5_context k = NULL;
     int32_t code = (int32_t)minor;
     char buf[256];
     size_t i;
 
     /* Substitutes count up from 100000; com_err codes are far away. */
-    if (minor < 100000 || minor >= 0x1000000)
+    if (minor < 100000 || minor >= 0x1000000
+        || !minor_text(minor, mech, buf, sizeof(buf)))
         return code;
-    if (gss_display_status(&min, minor, GSS_C_MECH_CODE, (gss_OID)mech,
-                           &ctx, &msg) != GSS_S_COMPLETE)
-        return code;
-    snprintf(buf, sizeof(buf), "%.*s", (int)msg.length,
-             (const char *)msg.value);
-    gss_release_buffer(&min, &msg);
     if (krb5_init_context(&k) != 0)
         return code;
     for (i = 0; i < sizeof(minor_rules) / sizeof(minor_rules[0]); i++) {
