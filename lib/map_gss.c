@@ -659,6 +659,18 @@ map_gss_first_init(OM_uint32 major, OM_uint32 minor, gss_const_OID mech)
     return st;
 }
 
+/* Does a krb5 message end in the text of ENOMEM ("...: Cannot allocate
+ * memory")? strerror's text, so that a translated one matches too. */
+static bool
+ends_with_enomem(const char *msg)
+{
+    char buf[128];
+    const char *e = strerror_r(ENOMEM, buf, sizeof(buf));
+    size_t n = strlen(msg), m = strlen(e);
+
+    return m > 0 && n >= m && strcmp(msg + n - m, e) == 0;
+}
+
 SECURITY_STATUS
 map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
 {
@@ -673,6 +685,14 @@ map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
     if (ctx == NULL && krb5_init_context(&own) == 0)
         ctx = own;
     msg = krb5_get_error_message(ctx, code);
+    /* MIT wraps what made a step fail in a generic code and keeps the
+     * cause only in the message: a preauth module out of memory comes
+     * back as KRB5_PREAUTH_FAILED, "Pre-authentication failed: Cannot
+     * allocate memory" (found by tests/torture). It is Windows'
+     * out-of-memory code, not a refused preauthentication, and Negotiate
+     * must not fall back to NTLM over it. */
+    if (msg != NULL && ends_with_enomem(msg))
+        st = SEC_E_INSUFFICIENT_MEMORY;
     trace_cause("krb5 %s: %ld (%s) -> %s", op_name(op), (long)code,
                 msg != NULL ? msg : "?", sspigss_status_name(st));
     krb5_free_error_message(ctx, msg);

@@ -108,6 +108,10 @@ map_tls_verify(long result)
         return SEC_E_WRONG_PRINCIPAL;
     case X509_V_ERR_INVALID_PURPOSE:
         return SEC_E_CERT_WRONG_USAGE;
+    /* The chain could not be checked for want of memory, which says
+     * nothing about the certificate (found by tests/torture). */
+    case X509_V_ERR_OUT_OF_MEM:
+        return SEC_E_INSUFFICIENT_MEMORY;
     /* Revocation (only with SCH_CRED_REVOCATION_CHECK_*): Windows'
      * InitializeSecurityContext returns the certificate chain engine's
      * own CRYPT_E_ codes, not SEC_E_ ones, as curl's Schannel back end

@@ -221,6 +221,8 @@ START_TEST(tls_rules)
                   SEC_E_CERT_WRONG_USAGE);
     ck_assert_sec(map_tls_verify(X509_V_ERR_CERT_SIGNATURE_FAILURE),
                   SEC_E_CERT_UNKNOWN);
+    ck_assert_sec(map_tls_verify(X509_V_ERR_OUT_OF_MEM),
+                  SEC_E_INSUFFICIENT_MEMORY);
 }
 END_TEST
 
@@ -374,6 +376,36 @@ START_TEST(kdc_reply_undecodable)
 }
 END_TEST
 
+/*
+ * Out of memory inside a krb5 step that MIT reports under a generic code
+ * with the cause in the message (tests/torture: a preauth module's
+ * allocation failing gives KRB5_PREAUTH_FAILED, "Pre-authentication
+ * failed: Cannot allocate memory").
+ */
+START_TEST(wrapped_out_of_memory)
+{
+    krb5_context k;
+    char buf[128];
+
+    ck_assert_int_eq(krb5_init_context(&k), 0);
+    krb5_set_error_message(k, KRB5_PREAUTH_FAILED,
+                           "Pre-authentication failed: %s",
+                           strerror_r(ENOMEM, buf, sizeof(buf)));
+    ck_assert_sec(map_krb5(k, KRB5_PREAUTH_FAILED, MAP_ACQUIRE),
+                  SEC_E_INSUFFICIENT_MEMORY);
+    ck_assert_msg(strstr(sspigss_last_error(), "Cannot allocate memory")
+                  != NULL, "%s", sspigss_last_error());
+    /* The same code for another reason keeps its rule. */
+    krb5_set_error_message(k, KRB5_PREAUTH_FAILED,
+                           "Pre-authentication failed: Permission denied");
+    ck_assert_sec(map_krb5(k, KRB5_PREAUTH_FAILED, MAP_ACQUIRE),
+                  map_krb5(NULL, KRB5_PREAUTH_FAILED, MAP_ACQUIRE));
+    ck_assert_int_ne(map_krb5(NULL, KRB5_PREAUTH_FAILED, MAP_ACQUIRE),
+                     SEC_E_INSUFFICIENT_MEMORY);
+    krb5_free_context(k);
+}
+END_TEST
+
 START_TEST(cause_is_recorded)
 {
     ck_assert_sec(map_gss(GSS_S_FAILURE,
@@ -407,6 +439,7 @@ map_suite(void)
     tcase_add_test(tc, minor_refines_by_operation);
     tcase_add_test(tc, cause_is_recorded);
     tcase_add_test(tc, kdc_reply_undecodable);
+    tcase_add_test(tc, wrapped_out_of_memory);
     suite_add_tcase(s, tc);
     return s;
 }
