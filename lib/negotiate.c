@@ -398,10 +398,19 @@ neg_context_cred(struct gss_cred *cred, const char *target,
                 if (kst != SEC_E_OK && krb_creds_unusable(cred->krb))
                     unusable = true;
                 if (kst == SEC_E_OK) {
-                    OM_uint32 m2;
+                    OM_uint32 m2, j2;
 
-                    (void)gss_krb5_import_cred(&m2, cred->krb->ccache, NULL,
-                                               NULL, &kcred);
+                    /* Without it kcred would stay GSS_C_NO_CREDENTIAL, the
+                     * default credential: never in place of the identity
+                     * given (out of memory here: tests/torture). */
+                    j2 = gss_krb5_import_cred(&m2, cred->krb->ccache, NULL,
+                                              NULL, &kcred);
+                    if (GSS_ERROR(j2)) {
+                        kst = map_gss(j2, m2, &gss_mech_kerberos.oid,
+                                      MAP_ACQUIRE);
+                        pthread_mutex_unlock(&cred->krb->lock);
+                        return kst == SEC_E_OK ? SEC_E_INTERNAL_ERROR : kst;
+                    }
                     snprintf(ccname, sizeof(ccname), "%s:%s",
                              krb5_cc_get_type(cred->krb->kctx,
                                               cred->krb->ccache),
