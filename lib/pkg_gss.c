@@ -1694,6 +1694,14 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         s2 = ntlm_acceptor ? strdup(c->cred->principal != NULL
                                     ? c->cred->principal : "")
                            : gss_name_text(targ);
+        /* A name the context has but could not be put into words (out
+         * of memory, found by tests/torture): no answer with a name
+         * missing. */
+        if ((src != GSS_C_NO_NAME && s1 == NULL)
+            || ((ntlm_acceptor || targ != GSS_C_NO_NAME) && s2 == NULL)) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            break;
+        }
         if (attr == SECPKG_ATTR_NATIVE_NAMES) {
             SecPkgContext_NativeNamesA *nn = buffer;
             void *cn = NULL, *sn = NULL;
@@ -1711,6 +1719,10 @@ gssp_query_context(struct handle_obj *obj, ULONG attr, void *buffer,
         } else if (attr == SECPKG_ATTR_NAMES) {
             char *nl = s1 != NULL ? netlogon_name(s1) : NULL;
 
+            if (s1 != NULL && nl == NULL) {
+                st = SEC_E_INSUFFICIENT_MEMORY;
+                break;
+            }
             st = put_string((void **)&((SecPkgContext_NamesA *)buffer)
                                 ->sUserName, nl, wide);
             free(nl);
