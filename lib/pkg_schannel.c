@@ -76,6 +76,7 @@ struct sch_ctx {
     bool ticket_in;                 /* TLS 1.3 NewSessionTicket received */
     bool scope_checked;             /* sch_alpn_violation() asked */
     bool dead;                      /* refused by it: finished for good */
+    bool broken;                    /* a record call failed for good */
     enum client_cert client_cert;
     /* The input the call that gave SEC_I_INCOMPLETE_CREDENTIALS took:
      * callers (curl among them) pass the same bytes again. */
@@ -490,14 +491,23 @@ whole_records(const unsigned char *in, size_t n, size_t *missing, bool *bad)
 static SECURITY_STATUS
 tls_failure(struct sch_ctx *c, const char *what)
 {
-    unsigned long e = ERR_peek_last_error();
+    unsigned long e = ERR_peek_last_error(), q;
     char text[256] = "";
+    bool oom = false;
     SECURITY_STATUS st;
 
     if (e != 0)
         ERR_error_string_n(e, text, sizeof(text));
+    /* OpenSSL 3.0 records an allocation that failed as ERR_R_MALLOC_
+     * FAILURE, then fails the step with a generic reason (an internal
+     * error alert): Windows' out-of-memory code (found by tests/torture). */
+    while ((q = ERR_get_error()) != 0)
+        if (ERR_GET_REASON(q) == ERR_R_MALLOC_FAILURE)
+            oom = true;
     ERR_clear_error();
-    if (c->alert_in >= 0)
+    if (oom)
+        st = SEC_E_INSUFFICIENT_MEMORY;
+    else if (c->alert_in >= 0)
         st = map_tls_alert(c->alert_in);
     else if (c->alert_out >= 0)
         st = map_tls_sent_alert(c->alert_out);
@@ -510,7 +520,26 @@ tls_failure(struct sch_ctx *c, const char *what)
                 : c->alert_out >= 0 ? SSL_alert_desc_string_long(c->alert_out)
                                     : "",
                 text[0] != '\0' ? "; " : "", text, sspigss_status_name(st));
+    if (oom)
+        trace_cause("Schannel %s: OpenSSL ran out of memory (%s) -> %s",
+                    what, text, sspigss_status_name(st));
     return st;
+}
+
+/*
+ * A record call after one failed for good (OpenSSL's SSL_ERROR_SSL: no
+ * further I/O on the connection): the session is over. Said as such,
+ * rather than by whatever state OpenSSL was left in (an alert it queued
+ * would read as a renegotiation asked for). c is locked.
+ */
+static SECURITY_STATUS
+broken_session(struct sch_ctx *c, const char *what)
+{
+    (void)c;
+    trace_cause("Schannel %s: an earlier record call failed and ended the "
+                "session; only DeleteSecurityContext is left -> "
+                "SEC_E_CONTEXT_EXPIRED", what);
+    return SEC_E_CONTEXT_EXPIRED;
 }
 
 /* What OpenSSL wrote, into the caller's output TOKEN (allocated when
@@ -1414,6 +1443,10 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         st = c->closed ? SEC_E_CONTEXT_EXPIRED : SEC_E_INVALID_HANDLE;
         goto out;
     }
+    if (c->broken) {
+        st = broken_session(c, "EncryptMessage");
+        goto out;
+    }
     renegotiate_lapse(c);
     if (BIO_ctrl_pending(c->wbio) > 0 || c->renegotiate) {
         /* SEC_I_RENEGOTIATE was given and its handshake call not made:
@@ -1438,6 +1471,10 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         ERR_clear_error();
     r = SSL_write(c->ssl, data->pvBuffer, (int)data->cbBuffer);
     if (r != (int)data->cbBuffer) {
+        /* OpenSSL: after SSL_ERROR_SSL no further I/O on the connection
+         * (SSL_get_error(3)). */
+        if (SSL_get_error(c->ssl, r) == SSL_ERROR_SSL)
+            c->broken = true;
         st = tls_failure(c, "EncryptMessage");
         goto out;
     }
@@ -1512,6 +1549,10 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
         st = SEC_I_CONTEXT_EXPIRED;
         goto out;
     }
+    if (c->broken) {
+        st = broken_session(c, "DecryptMessage");
+        goto out;
+    }
     renegotiate_lapse(c);
     if (n < TLS_HEADER) {
         missing = TLS_HEADER - n;
@@ -1550,6 +1591,8 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
             goto out;
         }
         if (e != SSL_ERROR_WANT_READ) {
+            if (e == SSL_ERROR_SSL)
+                c->broken = true;
             st = tls_failure(c, "DecryptMessage");
             goto out;
         }
