@@ -182,9 +182,34 @@ QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
 }
 
 /*
- * The Ex variants, SetCredentialsAttributes and AddCredentials have no
- * package support yet: they check the handle (so misuse is reported as
- * such) and answer SEC_E_UNSUPPORTED_FUNCTION.
+ * SetCredentialsAttributes: the package decides (Kerberos and Negotiate
+ * take SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, lib/krb_proxy.c); a package
+ * without the op, or an attribute it does not take, answers
+ * SEC_E_UNSUPPORTED_FUNCTION.
+ */
+static SECURITY_STATUS
+set_cred(PCredHandle h, ULONG attr, void *buffer, ULONG size, bool wide)
+{
+    struct handle_obj *cred;
+    SECURITY_STATUS st;
+
+    st = lib_enter_handle(h, HANDLE_CRED, &cred);
+    if (st != SEC_E_OK)
+        return st;
+    if (cred->pkg->ops->set_credentials == NULL)
+        st = SEC_E_UNSUPPORTED_FUNCTION;
+    else if (buffer == NULL)
+        st = SEC_E_INVALID_PARAMETER;
+    else
+        st = cred->pkg->ops->set_credentials(cred, attr, buffer, size, wide);
+    handle_obj_unref(cred);
+    return st;
+}
+
+/*
+ * The Ex variants and AddCredentials have no package support yet: they
+ * check the handle (so misuse is reported as such) and answer
+ * SEC_E_UNSUPPORTED_FUNCTION.
  */
 static SECURITY_STATUS
 cred_unsupported(PCredHandle h)
@@ -221,18 +246,18 @@ SSPIGSS_EXPORT SECURITY_STATUS SEC_ENTRY
 SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
                           PVOID pBuffer, ULONG cbBuffer)
 {
-    (void)ulAttribute, (void)pBuffer, (void)cbBuffer;
     return trace_result("SetCredentialsAttributesA",
-                        cred_unsupported(phCredential));
+                        set_cred(phCredential, ulAttribute, pBuffer,
+                                 cbBuffer, false));
 }
 
 SSPIGSS_EXPORT SECURITY_STATUS SEC_ENTRY
 SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
                           PVOID pBuffer, ULONG cbBuffer)
 {
-    (void)ulAttribute, (void)pBuffer, (void)cbBuffer;
     return trace_result("SetCredentialsAttributesW",
-                        cred_unsupported(phCredential));
+                        set_cred(phCredential, ulAttribute, pBuffer,
+                                 cbBuffer, true));
 }
 
 SSPIGSS_EXPORT SECURITY_STATUS SEC_ENTRY

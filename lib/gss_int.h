@@ -74,6 +74,14 @@ struct gss_cred {
     char *deferred_why;
     /* The krb5 error of the last failed attempt at the initial ticket. */
     krb5_error_code krb_code;
+    /* SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (krb_proxy.c): the proxy server
+     * string as given (UTF-16, counted), whether every request goes
+     * through it, and, for a default credential, the krb5 context whose
+     * profile names it. */
+    WCHAR *kdc_proxy;
+    size_t kdc_proxy_len;
+    bool kdc_proxy_force;
+    krb5_context proxy_ctx;
     /* Negotiate (negotiate.c): which packages it may use (NEG_*), and
      * for an explicit identity its Kerberos credential and what NTLM
      * needs (the password's NT hash, kept until the credential is
@@ -181,6 +189,27 @@ SECURITY_STATUS krb_creds_acceptor_keytab(struct gss_cred *c,
 
 /* Close the memory file of krb_creds_acceptor_keytab, if any. */
 void krb_creds_close_keytab(struct gss_cred *c);
+
+/*
+ * SetCredentialsAttributes(SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS) on a
+ * Kerberos credential (krb_proxy.c): buffer as Windows lays it out
+ * (SecPkgCredentials_KdcProxySettingsW, then the server string), size
+ * its bytes. SEC_E_INVALID_PARAMETER for a malformed block;
+ * SEC_E_UNSUPPORTED_FUNCTION for a client TLS credential.
+ */
+SECURITY_STATUS krb_proxy_set(struct gss_cred *c, const void *buffer,
+                              ULONG size);
+
+/*
+ * With a KDC proxy set: the service ticket for target fetched through
+ * it into the credential's cache (the default cache for a default
+ * credential), so that gss_init_sec_context needs no KDC. SEC_E_OK at
+ * once without a proxy. c->lock held; after krb_creds_ready().
+ */
+SECURITY_STATUS krb_proxy_prefetch(struct gss_cred *c, const char *target);
+
+/* Free the proxy settings (the credential's destructor). */
+void krb_proxy_free(struct gss_cred *c);
 
 /* Credential attributes (NAMES). */
 SECURITY_STATUS krb_creds_query(struct handle_obj *obj, ULONG attr,

@@ -236,6 +236,7 @@ cred_destroy(struct handle_obj *obj)
     mem_free_secret_str(c->password);
     free_keytab(c);
     krb_creds_close_keytab(c);
+    krb_proxy_free(c);
     free(c->principal);
     free(c->deferred_why);
     pthread_mutex_destroy(&c->lock);

@@ -120,6 +120,7 @@ neg_cred_destroy(struct handle_obj *obj)
         gss_release_cred(&min, &c->raw_gcred);
     neg_creds_clear(c);
     krb_creds_close_keytab(c);
+    krb_proxy_free(c);
     free(c->deferred_why);
     free(c->principal);
     pthread_mutex_destroy(&c->lock);
@@ -397,6 +398,9 @@ neg_context_cred(struct gss_cred *cred, const char *target,
                 kst = krb_creds_ready(cred->krb);
                 if (kst != SEC_E_OK && krb_creds_unusable(cred->krb))
                     unusable = true;
+                /* With a KDC proxy: the service ticket through it. */
+                if (kst == SEC_E_OK)
+                    kst = krb_proxy_prefetch(cred->krb, target);
                 if (kst == SEC_E_OK) {
                     OM_uint32 m2, j2;
 
@@ -422,6 +426,11 @@ neg_context_cred(struct gss_cred *cred, const char *target,
         } else {
             gss_OID_set_desc k = { 1, (gss_OID)&gss_mech_kerberos.oid };
 
+            /* With a KDC proxy: the service ticket through it into the
+             * default cache, where the Kerberos leg finds it. */
+            kst = krb_proxy_prefetch(cred, target);
+            if (kst != SEC_E_OK)
+                goto kerberos_done;
             maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
                                    &k, GSS_C_INITIATE, &kcred, NULL, NULL);
             if (GSS_ERROR(maj)) {
@@ -431,6 +440,7 @@ neg_context_cred(struct gss_cred *cred, const char *target,
                     kst = SEC_E_NO_CREDENTIALS;
             }
         }
+kerberos_done:
         if (kst == SEC_E_OK)
             kst = kerberos_reaches(kcred, target);
         if (kcred != GSS_C_NO_CREDENTIAL)

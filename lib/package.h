@@ -57,6 +57,9 @@ struct package_ops {
                                            TimeStamp *expiry);
     SECURITY_STATUS (*query_credentials)(struct handle_obj *cred, ULONG attr,
                                          void *buffer, bool wide);
+    /* SetCredentialsAttributes: buffer of size bytes (not NULL). */
+    SECURITY_STATUS (*set_credentials)(struct handle_obj *cred, ULONG attr,
+                                       void *buffer, ULONG size, bool wide);
     /*
      * First call: *ctx is NULL and the package sets it to a new context
      * object (one reference for the caller) when it returns OK or a

@@ -743,8 +743,12 @@ static SECURITY_STATUS
 creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred)
 {
     switch (cred->mech->kind) {
-    case KIND_KERBEROS:
-        return krb_creds_ready(cred);
+    case KIND_KERBEROS: {
+        SECURITY_STATUS st = krb_creds_ready(cred);
+
+        /* With a KDC proxy: the service ticket through it first. */
+        return st == SEC_E_OK ? krb_proxy_prefetch(cred, target) : st;
+    }
     case KIND_SPNEGO:
         return neg_context_cred(cred, target, negcred);
     case KIND_NTLM:
@@ -2050,9 +2054,35 @@ gssp_acquire(const struct package *pkg, const struct acquire_args *args,
     return st;
 }
 
+/*
+ * SetCredentialsAttributes. Kerberos takes SECPKG_CRED_ATTR_KDC_PROXY_
+ * SETTINGS (krb_proxy.c), and so does Negotiate, for the Kerberos it
+ * runs: an explicit identity's Kerberos credential, or the Negotiate
+ * credential itself for the default one. NTLM has no KDC.
+ */
+static SECURITY_STATUS
+gssp_set_cred(struct handle_obj *obj, ULONG attr, void *buffer, ULONG size,
+              bool wide)
+{
+    struct gss_cred *c = (struct gss_cred *)obj;
+
+    (void)wide;     /* the structure's string is UTF-16 in both */
+    if (attr != SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS
+        || c->mech->kind == KIND_NTLM) {
+        trace_cause("SetCredentialsAttributes: attribute %lu is not one "
+                    "the %s package sets -> SEC_E_UNSUPPORTED_FUNCTION",
+                    (unsigned long)attr, c->h.pkg->name);
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    }
+    if (c->mech->kind == KIND_SPNEGO && c->krb != NULL)
+        return krb_proxy_set(c->krb, buffer, size);
+    return krb_proxy_set(c, buffer, size);
+}
+
 const struct package_ops gss_package_ops = {
     .acquire_credentials = gssp_acquire,
     .query_credentials = krb_creds_query,
+    .set_credentials = gssp_set_cred,
     .initialize_context = gssp_initialize,
     .accept_context = gssp_accept,
     .complete_auth_token = gssp_complete,

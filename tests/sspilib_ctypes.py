@@ -1137,10 +1137,8 @@ def t_kdc_proxy(env):
         st = lib.SetCredentialsAttributesW(
             ctypes.byref(cred.h), SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS,
             ctypes.cast(blob, VP), head + len(raw))
-        known_gap("SetCredentialsAttributesW(KDC_PROXY_SETTINGS, %s)"
-                  % label, st, SEC_E_OK,
-                  "sspilib test_set_kdc_proxy_*: passes on Windows and "
-                  "sspi-rs")
+        check_st("SetCredentialsAttributesW(KDC_PROXY_SETTINGS, %s)"
+                 % label, st, SEC_E_OK)
     cred.free()
 
 
