@@ -19,6 +19,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* Sanitizer runtimes own malloc themselves: there the definitions below
+ * are left out and fa_interposed() says no (the test then skips). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NO_INTERPOSE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) \
+    || __has_feature(memory_sanitizer)
+#define NO_INTERPOSE 1
+#endif
+#endif
+
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
@@ -82,7 +93,7 @@ fa_init(void)
     return true;
 }
 
-static size_t
+__attribute__((unused)) static size_t
 hash(const void *p)
 {
     uintptr_t x = (uintptr_t)p >> 4;
@@ -92,7 +103,7 @@ hash(const void *p)
     return (size_t)(x >> 20) & (SLOTS - 1);
 }
 
-static void
+__attribute__((unused)) static void
 track_add(void *p, void *site)
 {
     size_t i = hash(p), n;
@@ -117,7 +128,7 @@ track_add(void *p, void *site)
     }
 }
 
-static void
+__attribute__((unused)) static void
 track_remove(void *p)
 {
     size_t i = hash(p), n;
@@ -135,7 +146,7 @@ track_remove(void *p)
 }
 
 /* Count an allocation about to be made; true when it is to fail. */
-static bool
+__attribute__((unused)) static bool
 fail_this(void *site)
 {
     if (!counting || in_hook)
@@ -151,7 +162,7 @@ fail_this(void *site)
     return false;
 }
 
-static void *
+__attribute__((unused)) static void *
 made(void *p, void *site)
 {
     if (p != NULL && tracking && !in_hook)
@@ -159,6 +170,7 @@ made(void *p, void *site)
     return p;
 }
 
+#ifndef NO_INTERPOSE
 void *malloc(size_t n);
 void *calloc(size_t a, size_t b);
 void *realloc(void *p, size_t n);
@@ -276,9 +288,14 @@ pvalloc(size_t n)
     return made(__libc_pvalloc(n), site);
 }
 
+#endif /* NO_INTERPOSE */
+
 bool
 fa_interposed(void)
 {
+#ifdef NO_INTERPOSE
+    return false;
+#endif
     /* Through a volatile pointer, so the compiler cannot assume what
      * malloc returns. */
     void *(*volatile alloc)(size_t) = malloc;
