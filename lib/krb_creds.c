@@ -716,8 +716,14 @@ krb_creds_ready(struct gss_cred *c)
         goto krb_fail;
     }
     code = krb5_init_creds_get_creds(c->kctx, ictx, &creds);
-    if (code != 0)
+    if (code != 0) {
+        /* What a failed copy leaves in creds still points into ictx's own
+         * (MIT's k5_copy_creds_contents: "its contents are garbage"):
+         * freeing it too would free those twice (found by
+         * tests/torture). */
+        memset(&creds, 0, sizeof(creds));
         goto krb_fail;
+    }
     code = krb5_cc_new_unique(c->kctx, "MEMORY", NULL, &cc);
     if (code != 0)
         goto krb_fail;
