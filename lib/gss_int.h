@@ -52,6 +52,10 @@ struct gss_cred {
     krb5_principal client;
     krb5_ccache ccache;         /* private MEMORY: cache, or NULL */
     char *password;             /* until the ticket is obtained */
+    /* Certificate credential (a marshaled CertCredential as the user
+     * name, the PIN as the password): the MIT PKINIT identity of the
+     * certificate (certcred.c), or NULL. The PIN is in password. */
+    char *pkinit_identity;
     /* EX2 keytab credential: its bytes until the ticket is obtained
      * (wiped), the client's keys instead of a password. */
     unsigned char *keytab;

@@ -16,6 +16,15 @@
  * name another process can open) that MIT reads through /proc/self/fd,
  * and closed as soon as the ticket is obtained.
  *
+ * A certificate credential (smart card logon): the user name is a
+ * marshaled CertCredential ("@@B...", CredMarshalCredential) and the
+ * password the card's PIN, as Windows code passes them. The certificate is
+ * looked up by its hash (certcred.c) when the credential is acquired; the
+ * first InitializeSecurityContext gets the ticket with MIT's PKINIT
+ * (X509_user_identity), answering the PIN through the krb5 responder and
+ * reading the krb5 trace for the reason of a failure MIT reports only
+ * there (map_pkinit in map_gss.c). The PIN is wiped as a password is.
+ *
  * Without an identity: outbound credentials come from the default ccache
  * (KRB5CCNAME, collections), inbound ones from the keytab (KRB5_KTNAME or
  * the default); pszPrincipal (or an identity without a password) selects
@@ -31,6 +40,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "certcred.h"
 #include "gss_int.h"
 #include "identity.h"
 #include "krb_edata.h"
@@ -234,6 +244,7 @@ cred_destroy(struct handle_obj *obj)
         krb5_free_context(c->kctx);
     }
     mem_free_secret_str(c->password);
+    free(c->pkinit_identity);
     free_keytab(c);
     krb_creds_close_keytab(c);
     krb_proxy_free(c);
@@ -354,6 +365,59 @@ out:
     krb5_free_unparsed_name(c->kctx, unparsed);
     krb5_free_default_realm(c->kctx, realm);
     free(name);
+    return st;
+}
+
+/*
+ * A certificate credential: id->user is a marshaled CertCredential whose
+ * hash is hash, id->password the PIN (may be NULL). Finds the
+ * certificate now (SEC_E_NO_CREDENTIALS when no store has it: ours, no
+ * Windows evidence); the ticket comes later (krb_creds_ready). The client
+ * is the principal the certificate names; one that names none is refused
+ * there (SEC_E_PKINIT_NAME_MISMATCH).
+ */
+static SECURITY_STATUS
+prepare_cert(struct gss_cred *c, struct identity *id,
+             const unsigned char hash[CERTCRED_HASH_LEN])
+{
+    struct certcred cert = { 0 };
+    char *unparsed = NULL;
+    krb5_error_code code;
+    SECURITY_STATUS st;
+
+    st = certcred_find(hash, &cert);
+    if (st != SEC_E_OK)
+        return st;
+    code = krb5_init_context(&c->kctx);
+    if (code != 0) {
+        c->kctx = NULL;
+        st = map_krb5(NULL, code, MAP_ACQUIRE);
+        goto out;
+    }
+    if (cert.principal != NULL) {
+        code = krb5_parse_name(c->kctx, cert.principal, &c->client);
+        if (code == 0)
+            code = krb5_unparse_name(c->kctx, c->client, &unparsed);
+        if (code != 0) {
+            st = map_krb5(c->kctx, code, MAP_ACQUIRE);
+            if (st != SEC_E_INSUFFICIENT_MEMORY)
+                st = SEC_E_UNKNOWN_CREDENTIALS;
+            goto out;
+        }
+        c->principal = strdup(unparsed);
+        if (c->principal == NULL) {
+            st = SEC_E_INSUFFICIENT_MEMORY;
+            goto out;
+        }
+    }
+    c->pkinit_identity = cert.identity;
+    cert.identity = NULL;
+    c->password = id->password;
+    id->password = NULL;
+    st = SEC_E_OK;
+out:
+    krb5_free_unparsed_name(c->kctx, unparsed);
+    certcred_clear(&cert);
     return st;
 }
 
@@ -530,6 +594,7 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     struct gss_cred *c;
     SECURITY_STATUS st;
     char *principal = NULL;
+    unsigned char hash[CERTCRED_HASH_LEN];
 
     *out = NULL;
     c = calloc(1, sizeof(*c));
@@ -573,6 +638,12 @@ krb_creds_acquire(const struct package *pkg, const struct acquire_args *args,
             gss_release_name(&min, &n);
         }
         st = SEC_E_OK;
+    } else if (id.user != NULL && certcred_unmarshal_hash(id.user, hash)
+               && (c->use & SECPKG_CRED_OUTBOUND)
+               && !(c->use & SECPKG_CRED_INBOUND)) {
+        /* Smart card logon: a certificate for a user name. */
+        st = prepare_cert(c, &id, hash);
+        expiry->QuadPart = TIMESTAMP_NEVER;
     } else if (id.user != NULL && (id.password != NULL || id.keytab != NULL)
         && (c->use & SECPKG_CRED_OUTBOUND)
         && !(c->use & SECPKG_CRED_INBOUND)) {
@@ -637,6 +708,111 @@ out:
     return SEC_E_OK;
 }
 
+/*
+ * The krb5 responder of a certificate credential: the PIN for every
+ * PKCS#11 token (or key file) MIT's PKINIT asks about. Without a PIN
+ * nothing is answered, and the token login fails as with a wrong PIN.
+ */
+static krb5_error_code
+pin_responder(krb5_context k, void *data, krb5_responder_context rctx)
+{
+    const struct gss_cred *c = data;
+    krb5_responder_pkinit_challenge *chl = NULL;
+    size_t i;
+
+    if (c->password == NULL
+        || krb5_responder_pkinit_get_challenge(k, rctx, &chl) != 0
+        || chl == NULL)
+        return 0;
+    for (i = 0; chl->identities != NULL && chl->identities[i] != NULL; i++)
+        krb5_responder_pkinit_set_answer(k, rctx,
+                                         chl->identities[i]->identity,
+                                         c->password);
+    krb5_responder_pkinit_challenge_free(k, rctx, chl);
+    return 0;
+}
+
+/*
+ * What MIT's PKINIT said in the krb5 trace while getting a ticket: the
+ * last failure of its module and of the token login (MIT 1.20 reports
+ * the client's refusal of the KDC's certificate only there: the call
+ * itself fails with whatever the mechanisms tried afterwards returned).
+ */
+struct pkinit_trace {
+    int pa_type;
+    long pa_code;
+    char pa_text[256];
+    char token_text[128];
+};
+
+static void
+pkinit_trace_cb(krb5_context k, const krb5_trace_info *info, void *data)
+{
+    static const char mod[] = "Preauth module pkinit (";
+    static const char login[] = "PKINIT PKCS11 C_Login failed: ";
+    static const char notoken[] = "PKINIT PKCS#11 module shows no slots";
+    struct pkinit_trace *t = data;
+    const char *m, *p;
+    int pa;
+    long code;
+    int used = 0;
+
+    (void)k;
+    if (info == NULL || info->message == NULL)
+        return;
+    m = info->message;
+    if (trace_enabled())
+        trace_printf("krb5: %.*s", (int)strcspn(m, "\n"), m);
+    /* Lines start with "[pid] time: ". */
+    p = strstr(m, ": ");
+    if (p == NULL)
+        return;
+    p += 2;
+    if (strncmp(p, mod, sizeof(mod) - 1) == 0
+        && sscanf(p + sizeof(mod) - 1, "%d) (real) returned: %ld/%n", &pa,
+                  &code, &used) == 2
+        && used > 0 && code != 0) {
+        t->pa_type = pa;
+        t->pa_code = code;
+        snprintf(t->pa_text, sizeof(t->pa_text), "%.*s",
+                 (int)strcspn(p + sizeof(mod) - 1 + used, "\n"),
+                 p + sizeof(mod) - 1 + used);
+    } else if (strncmp(p, login, sizeof(login) - 1) == 0) {
+        snprintf(t->token_text, sizeof(t->token_text), "%.*s",
+                 (int)strcspn(p + sizeof(login) - 1, "\n"),
+                 p + sizeof(login) - 1);
+    } else if (strncmp(p, notoken, sizeof(notoken) - 1) == 0) {
+        snprintf(t->token_text, sizeof(t->token_text), "no token");
+    }
+}
+
+/*
+ * A password was refused because the KDC wants hardware: its last
+ * KRB-ERROR (KDC_ERR_PREAUTH_REQUIRED) offers no preauthentication a
+ * password can do. Sets *st and returns true then.
+ */
+static bool
+hwauth_required(struct gss_cred *c, krb5_init_creds_context ictx,
+                krb5_error_code code, SECURITY_STATUS *st)
+{
+    krb5_error *kerr = NULL;
+    int32_t types[32];
+    size_t n = 0;
+    bool yes = false;
+
+    if (c->password == NULL || c->pkinit_identity != NULL
+        || krb5_init_creds_get_error(c->kctx, ictx, &kerr) != 0
+        || kerr == NULL)
+        return false;
+    if (kerr->error == (KRB5KDC_ERR_PREAUTH_REQUIRED - ERROR_TABLE_BASE_krb5)
+        && krb_edata_padata_types(kerr->e_data.data, kerr->e_data.length,
+                                  types, sizeof(types) / sizeof(types[0]),
+                                  &n))
+        yes = map_hwauth_required(c->kctx, code, types, n, st);
+    krb5_free_error(c->kctx, kerr);
+    return yes;
+}
+
 SECURITY_STATUS
 krb_creds_ready(struct gss_cred *c)
 {
@@ -649,6 +825,7 @@ krb_creds_ready(struct gss_cred *c)
     OM_uint32 maj, min;
     SECURITY_STATUS st;
     int ktfd = -1;
+    struct pkinit_trace ptrace;
 
     if (c->deferred != SEC_E_OK) {
         trace_cause("credentials made while impersonating a client that "
@@ -658,22 +835,46 @@ krb_creds_ready(struct gss_cred *c)
     }
     if (c->gcred != GSS_C_NO_CREDENTIAL)
         return SEC_E_OK;
-    if (c->kctx == NULL || (c->password == NULL && c->keytab == NULL))
+    if (c->kctx == NULL || (c->password == NULL && c->keytab == NULL
+                            && c->pkinit_identity == NULL))
         return SEC_E_NO_CREDENTIALS;
+    if (c->pkinit_identity != NULL && c->client == NULL) {
+        /* [sspi-codes] SEC_E_PKINIT_NAME_MISMATCH: "the client
+         * certificate does not contain a valid UPN". */
+        trace_cause("certificate logon: the certificate %s names no "
+                    "principal (no id-pkinit-san, no UPN) -> "
+                    "SEC_E_PKINIT_NAME_MISMATCH", c->pkinit_identity);
+        return SEC_E_PKINIT_NAME_MISMATCH;
+    }
     memset(&creds, 0, sizeof(creds));
+    memset(&ptrace, 0, sizeof(ptrace));
 
     code = krb5_get_init_creds_opt_alloc(c->kctx, &opt);
     if (code != 0)
         goto krb_fail;
     /* Forwardable, so ISC_REQ_DELEGATE can forward the TGT. */
     krb5_get_init_creds_opt_set_forwardable(opt, 1);
+    if (c->pkinit_identity != NULL) {
+        code = krb5_get_init_creds_opt_set_pa(c->kctx, opt,
+                                              "X509_user_identity",
+                                              c->pkinit_identity);
+        if (code == 0)
+            code = krb5_get_init_creds_opt_set_responder(c->kctx, opt,
+                                                         pin_responder, c);
+        if (code != 0)
+            goto krb_fail;
+        /* This context is the credential's own: its trace goes to us
+         * (KRB5_TRACE is not written for it). */
+        krb5_set_trace_callback(c->kctx, pkinit_trace_cb, &ptrace);
+    }
     code = krb5_init_creds_init(c->kctx, c->client, NULL, NULL, 0, opt,
                                 &ictx);
     if (code != 0)
         goto krb_fail;
-    if (c->password != NULL) {
+    /* A certificate credential's PIN is no password: PKINIT alone. */
+    if (c->pkinit_identity == NULL && c->password != NULL) {
         code = krb5_init_creds_set_password(c->kctx, ictx, c->password);
-    } else {
+    } else if (c->pkinit_identity == NULL) {
         /* Bytes that are not a keytab fail here or in the exchange
          * (KRB5_KEYTAB_BADVNO, KRB5_KT_NOTFOUND, ...), at the first
          * InitializeSecurityContext, as a wrong password does. */
@@ -697,6 +898,20 @@ krb_creds_ready(struct gss_cred *c)
     if (code != 0)
         goto krb_fail;
     code = krb5_init_creds_get(c->kctx, ictx);
+    if (c->pkinit_identity != NULL)
+        krb5_set_trace_callback(c->kctx, NULL, NULL);
+    if (code != 0 && c->pkinit_identity != NULL) {
+        struct map_pkinit why = { ptrace.pa_type, (int32_t)ptrace.pa_code,
+                                  ptrace.pa_text, ptrace.token_text };
+
+        st = map_pkinit(c->kctx, code, &why);
+        c->krb_code = code;
+        goto out;
+    }
+    if (code != 0 && hwauth_required(c, ictx, code, &st)) {
+        c->krb_code = code;
+        goto out;
+    }
     if (code != 0) {
         /* An AD KDC says why in the KRB-ERROR's e-data (an NTSTATUS);
          * GSS-API would have dropped it. */
@@ -754,6 +969,8 @@ krb_fail:
     st = map_krb5(c->kctx, code, MAP_ACQUIRE);
     c->krb_code = code;
 out:
+    if (c->pkinit_identity != NULL)
+        krb5_set_trace_callback(c->kctx, NULL, NULL);
     if (cc != NULL)
         krb5_cc_destroy(c->kctx, cc);
     if (kt != NULL)

@@ -159,3 +159,39 @@ krb_ntstatus_name(uint32_t s)
     default: return NULL;
     }
 }
+
+bool
+krb_edata_padata_types(const void *edata, size_t len, int32_t *types,
+                       size_t max, size_t *n)
+{
+    struct der all, outer, elem, t, v;
+
+    *n = 0;
+    if (edata == NULL || len == 0)
+        return false;
+    all.p = edata;
+    all.end = all.p + len;
+    /* METHOD-DATA ::= SEQUENCE OF PA-DATA; PA-DATA ::= SEQUENCE {
+     * padata-type [1] Int32, padata-value [2] OCTET STRING } (RFC 4120
+     * 5.2.7, 5.9.1). */
+    if (!der_take(&all, 0x30, &outer) || all.p != all.end)
+        return false;
+    while (outer.p < outer.end) {
+        int32_t x;
+        size_t i, l;
+
+        if (!der_take(&outer, 0x30, &elem) || !der_take(&elem, 0xA1, &t)
+            || !der_take(&t, 0x02, &v) || t.p != t.end)
+            return false;
+        l = (size_t)(v.end - v.p);
+        if (l == 0 || l > 4)
+            return false;
+        /* Two's complement, sign-extended. */
+        x = (v.p[0] & 0x80) ? -1 : 0;
+        for (i = 0; i < l; i++)
+            x = (int32_t)(((uint32_t)x << 8) | v.p[i]);
+        if (*n < max)
+            types[(*n)++] = x;
+    }
+    return true;
+}

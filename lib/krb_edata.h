@@ -25,6 +25,16 @@
  */
 bool krb_edata_ntstatus(const void *edata, size_t len, uint32_t *ntstatus);
 
+/*
+ * The PA-DATA types a KRB-ERROR's e-data lists when it is METHOD-DATA (a
+ * KDC_ERR_PREAUTH_REQUIRED's: the preauthentication the KDC accepts).
+ * Returns true and sets types[0..*n) (at most max; more are dropped)
+ * when the e-data (len bytes, untrusted) is well-formed METHOD-DATA;
+ * false otherwise. Never reads outside [edata, edata + len).
+ */
+bool krb_edata_padata_types(const void *edata, size_t len, int32_t *types,
+                            size_t max, size_t *n);
+
 /* Symbolic name of an NTSTATUS the KDC reports for logon failures
  * ("STATUS_ACCOUNT_DISABLED"), or NULL when it is not one of them. */
 const char *krb_ntstatus_name(uint32_t ntstatus);

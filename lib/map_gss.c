@@ -21,6 +21,13 @@
  *   [tktbridge] PADL/TktBridgeAP errors.cpp, KrbErrorToNtStatus: a
  *           Windows LSA authentication package's krb5 error -> NTSTATUS
  *           table (Heimdal codes)
+ *   [sspi-codes] Microsoft, "SSPI Status Codes" (learn.microsoft.com,
+ *           windows/win32/secauthn/sspi-status-codes): what each
+ *           smart card code means ("The smartcard certificate used for
+ *           authentication has been revoked", ...)
+ *   [pkca]  MS-PKCA 3.1.5.2 (KDC processing): the KRB-ERROR codes a
+ *           Windows KDC returns for each certificate check (RFC 4556
+ *           3.2.3 names them)
  */
 #include "setup.h"
 
@@ -156,6 +163,55 @@ static const struct map_minor_rule minor_rules[] = {
       SEC_E_UNSUPPORTED_PREAUTH },
     { KRB5, KRB5_PREAUTH_BAD_TYPE, MAP_ANY, SEC_E_UNSUPPORTED_PREAUTH },
     { KRB5, KRB5_PREAUTH_NO_KEY, MAP_ANY, SEC_E_UNSUPPORTED_PREAUTH },
+
+    /* Certificate logon refused by the KDC ([pkca] names the error for
+     * each check; [sspi-codes] the Windows code for each reason). The
+     * certificate does not name the client: SEC_E_PKINIT_NAME_MISMATCH
+     * ("does not contain a valid UPN, or does not match the client name
+     * in the logon request"). */
+    { KRB5, KRB5KDC_ERR_CLIENT_NAME_MISMATCH, ACQ | INI,
+      SEC_E_PKINIT_NAME_MISMATCH },
+    /* Its chain ends at a CA the KDC does not trust: "an untrusted
+     * certificate authority was detected while processing the smartcard
+     * certificate". */
+    { KRB5, KRB5KDC_ERR_CANT_VERIFY_CERTIFICATE, ACQ | INI,
+      SEC_E_ISSUING_CA_UNTRUSTED },
+    /* "The smartcard certificate used for authentication has been
+     * revoked". */
+    { KRB5, KRB5KDC_ERR_REVOKED_CERTIFICATE, ACQ | INI,
+      SEC_E_SMARTCARD_CERT_REVOKED },
+    /* "The revocation status of the smartcard certificate used for
+     * authentication could not be determined". */
+    { KRB5, KRB5KDC_ERR_REVOCATION_STATUS_UNKNOWN, ACQ | INI,
+      SEC_E_REVOCATION_OFFLINE_C },
+    { KRB5, KRB5KDC_ERR_REVOCATION_STATUS_UNAVAILABLE, ACQ | INI,
+      SEC_E_REVOCATION_OFFLINE_C },
+    /* Any other refusal of the certificate (not for PKINIT client
+     * authentication: INCONSISTENT_KEY_PURPOSE; not trusted, invalid,
+     * badly signed, weak): "the smartcard certificate used for
+     * authentication was not trusted", SEC_E_PKINIT_CLIENT_FAILURE. */
+    { KRB5, KRB5KDC_ERR_INCONSISTENT_KEY_PURPOSE, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_CLIENT_NOT_TRUSTED, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_INVALID_CERTIFICATE, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_INVALID_SIG, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_DIGEST_IN_CERT_NOT_ACCEPTED, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_DIGEST_IN_SIGNED_DATA_NOT_ACCEPTED, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    { KRB5, KRB5KDC_ERR_CERTIFICATE_MISMATCH, ACQ | INI,
+      SEC_E_PKINIT_CLIENT_FAILURE },
+    /* The KDC finds that the client trusts none of its CAs (the client's
+     * trustedCertifiers, RFC 4556 3.2.3): "an untrusted certificate
+     * authority was detected while processing the domain controller
+     * certificate". */
+    { KRB5, KRB5KDC_ERR_KDC_NOT_TRUSTED, ACQ | INI,
+      SEC_E_ISSUING_CA_UNTRUSTED_KDC },
 
     /* During the handshake the same integrity code means the peer's
      * token (an AP-REP) fails its check: a bad token. */
@@ -699,6 +755,157 @@ map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
     if (own != NULL)
         krb5_free_context(own);
     return st;
+}
+
+/* ------------------------------------------------------------ PKINIT */
+
+#define PA_REQ 16               /* PA-PK-AS-REQ: building our request */
+#define PA_REP 17               /* PA-PK-AS-REP: checking the KDC's reply */
+#define PA_TOKEN 0              /* the token's login (C_Login) */
+
+/*
+ * The client's own refusals, read from the krb5 trace (struct
+ * map_pkinit). The texts are OpenSSL's X509_verify_cert_error_string()
+ * for the verification result MIT names in its message ("Failed to
+ * verify received certificate (depth N): <text>") and PKCS#11's names
+ * for C_Login's result (MIT pkcs11err()). First match wins.
+ */
+static const struct map_pkinit_rule pkinit_rules[] = {
+    /* The KDC's certificate, checked by the client when the reply
+     * arrives ([sspi-codes]: each of these names "the domain controller
+     * certificate used for smartcard logon"). MIT turns the OpenSSL
+     * result into a KDC error code (pkinit_crypto_openssl.c
+     * cms_signeddata_verify): revoked, CRL missing, no trusted issuer;
+     * everything else is INVALID_CERTIFICATE, told apart by its text. */
+    { PA_REP, KRB5KDC_ERR_REVOKED_CERTIFICATE, NULL,
+      SEC_E_KDC_CERT_REVOKED },
+    { PA_REP, KRB5KDC_ERR_REVOCATION_STATUS_UNKNOWN, NULL,
+      SEC_E_REVOCATION_OFFLINE_KDC },
+    { PA_REP, KRB5KDC_ERR_REVOCATION_STATUS_UNAVAILABLE, NULL,
+      SEC_E_REVOCATION_OFFLINE_KDC },
+    { PA_REP, KRB5KDC_ERR_CANT_VERIFY_CERTIFICATE, NULL,
+      SEC_E_ISSUING_CA_UNTRUSTED_KDC },
+    { PA_REP, KRB5KDC_ERR_INVALID_CERTIFICATE, "certificate has expired",
+      SEC_E_KDC_CERT_EXPIRED },
+    { PA_REP, KRB5KDC_ERR_INVALID_CERTIFICATE, "CRL has expired",
+      SEC_E_REVOCATION_OFFLINE_KDC },
+    { PA_REP, KRB5KDC_ERR_INVALID_CERTIFICATE, "self-signed certificate",
+      SEC_E_ISSUING_CA_UNTRUSTED_KDC },
+    /* Our own certificate, which MIT checks against its anchors before
+     * it signs the request ("Failed to verify own certificate"): the
+     * smart card's ([sspi-codes]: "the smartcard certificate used for
+     * authentication has expired", "... has been revoked", "an untrusted
+     * certificate authority was detected while processing the smartcard
+     * certificate"). */
+    { PA_REQ, 0, "certificate has expired", SEC_E_SMARTCARD_CERT_EXPIRED },
+    { PA_REQ, 0, "certificate revoked", SEC_E_SMARTCARD_CERT_REVOKED },
+    { PA_REQ, 0, "unable to get local issuer certificate",
+      SEC_E_ISSUING_CA_UNTRUSTED },
+    { PA_REQ, 0, "unable to get issuer certificate",
+      SEC_E_ISSUING_CA_UNTRUSTED },
+    { PA_REQ, 0, "self-signed certificate", SEC_E_ISSUING_CA_UNTRUSTED },
+    /* The token refused the PIN: a wrong password, a logon failure
+     * ([nlmp]); a blocked PIN too (Windows has no SSPI code of its own
+     * for a blocked card). */
+    { PA_TOKEN, 0, "pin incorrect", SEC_E_LOGON_DENIED },
+    { PA_TOKEN, 0, "pin invalid", SEC_E_LOGON_DENIED },
+    { PA_TOKEN, 0, "pin len range", SEC_E_LOGON_DENIED },
+    { PA_TOKEN, 0, "pin locked", SEC_E_LOGON_DENIED },
+    { PA_TOKEN, 0, "pin expired", SEC_E_LOGON_DENIED },
+    /* No token at all (no card in the reader): no credentials. */
+    { PA_TOKEN, 0, "no token", SEC_E_NO_CREDENTIALS },
+};
+
+const struct map_pkinit_rule *
+map_pkinit_rules(size_t *count)
+{
+    *count = sizeof(pkinit_rules) / sizeof(pkinit_rules[0]);
+    return pkinit_rules;
+}
+
+SECURITY_STATUS
+map_pkinit(krb5_context ctx, krb5_error_code code,
+           const struct map_pkinit *why)
+{
+    const char *pa_text = why->pa_text != NULL ? why->pa_text : "";
+    const char *token = why->token_text != NULL ? why->token_text : "";
+    SECURITY_STATUS st = SEC_E_INTERNAL_ERROR;
+    krb5_context own = NULL;
+    const char *msg;
+    bool found = false;
+    size_t i;
+
+    if (code == 0)
+        return SEC_E_OK;
+    for (i = 0; i < sizeof(pkinit_rules) / sizeof(pkinit_rules[0]); i++) {
+        const struct map_pkinit_rule *r = &pkinit_rules[i];
+        const char *text = r->pa_type == PA_TOKEN ? token : pa_text;
+
+        if (r->pa_type != PA_TOKEN
+            && (why->pa_type != r->pa_type || why->pa_code == 0))
+            continue;
+        if (r->code != 0 && r->code != why->pa_code)
+            continue;
+        if (r->text != NULL && strstr(text, r->text) == NULL)
+            continue;
+        if (r->text == NULL && r->pa_type == PA_TOKEN)
+            continue;
+        st = r->status;
+        found = true;
+        break;
+    }
+    /* Otherwise the call's own code: the KDC's refusal, or the rest. */
+    if (!found)
+        minor_lookup(MECH_KRB5, code, MAP_ACQUIRE, &st);
+    if (ctx == NULL && krb5_init_context(&own) == 0)
+        ctx = own;
+    msg = krb5_get_error_message(ctx, code);
+    trace_cause("krb5 acquire (certificate logon): %ld (%s)%s%s%s%s -> %s",
+                (long)code, msg != NULL ? msg : "?",
+                pa_text[0] != '\0' ? "; PKINIT: " : "", pa_text,
+                token[0] != '\0' ? "; token login: " : "", token,
+                sspigss_status_name(st));
+    krb5_free_error_message(ctx, msg);
+    if (own != NULL)
+        krb5_free_context(own);
+    return st;
+}
+
+/*
+ * PA-DATA types a password can answer: encrypted timestamp (RFC 4120),
+ * encrypted challenge (RFC 6113) and SPAKE (MIT's, after
+ * draft-ietf-kitten-krb-spake-preauth). (OTP, RFC 6560, is a hardware
+ * token's, as MIT's KDC counts it.)
+ */
+static bool
+password_padata(int32_t type)
+{
+    return type == 2 || type == 138 || type == 151;
+}
+
+bool
+map_hwauth_required(krb5_context ctx, krb5_error_code code,
+                    const int32_t *types, size_t n, SECURITY_STATUS *st)
+{
+    const char *msg;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (password_padata(types[i]))
+            return false;
+    /* [sspi-codes]: "Smartcard logon is required and was not used"; the
+     * KDC lists only mechanisms a password cannot answer, as MIT's does
+     * for +requires_hwauth (kdc_preauth.c: only hardware mechanisms are
+     * offered) and AD's for SMARTCARD_REQUIRED accounts. */
+    *st = SEC_E_SMARTCARD_LOGON_REQUIRED;
+    msg = krb5_get_error_message(ctx, code);
+    trace_cause("krb5 acquire: %ld (%s); the KDC requires "
+                "preauthentication a password cannot give (it offers %zu "
+                "PA-DATA types, none a password answers) -> %s",
+                (long)code, msg != NULL ? msg : "?", n,
+                sspigss_status_name(*st));
+    krb5_free_error_message(ctx, msg);
+    return true;
 }
 
 SSPIGSS_EXPORT SECURITY_STATUS

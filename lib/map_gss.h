@@ -104,4 +104,53 @@ struct map_minor_rule {
 };
 const struct map_minor_rule *map_minor_rules(size_t *count);
 
+/*
+ * Certificate logon (PKINIT). MIT 1.20's client reports its own refusals
+ * (of the KDC's certificate, of its own, of the token's PIN) only in the
+ * krb5 trace, and the call then fails with whatever was tried next; what
+ * krb_creds.c read there:
+ */
+struct map_pkinit {
+    int pa_type;            /* the PKINIT module's last failing step: 16
+                             * (PA-PK-AS-REQ: our certificate, the token)
+                             * or 17 (PA-PK-AS-REP: the KDC's reply and
+                             * certificate); 0 when it did not fail */
+    int32_t pa_code;        /* the krb5 code it returned */
+    const char *pa_text;    /* its message ("Failed to verify received
+                             * certificate (depth 0): certificate
+                             * revoked: ..."), "" when none */
+    const char *token_text; /* "pin incorrect" (C_Login's failure), "no
+                             * token", or "" */
+};
+
+/*
+ * The code for a certificate logon that failed with krb5 code code (the
+ * call's result: a KDC's error such as KDC_ERR_CLIENT_NAME_MISMATCH, or
+ * anything) and why (above): the client's own reason when the trace has
+ * one, else the KDC's, else as map_krb5(MAP_ACQUIRE). Records the cause
+ * (krb5 message and PKINIT text) for the trace and sspigss_last_error().
+ */
+SECURITY_STATUS map_pkinit(krb5_context ctx, krb5_error_code code,
+                           const struct map_pkinit *why);
+
+struct map_pkinit_rule {
+    int pa_type;            /* 16, 17, or 0 for the token's login */
+    int32_t code;           /* the module's code, 0: any */
+    const char *text;       /* a part of its text (or the token's), or
+                             * NULL: any */
+    SECURITY_STATUS status;
+};
+const struct map_pkinit_rule *map_pkinit_rules(size_t *count);
+
+/*
+ * A password logon the KDC refused with KDC_ERR_PREAUTH_REQUIRED and
+ * whose PA-DATA types (METHOD-DATA, n of them) include none a password
+ * can answer: the account needs a smart card (+requires_hwauth).
+ * Returns true and sets *st (SEC_E_SMARTCARD_LOGON_REQUIRED, the cause
+ * recorded) then; false otherwise. code is the call's result.
+ */
+bool map_hwauth_required(krb5_context ctx, krb5_error_code code,
+                         const int32_t *types, size_t n,
+                         SECURITY_STATUS *st);
+
 #endif /* SSPIGSS_MAP_GSS_H */

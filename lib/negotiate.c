@@ -36,6 +36,7 @@
 
 #include <gssapi/gssapi_ext.h>
 
+#include "certcred.h"
 #include "gss_int.h"
 #include "identity.h"
 #include "internal.h"
@@ -139,6 +140,7 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
     struct gss_cred *c;
     OM_uint32 maj, min;
     SECURITY_STATUS st;
+    unsigned char hash[CERTCRED_HASH_LEN];
 
     *out = NULL;
     c = calloc(1, sizeof(*c));
@@ -231,9 +233,12 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         st = SEC_E_UNKNOWN_CREDENTIALS;
         goto out;
     }
-    if (id.user != NULL && id.keytab != NULL) {
+    if (id.user != NULL
+        && (id.keytab != NULL || certcred_unmarshal_hash(id.user, hash))) {
         /* An EX2 keytab: Kerberos keys, nothing NTLM can use. The
-         * Kerberos package's lazy TGT, from the keytab. */
+         * Kerberos package's lazy TGT, from the keytab. So for a
+         * certificate (a marshaled CertCredential, smart card logon):
+         * PKINIT, which only Kerberos does (MS-PKCA). */
         const struct package *kp = package_find("Kerberos");
         struct acquire_args ka = *args;
 
