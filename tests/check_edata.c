@@ -39,6 +39,45 @@ static const unsigned char method_data_two[] = {
     0x34, 0x02, 0x00, 0xC0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
+/* METHOD-DATA as MIT's KDC sends it for +requires_hwauth with PKINIT:
+ * PA-PK-AS-REQ (16, empty), PA-FX-FAST (136), and a negative type
+ * (-128, two's complement) to check sign extension. */
+static const unsigned char method_data_hw[] = {
+    0x30, 0x22,
+    0x30, 0x09, 0xA1, 0x03, 0x02, 0x01, 0x10, 0xA2, 0x02, 0x04, 0x00,
+    0x30, 0x0A, 0xA1, 0x04, 0x02, 0x02, 0x00, 0x88, 0xA2, 0x02, 0x04, 0x00,
+    0x30, 0x09, 0xA1, 0x03, 0x02, 0x01, 0x80, 0xA2, 0x02, 0x04, 0x00,
+};
+
+START_TEST(padata_types)
+{
+    int32_t t[8];
+    size_t n = 99, i;
+
+    ck_assert(krb_edata_padata_types(method_data_hw, sizeof(method_data_hw),
+                                     t, 8, &n));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(t[0], 16);
+    ck_assert_int_eq(t[1], 136);
+    ck_assert_int_eq(t[2], -128);
+    ck_assert(krb_edata_padata_types(method_data_two,
+                                     sizeof(method_data_two), t, 8, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(t[0], 19);
+    ck_assert_int_eq(t[1], 3);
+    /* More types than room: the rest dropped, still well-formed. */
+    ck_assert(krb_edata_padata_types(method_data_hw, sizeof(method_data_hw),
+                                     t, 1, &n));
+    ck_assert_uint_eq(n, 1);
+    /* Every truncation, a KERB-ERROR-DATA, nothing: refused. */
+    for (i = 0; i < sizeof(method_data_hw); i++)
+        ck_assert(!krb_edata_padata_types(method_data_hw, i, t, 8, &n));
+    ck_assert(!krb_edata_padata_types(kerb_error_data,
+                                      sizeof(kerb_error_data), t, 8, &n));
+    ck_assert(!krb_edata_padata_types(NULL, 0, t, 8, &n));
+}
+END_TEST
+
 START_TEST(both_encodings)
 {
     uint32_t st = 0;
@@ -159,6 +198,7 @@ main(void)
     tcase_add_test(tc, every_truncation_is_refused);
     tcase_add_test(tc, not_a_status);
     tcase_add_test(tc, ntstatus_mapping);
+    tcase_add_test(tc, padata_types);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

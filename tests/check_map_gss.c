@@ -7,6 +7,7 @@
 #include "setup.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gssapi/gssapi_krb5.h>
@@ -423,6 +424,103 @@ START_TEST(cause_is_recorded)
 }
 END_TEST
 
+/* Every PKINIT rule: the client's reason from the trace decides,
+ * whatever the call returned. */
+START_TEST(every_pkinit_rule)
+{
+    const struct map_pkinit_rule *r;
+    size_t n, i;
+
+    r = map_pkinit_rules(&n);
+    ck_assert_uint_gt(n, 10);
+    for (i = 0; i < n; i++) {
+        struct map_pkinit why = { 0 };
+        char text[256];
+
+        snprintf(text, sizeof(text), "Failed to verify (depth 0): %s: x",
+                 r[i].text != NULL ? r[i].text : "anything");
+        why.pa_type = r[i].pa_type;
+        why.pa_code = r[i].code != 0 ? r[i].code
+                                     : KRB5KDC_ERR_PREAUTH_FAILED;
+        why.pa_text = r[i].pa_type != 0 ? text : "";
+        why.token_text = r[i].pa_type == 0 ? r[i].text : "";
+        if (r[i].pa_type == 0)
+            why.pa_type = 16;
+        ck_assert_msg(map_pkinit(NULL, EIO, &why) == r[i].status,
+                      "row %zu (%d, %s)", i, r[i].pa_type,
+                      r[i].text != NULL ? r[i].text : "any");
+        ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                     sspigss_status_name(r[i].status)));
+    }
+}
+END_TEST
+
+/* Which side said what: the KDC's certificate (17) and ours (16) with
+ * the same code give different SEC codes; without a reason from the
+ * trace the call's own code (the KDC's error) decides. */
+START_TEST(pkinit_precedence)
+{
+    struct map_pkinit why = { 17, KRB5KDC_ERR_REVOKED_CERTIFICATE,
+        "Failed to verify received certificate (depth 0): certificate "
+        "revoked", "" };
+    struct map_pkinit none = { 0, 0, "", "" };
+
+    ck_assert_sec(map_pkinit(NULL, EIO, &why), SEC_E_KDC_CERT_REVOKED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                 "Failed to verify received certificate"));
+    why.pa_type = 16;
+    why.pa_text = "Failed to verify own certificate (depth 0): "
+                  "certificate revoked";
+    ck_assert_sec(map_pkinit(NULL, EIO, &why),
+                  SEC_E_SMARTCARD_CERT_REVOKED);
+    /* An expired KDC certificate is INVALID_CERTIFICATE plus its text;
+     * another invalid one is not called expired. */
+    why.pa_type = 17;
+    why.pa_code = KRB5KDC_ERR_INVALID_CERTIFICATE;
+    why.pa_text = "certificate has expired";
+    ck_assert_sec(map_pkinit(NULL, EIO, &why), SEC_E_KDC_CERT_EXPIRED);
+    why.pa_text = "certificate signature failure";
+    ck_assert_sec(map_pkinit(NULL, EIO, &why), SEC_E_INTERNAL_ERROR);
+    /* The KDC refused: its code. */
+    ck_assert_sec(map_pkinit(NULL, KRB5KDC_ERR_REVOKED_CERTIFICATE, &none),
+                  SEC_E_SMARTCARD_CERT_REVOKED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                 "Revoked certificate"));
+    ck_assert_sec(map_pkinit(NULL, KRB5KDC_ERR_CLIENT_NAME_MISMATCH,
+                             &none), SEC_E_PKINIT_NAME_MISMATCH);
+    ck_assert_sec(map_pkinit(NULL, KRB5KDC_ERR_PREAUTH_FAILED, &none),
+                  SEC_E_LOGON_DENIED);
+    ck_assert_sec(map_pkinit(NULL, 0, &none), SEC_E_OK);
+    /* A PIN the token refused, whatever the module returned. */
+    none.token_text = "pin incorrect";
+    ck_assert_sec(map_pkinit(NULL, KRB5KDC_ERR_PREAUTH_FAILED, &none),
+                  SEC_E_LOGON_DENIED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "pin incorrect"));
+}
+END_TEST
+
+/* A password logon the KDC wants hardware for: no PA-DATA type a
+ * password answers. */
+START_TEST(hwauth_rule)
+{
+    static const int32_t pkinit_only[] = { 16, 136, 19, 150, 133 };
+    static const int32_t with_ts[] = { 16, 2, 136 };
+    static const int32_t with_chal[] = { 138 };
+    static const int32_t with_spake[] = { 151, 16 };
+    SECURITY_STATUS st = SEC_E_OK;
+
+    ck_assert(map_hwauth_required(NULL, EINVAL, pkinit_only, 5, &st));
+    ck_assert_sec(st, SEC_E_SMARTCARD_LOGON_REQUIRED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(),
+                                 "a password cannot give"));
+    st = SEC_E_OK;
+    ck_assert(!map_hwauth_required(NULL, EINVAL, with_ts, 3, &st));
+    ck_assert(!map_hwauth_required(NULL, EINVAL, with_chal, 1, &st));
+    ck_assert(!map_hwauth_required(NULL, EINVAL, with_spake, 2, &st));
+    ck_assert_sec(st, SEC_E_OK);
+}
+END_TEST
+
 static Suite *
 map_suite(void)
 {
@@ -440,6 +538,9 @@ map_suite(void)
     tcase_add_test(tc, cause_is_recorded);
     tcase_add_test(tc, kdc_reply_undecodable);
     tcase_add_test(tc, wrapped_out_of_memory);
+    tcase_add_test(tc, every_pkinit_rule);
+    tcase_add_test(tc, pkinit_precedence);
+    tcase_add_test(tc, hwauth_rule);
     suite_add_tcase(s, tc);
     return s;
 }
