@@ -10,7 +10,8 @@
 # Then examples/smartcard_logon.c, a Windows smart card logon snippet
 # (CredMarshalCredentialW + AcquireCredentialsHandleW +
 # InitializeSecurityContextW), builds against the public and compat
-# headers and logs on from the token unchanged.
+# headers (and, when the Win64 cross compiler is there, against the
+# Windows headers) and logs on from the token unchanged.
 #
 # CHECK_PKINIT_KEEP=1 keeps the directory. The KDC is stopped by its pid
 # on the way out, whatever happens. By hand:
@@ -78,6 +79,40 @@ show_log() {
 CK_RUN_CASE=pkinit ${SSPIGSS_TEST_RUNNER:-} "$suite"
 rc=$?
 [ $rc -eq 0 ] || { show_log $rc; exit $rc; }
+
+# The Windows snippet, unchanged: builds with warnings as errors against
+# the public and compat headers, logs on from the token.
+san=${SAN_CFLAGS:-}
+ex=$base/smartcard_logon
+# shellcheck disable=SC2086
+if ! ${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -DUNICODE -D_UNICODE \
+        -I"$top_srcdir/include" -I"$top_srcdir/compat" -c -o "$ex.o" \
+        "$top_srcdir/examples/smartcard_logon.c" > "$ex.out" 2>&1 ||
+   ! "$top_builddir/libtool" --tag=CC --mode=link ${CC:-cc} $san \
+        -o "$ex" "$ex.o" "$top_builddir/lib/libsspigss.la" \
+        >> "$ex.out" 2>&1; then
+    cat "$ex.out" >&2
+    fail "examples/smartcard_logon.c does not build"
+fi
+# ... and is Windows code: it compiles against the Windows headers too.
+if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+    x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -DUNICODE \
+        -D_UNICODE -c -o "$ex.obj" "$top_srcdir/examples/smartcard_logon.c" \
+        > "$ex.out" 2>&1 || {
+        cat "$ex.out" >&2
+        fail "examples/smartcard_logon.c does not compile for Windows"
+    }
+fi
+run=${SSPIGSS_TEST_RUNNER:-"$top_builddir/libtool --mode=execute"}
+# shellcheck disable=SC2086
+if ! $run "$ex" "$(cat "$SSPIGSS_PKINIT_DIR/alice.sha1")" 1234 \
+        "host/$SSPIGSS_HOST" > "$ex.out" 2>&1 ||
+   ! grep -q "^AP-REQ for the service" "$ex.out"; then
+    cat "$ex.out" >&2
+    show_log 1
+    fail "examples/smartcard_logon.c did not log on from the token"
+fi
+echo "check_pkinit: examples/smartcard_logon.c logged on from the token"
 
 case ${SAN_CFLAGS:-} in
     *sanitize=*)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <sspigss/sspigss.h>
+#include <sspigss/wincred.h>
 
 #include "cli.h"
 #include "gss_sample.h"
@@ -47,6 +48,8 @@ struct client {
     const char *package;
     const char *user;
     const char *domain;
+    const char *smartcard;      /* --smartcard: a certificate's SHA-1 */
+    char *marshaled;            /* its CredMarshalCredentialA string */
     char *password;             /* our copy: wiped once used */
     unsigned port;
     long ccount;
@@ -94,6 +97,13 @@ client_help(FILE *fp)
           "\n"
           "  --domain D        its domain (Kerberos realm)\n"
           "  --password P      its password (wiped after use)\n"
+          "  --smartcard SHA1  smart card logon: the certificate whose "
+          "SHA-1 hash (hex,\n"
+          "                    colons allowed) is given, marshaled with\n"
+          "                    CredMarshalCredential as the user "
+          "(docs/pkinit.md)\n"
+          "  --pin PIN         the card's PIN, as the password (wiped "
+          "after use)\n"
           "  --ansi            use the A entry points (UTF-8); default W "
           "(UTF-16)\n"
           "  --no-mutual       no ISC_REQ_MUTUAL_AUTH (gss-client "
@@ -130,12 +140,53 @@ client_clear(struct client *c)
     sample_wipe_str(c->password);
     free(c->password);
     c->password = NULL;
+    CredFree(c->marshaled);
+    c->marshaled = NULL;
     free(c->spn);
     c->spn = NULL;
     free(c->spn16);
     c->spn16 = NULL;
     free(c->file_buf);
     c->file_buf = NULL;
+}
+
+/*
+ * --smartcard: the certificate's SHA-1 hash as Windows code names a smart
+ * card certificate where a user name goes, CredMarshalCredential's
+ * "@@B..." string (c->marshaled). Returns 0, or 2 (reported).
+ */
+static int
+client_marshal(struct client *c)
+{
+    CERT_CREDENTIAL_INFO info;
+    const char *p = c->smartcard;
+    size_t n = 0;
+
+    memset(&info, 0, sizeof(info));
+    info.cbSize = sizeof(info);
+    while (*p != '\0' && n < CERT_HASH_LENGTH) {
+        unsigned hi, lo;
+
+        if (*p == ':' || *p == ' ') {
+            p++;
+            continue;
+        }
+        if (sscanf(p, "%1x%1x", &hi, &lo) != 2)
+            break;
+        info.rgbHashOfCert[n++] = (UCHAR)(hi << 4 | lo);
+        p += 2;
+    }
+    if (n != CERT_HASH_LENGTH || *p != '\0')
+        return cli_usage_error("client: --smartcard wants 20 bytes in "
+                               "hex (a SHA-1 hash)");
+    if (!CredMarshalCredentialA(CertCredential, &info, &c->marshaled)) {
+        fprintf(stderr, "sspigss: client: CredMarshalCredentialA failed\n");
+        return 2;
+    }
+    if (c->verbose)
+        printf("CredMarshalCredentialA(CertCredential) -> %s\n",
+               c->marshaled);
+    return 0;
 }
 
 /*
@@ -203,8 +254,16 @@ client_parse(int argc, char **argv, struct client *c)
             if (r < 0)
                 return 2;
             c->domain = v;
-        } else if ((r = sample_opt_value(argc, argv, &i, "--password",
+        } else if ((r = sample_opt_value(argc, argv, &i, "--smartcard",
                                          &v)) != 0) {
+            if (r < 0 || *v == '\0')
+                return cli_usage_error("client: --smartcard wants a "
+                                       "SHA-1 hash");
+            c->smartcard = v;
+        } else if ((r = sample_opt_value(argc, argv, &i, "--password",
+                                         &v)) != 0
+                   || (r = sample_opt_value(argc, argv, &i, "--pin",
+                                            &v)) != 0) {
             if (r < 0)
                 return 2;
             if (c->password != NULL) {
@@ -265,6 +324,14 @@ client_parse(int argc, char **argv, struct client *c)
     if (c->host[0] == '\0' || c->service[0] == '\0')
         return cli_usage_error("client: HOST and SERVICE must not be "
                                "empty");
+    if (c->smartcard != NULL) {
+        if (c->user != NULL || c->domain != NULL)
+            return cli_usage_error("client: --smartcard names the user "
+                                   "(the certificate's)");
+        if (client_marshal(c) != 0)
+            return 2;
+        c->user = c->marshaled;
+    }
     if ((c->domain != NULL || c->password != NULL) && c->user == NULL)
         return cli_usage_error("client: --domain and --password go with "
                                "--user");
