@@ -839,8 +839,8 @@ krb_creds_ready(struct gss_cred *c)
                             && c->pkinit_identity == NULL))
         return SEC_E_NO_CREDENTIALS;
     if (c->pkinit_identity != NULL && c->client == NULL) {
-        /* [sspi-codes] SEC_E_PKINIT_NAME_MISMATCH: "the client
-         * certificate does not contain a valid UPN". */
+        /* Microsoft's SSPI status code list: a client certificate
+         * without a usable UPN is SEC_E_PKINIT_NAME_MISMATCH. */
         trace_cause("certificate logon: the certificate %s names no "
                     "principal (no id-pkinit-san, no UPN) -> "
                     "SEC_E_PKINIT_NAME_MISMATCH", c->pkinit_identity);

@@ -22,9 +22,10 @@
  *           Windows LSA authentication package's krb5 error -> NTSTATUS
  *           table (Heimdal codes)
  *   [sspi-codes] Microsoft, "SSPI Status Codes" (learn.microsoft.com,
- *           windows/win32/secauthn/sspi-status-codes): what each
- *           smart card code means ("The smartcard certificate used for
- *           authentication has been revoked", ...)
+ *           windows/win32/secauthn/sspi-status-codes): which condition
+ *           of smart card logon each code stands for (the card's or the
+ *           domain controller's certificate revoked, expired, from an
+ *           untrusted CA, of unknown revocation status, ...)
  *   [pkca]  MS-PKCA 3.1.5.2 (KDC processing): the KRB-ERROR codes a
  *           Windows KDC returns for each certificate check (RFC 4556
  *           3.2.3 names them)
@@ -167,29 +168,25 @@ static const struct map_minor_rule minor_rules[] = {
     /* Certificate logon refused by the KDC ([pkca] names the error for
      * each check; [sspi-codes] the Windows code for each reason). The
      * certificate does not name the client: SEC_E_PKINIT_NAME_MISMATCH
-     * ("does not contain a valid UPN, or does not match the client name
-     * in the logon request"). */
+     * (a certificate without a usable UPN, or naming another client). */
     { KRB5, KRB5KDC_ERR_CLIENT_NAME_MISMATCH, ACQ | INI,
       SEC_E_PKINIT_NAME_MISMATCH },
-    /* Its chain ends at a CA the KDC does not trust: "an untrusted
-     * certificate authority was detected while processing the smartcard
-     * certificate". */
+    /* Its chain ends at a CA the KDC does not trust: the card
+     * certificate's CA is untrusted. */
     { KRB5, KRB5KDC_ERR_CANT_VERIFY_CERTIFICATE, ACQ | INI,
       SEC_E_ISSUING_CA_UNTRUSTED },
-    /* "The smartcard certificate used for authentication has been
-     * revoked". */
+    /* The card's certificate is revoked. */
     { KRB5, KRB5KDC_ERR_REVOKED_CERTIFICATE, ACQ | INI,
       SEC_E_SMARTCARD_CERT_REVOKED },
-    /* "The revocation status of the smartcard certificate used for
-     * authentication could not be determined". */
+    /* The card certificate's revocation status cannot be decided. */
     { KRB5, KRB5KDC_ERR_REVOCATION_STATUS_UNKNOWN, ACQ | INI,
       SEC_E_REVOCATION_OFFLINE_C },
     { KRB5, KRB5KDC_ERR_REVOCATION_STATUS_UNAVAILABLE, ACQ | INI,
       SEC_E_REVOCATION_OFFLINE_C },
     /* Any other refusal of the certificate (not for PKINIT client
      * authentication: INCONSISTENT_KEY_PURPOSE; not trusted, invalid,
-     * badly signed, weak): "the smartcard certificate used for
-     * authentication was not trusted", SEC_E_PKINIT_CLIENT_FAILURE. */
+     * badly signed, weak): the card's certificate is not trusted,
+     * SEC_E_PKINIT_CLIENT_FAILURE. */
     { KRB5, KRB5KDC_ERR_INCONSISTENT_KEY_PURPOSE, ACQ | INI,
       SEC_E_PKINIT_CLIENT_FAILURE },
     { KRB5, KRB5KDC_ERR_CLIENT_NOT_TRUSTED, ACQ | INI,
@@ -207,9 +204,8 @@ static const struct map_minor_rule minor_rules[] = {
     { KRB5, KRB5KDC_ERR_CERTIFICATE_MISMATCH, ACQ | INI,
       SEC_E_PKINIT_CLIENT_FAILURE },
     /* The KDC finds that the client trusts none of its CAs (the client's
-     * trustedCertifiers, RFC 4556 3.2.3): "an untrusted certificate
-     * authority was detected while processing the domain controller
-     * certificate". */
+     * trustedCertifiers, RFC 4556 3.2.3): the domain controller
+     * certificate's CA is untrusted. */
     { KRB5, KRB5KDC_ERR_KDC_NOT_TRUSTED, ACQ | INI,
       SEC_E_ISSUING_CA_UNTRUSTED_KDC },
 
@@ -772,8 +768,8 @@ map_krb5(krb5_context ctx, krb5_error_code code, enum map_op op)
  */
 static const struct map_pkinit_rule pkinit_rules[] = {
     /* The KDC's certificate, checked by the client when the reply
-     * arrives ([sspi-codes]: each of these names "the domain controller
-     * certificate used for smartcard logon"). MIT turns the OpenSSL
+     * arrives ([sspi-codes] has a code for each thing wrong with the
+     * domain controller's certificate). MIT turns the OpenSSL
      * result into a KDC error code (pkinit_crypto_openssl.c
      * cms_signeddata_verify): revoked, CRL missing, no trusted issuer;
      * everything else is INVALID_CERTIFICATE, told apart by its text. */
@@ -793,10 +789,8 @@ static const struct map_pkinit_rule pkinit_rules[] = {
       SEC_E_ISSUING_CA_UNTRUSTED_KDC },
     /* Our own certificate, which MIT checks against its anchors before
      * it signs the request ("Failed to verify own certificate"): the
-     * smart card's ([sspi-codes]: "the smartcard certificate used for
-     * authentication has expired", "... has been revoked", "an untrusted
-     * certificate authority was detected while processing the smartcard
-     * certificate"). */
+     * smart card's ([sspi-codes]: the card's certificate expired,
+     * revoked, or from an untrusted CA). */
     { PA_REQ, 0, "certificate has expired", SEC_E_SMARTCARD_CERT_EXPIRED },
     { PA_REQ, 0, "certificate revoked", SEC_E_SMARTCARD_CERT_REVOKED },
     { PA_REQ, 0, "unable to get local issuer certificate",
@@ -893,7 +887,7 @@ map_hwauth_required(krb5_context ctx, krb5_error_code code,
     for (i = 0; i < n; i++)
         if (password_padata(types[i]))
             return false;
-    /* [sspi-codes]: "Smartcard logon is required and was not used"; the
+    /* [sspi-codes]: smart card logon was required and not used; the
      * KDC lists only mechanisms a password cannot answer, as MIT's does
      * for +requires_hwauth (kdc_preauth.c: only hardware mechanisms are
      * offered) and AD's for SMARTCARD_REQUIRED accounts. */

@@ -724,21 +724,38 @@ SSPIGSS_DOC_NEVER(SEC_E_NO_PA_DATA,
     "reports as SEC_E_UNSUPPORTED_PREAUTH, the code Windows gives for "
     "preauthentication neither side can do; no krb5 code singles out "
     "missing PA-DATA.")
-SSPIGSS_DOC_LATER(SEC_E_PKINIT_NAME_MISMATCH, "PKINIT/smartcard", 11,
-    "The KDC refuses a certificate logon because the certificate's name "
-    "(subject alternative name, UPN) does not match the client named in "
-    "the request (KDC_ERR_CLIENT_NAME_MISMATCH).")
+SSPIGSS_DOC_PRODUCED(SEC_E_PKINIT_NAME_MISMATCH,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "Certificate logon (docs/pkinit.md): the KDC refuses the certificate "
+    "because its name does not match the client in the request "
+    "(KDC_ERR_CLIENT_NAME_MISMATCH, MS-PKCA 3.1.5.2.1); Microsoft's SSPI "
+    "status code list gives this code for a certificate without a usable "
+    "UPN or one naming another client than the request. Test: a "
+    "certificate naming carol only by a Microsoft UPN SAN, which an MIT "
+    "KDC does not honour (kdc.conf pkinit_allow_upn off, its default). "
+    "Also, before any KDC traffic, a certificate that names no principal "
+    "at all (no id-pkinit-san, no UPN).",
+    "check_pkinit.c:name_mismatch check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_PRODUCED(SEC_E_SMARTCARD_LOGON_REQUIRED,
-    "Kerberos (Active Directory KDC)",
+    "Kerberos, Negotiate",
     "InitializeSecurityContext (explicit credentials, first call)",
     "A password logon to an account that may only log on with a smart "
-    "card: an Active Directory KDC names STATUS_SMARTCARD_LOGON_REQUIRED "
-    "in the KRB-ERROR's e-data (MS-KILE 2.2.1), which lib/krb_edata.c "
-    "reads. MIT's KDC gives no such reason for its requires_hwauth flag: "
-    "that comes out as SEC_E_UNSUPPORTED_PREAUTH. Samba 4.17's AD DC "
-    "sends no NTSTATUS for a smartcard-required account "
-    "(check_ad.c:account_state asserts that none appears: "
-    "SEC_E_LOGON_DENIED), so only the NTSTATUS rule is tested.",
+    "card (per Microsoft's SSPI status code list: smart card logon was "
+    "required and not used). MIT: a "
+    "principal with +requires_hwauth; its KDC answers "
+    "KDC_ERR_PREAUTH_REQUIRED offering only hardware mechanisms (PKINIT "
+    "when configured), and MIT's client then fails with EINVAL (PKINIT "
+    "installed, no certificate) or KRB5_PREAUTH_FAILED (not installed), "
+    "so the library reads the KDC's METHOD-DATA: no password mechanism "
+    "(encrypted timestamp or challenge, SPAKE) offered means this code. "
+    "An Active Directory KDC names STATUS_SMARTCARD_LOGON_REQUIRED in "
+    "the KRB-ERROR's e-data (MS-KILE 2.2.1), which lib/krb_edata.c reads; "
+    "Samba 4.17's AD DC sends no NTSTATUS for a smartcard-required "
+    "account and offers encrypted timestamp (check_ad.c:account_state: "
+    "SEC_E_LOGON_DENIED).",
+    "check_pkinit.c:smartcard_logon_required "
+    "check_mapping.c:unsupported_preauth check_map_gss.c:hwauth_rule "
     "check_edata.c:ntstatus_mapping")
 SSPIGSS_DOC_PRODUCED(SEC_E_SHUTDOWN_IN_PROGRESS,
     "all",
@@ -782,14 +799,14 @@ SSPIGSS_DOC_PRODUCED(SEC_E_UNSUPPORTED_PREAUTH,
     "Kerberos",
     "InitializeSecurityContext (explicit credentials)",
     "The KDC requires preauthentication the client cannot perform: "
-    "every client mechanism disabled, or a principal that needs "
-    "hardware preauthentication (MIT's client gives up with "
+    "every client mechanism disabled (MIT's client gives up with "
     "KRB5_PREAUTH_FAILED, or KDC_ERR_PREAUTH_REQUIRED is the final "
     "answer); or one side does not support the type offered "
     "(KDC_ERR_PADATA_TYPE_NOSUPP, KRB5_PREAUTH_BAD_TYPE, "
     "KRB5_PREAUTH_NO_KEY). Every client mechanism disabled comes out so "
-    "against both KDCs (MIT and Samba AD); hardware preauthentication is "
-    "an MIT principal flag only.",
+    "against both KDCs (MIT and Samba AD). A KDC that offers only "
+    "hardware preauthentication to a password is "
+    "SEC_E_SMARTCARD_LOGON_REQUIRED instead.",
     "check_mapping.c:unsupported_preauth "
     "check_map_gss.c:every_minor_rule")
 SSPIGSS_DOC_PRODUCED(SEC_E_DELEGATION_REQUIRED,
@@ -853,22 +870,63 @@ SSPIGSS_DOC_PRODUCED(SEC_E_DOWNGRADE_DETECTED,
     "(docs/negotiate.md): no Windows evidence ties this code to it.",
     "check_negotiate.c:package_list_without_ntlm "
     "check_kdc_faults.c:negotiate_down")
-SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_REVOKED, "PKINIT/smartcard", 11,
-    "The KDC refuses the client certificate as revoked "
-    "(KDC_ERR_REVOKED_CERTIFICATE).")
-SSPIGSS_DOC_LATER(SEC_E_ISSUING_CA_UNTRUSTED, "PKINIT/smartcard", 11,
-    "The KDC does not trust the CA that issued the client certificate "
-    "(KDC_ERR_CANT_VERIFY_CERTIFICATE).")
-SSPIGSS_DOC_LATER(SEC_E_REVOCATION_OFFLINE_C, "PKINIT/smartcard", 11,
-    "The KDC cannot learn the revocation status of the client "
-    "certificate (KDC_ERR_REVOCATION_STATUS_UNAVAILABLE).")
-SSPIGSS_DOC_LATER(SEC_E_PKINIT_CLIENT_FAILURE, "PKINIT/smartcard", 11,
-    "The KDC refuses the client certificate for another reason "
-    "(KDC_ERR_CLIENT_NOT_TRUSTED, KDC_ERR_INVALID_CERTIFICATE).")
-SSPIGSS_DOC_LATER(SEC_E_SMARTCARD_CERT_EXPIRED, "PKINIT/smartcard", 11,
-    "The client certificate has expired. MIT refuses it on the client "
-    "side with a generic preauthentication failure (KRB5_PREAUTH_FAILED, "
-    "DESIGN.md), so the PKINIT work must tell it apart.")
+SSPIGSS_DOC_PRODUCED(SEC_E_SMARTCARD_CERT_REVOKED,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The smart card's certificate is revoked (Microsoft's SSPI "
+    "status code list: the card's certificate was revoked): the KDC "
+    "finds it in a CRL it holds (kdc.conf pkinit_revoke) and answers "
+    "KDC_ERR_REVOKED_CERTIFICATE; also the client's own check, when it "
+    "refuses to sign with a revoked certificate (MIT's trace: \"Failed "
+    "to verify own certificate ... certificate revoked\").",
+    "check_pkinit.c:revoked_client_cert check_map_gss.c:every_pkinit_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_ISSUING_CA_UNTRUSTED,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The smart card's certificate comes from a CA the KDC does not trust "
+    "(Microsoft's SSPI status code list: an untrusted CA in the card "
+    "certificate's chain): its chain does not end in the KDC's "
+    "pkinit_anchors, KDC_ERR_CANT_VERIFY_CERTIFICATE; or the client "
+    "cannot build its own certificate's chain from its anchors (MIT's "
+    "trace: \"Failed to verify own certificate ... unable to get local "
+    "issuer certificate\").",
+    "check_pkinit.c:untrusted_client_ca check_map_gss.c:every_pkinit_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_REVOCATION_OFFLINE_C,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The KDC cannot learn the revocation status of the smart card's "
+    "certificate (Microsoft's SSPI status code list: the card "
+    "certificate's revocation status could not be decided): kdc.conf "
+    "pkinit_require_crl_checking = true and no CRL of the certificate's "
+    "CA in pkinit_revoke; KDC_ERR_REVOCATION_STATUS_UNKNOWN (and "
+    "_UNAVAILABLE, which MIT's KDC never sends).",
+    "check_pkinit.c:client_crl_missing check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_PKINIT_CLIENT_FAILURE,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The KDC refuses the smart card's certificate for any other reason "
+    "(Microsoft's SSPI status code list: the card's certificate is not "
+    "trusted): not for PKINIT client authentication (no "
+    "id-pkinit-KPClientAuth or smart card logon EKU with kdc.conf "
+    "pkinit_eku_checking = kpClientAuth, the default): "
+    "KDC_ERR_INCONSISTENT_KEY_PURPOSE, the test; likewise "
+    "KDC_ERR_CLIENT_NOT_TRUSTED, KDC_ERR_INVALID_CERTIFICATE, "
+    "KDC_ERR_INVALID_SIG, KDC_ERR_CERTIFICATE_MISMATCH and the refused "
+    "digest and DH parameter codes (RFC 4556 3.2.3, MS-PKCA 3.1.5.2).",
+    "check_pkinit.c:no_pkinit_eku check_map_gss.c:every_minor_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_SMARTCARD_CERT_EXPIRED,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The smart card's certificate has expired (Microsoft's SSPI "
+    "status code list gives this code for it). MIT's client "
+    "refuses to sign with it before any request goes out and returns "
+    "KDC_ERR_PREAUTH_FAILED (the code of a wrong password); the reason, "
+    "\"Failed to verify own certificate ... certificate has expired\", "
+    "is read from the krb5 trace (lib/krb_creds.c, map_pkinit). An MIT "
+    "KDC that receives one answers KDC_ERR_INVALID_CERTIFICATE "
+    "(SEC_E_PKINIT_CLIENT_FAILURE).",
+    "check_pkinit.c:expired_client_cert "
+    "check_map_gss.c:every_pkinit_rule")
 SSPIGSS_DOC_NEVER(SEC_E_NO_S4U_PROT_SUPPORT,
     "Windows reports it when a service asks for S4U (protocol transition "
     "or constrained delegation) and the KDC has no S4U support "
@@ -890,19 +948,49 @@ SSPIGSS_DOC_NEVER(SEC_E_CROSSREALM_DELEGATION_FAILURE,
     "KDC_ERR_POLICY alone (a rule with no finer reason than "
     "SEC_E_INTERNAL_ERROR today). Resource-based delegation across "
     "realms has no such refusal.")
-SSPIGSS_DOC_LATER(SEC_E_REVOCATION_OFFLINE_KDC, "PKINIT/smartcard", 11,
+SSPIGSS_DOC_PRODUCED(SEC_E_REVOCATION_OFFLINE_KDC,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
     "The client cannot learn the revocation status of the KDC's "
-    "certificate (no CRL). MIT returns EIO and names the reason only in "
-    "its trace (DESIGN.md), so the PKINIT work must read the trace.")
-SSPIGSS_DOC_LATER(SEC_E_ISSUING_CA_UNTRUSTED_KDC, "PKINIT/smartcard", 11,
-    "The client does not trust the CA that issued the KDC's certificate; "
-    "MIT reports EIO with the reason in its trace (DESIGN.md).")
-SSPIGSS_DOC_LATER(SEC_E_KDC_CERT_EXPIRED, "PKINIT/smartcard", 11,
-    "The KDC's certificate has expired; MIT reports EIO with the reason "
-    "in its trace (DESIGN.md).")
-SSPIGSS_DOC_LATER(SEC_E_KDC_CERT_REVOKED, "PKINIT/smartcard", 11,
-    "The KDC's certificate is revoked; MIT reports EIO with the reason "
-    "in its trace (DESIGN.md).")
+    "certificate (Microsoft's SSPI status code list: the domain "
+    "controller certificate's revocation status could not be decided): "
+    "krb5.conf pkinit_require_crl_checking = true and no "
+    "CRL of the KDC's CA in pkinit_revoke. MIT's client records "
+    "KDC_ERR_REVOCATION_STATUS_UNKNOWN for the reply only in its trace "
+    "and fails with what it tried next; the library reads the trace.",
+    "check_pkinit.c:kdc_crl_missing check_map_gss.c:every_pkinit_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_ISSUING_CA_UNTRUSTED_KDC,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The client does not trust the CA of the KDC's certificate (Microsoft's "
+    "SSPI status code list: an untrusted CA in the domain controller "
+    "certificate's chain): not in "
+    "krb5.conf pkinit_anchors. Read from the krb5 trace (\"Failed to "
+    "verify received certificate ... unable to get local issuer "
+    "certificate\", KDC_ERR_CANT_VERIFY_CERTIFICATE); also a KDC that "
+    "says KDC_ERR_KDC_NOT_TRUSTED.",
+    "check_pkinit.c:untrusted_kdc_ca check_map_gss.c:every_pkinit_rule")
+SSPIGSS_DOC_PRODUCED(SEC_E_KDC_CERT_EXPIRED,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The KDC's certificate has expired (Microsoft's SSPI status "
+    "code list gives this code for it), by the "
+    "client's clock. An MIT KDC will not sign with an expired "
+    "certificate, so the test moves the client's clock five days past "
+    "the end of the KDC's two-day certificate (libfaketime; the KDC "
+    "allows that much clock skew). Read from the krb5 trace "
+    "(KDC_ERR_INVALID_CERTIFICATE with \"certificate has expired\"). "
+    "Not run in the sanitizer pass (libfaketime deadlocks with ASan).",
+    "check_pkinit.c:expired_kdc_cert check_map_gss.c:pkinit_precedence")
+SSPIGSS_DOC_PRODUCED(SEC_E_KDC_CERT_REVOKED,
+    "Kerberos, Negotiate",
+    "InitializeSecurityContext (certificate credential, first call)",
+    "The KDC's certificate is revoked (Microsoft's SSPI status "
+    "code list gives this code for it): in a CRL "
+    "the client holds (krb5.conf pkinit_revoke). Read from the krb5 "
+    "trace (\"Failed to verify received certificate ... certificate "
+    "revoked\", KDC_ERR_REVOKED_CERTIFICATE for the reply).",
+    "check_pkinit.c:revoked_kdc_cert check_map_gss.c:every_pkinit_rule")
 SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_PARAMETER,
     "all; Kerberos",
     "entry points with strings or output pointers",

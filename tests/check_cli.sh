@@ -51,7 +51,7 @@ expect_in "produced: returned by" "returned by: InitializeSecurityContext"
 expect_in "produced: package" "[Kerberos, Negotiate, NTLM]"
 check "never code" 0 "$tool" status SEC_E_MUST_BE_KDC
 expect_in "never: reason" "never on Linux: "
-check "later code" 0 "$tool" status SEC_E_PKINIT_NAME_MISMATCH
+check "later code" 0 "$tool" status SEC_E_MULTIPLE_ACCOUNTS
 expect_in "later: package and issue" \
     "not yet: arrives with PKINIT/smartcard (issue #11)"
 check "alias code" 0 "$tool" status SEC_E_NOT_SUPPORTED
