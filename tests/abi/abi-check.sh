@@ -93,6 +93,7 @@ cat > "$tmp/probe.h" <<'EOF'
 #include <windows.h>
 #include <winerror.h>
 #include <wincrypt.h>
+#include <wincred.h>
 #include <subauth.h>
 #include <security.h>
 #include <sspi.h>
@@ -113,6 +114,7 @@ cat > "$tmp/mingw-probe.h" <<'EOF'
 #include <windows.h>
 #include <winerror.h>
 #include <wincrypt.h>
+#include <wincred.h>
 #include <subauth.h>
 #include <security.h>
 #include <sspi.h>
