@@ -750,7 +750,10 @@ pkinit_trace_cb(krb5_context k, const krb5_trace_info *info, void *data)
 {
     static const char mod[] = "Preauth module pkinit (";
     static const char login[] = "PKINIT PKCS11 C_Login failed: ";
+    /* MIT's two ways of saying that the token is not there (no token in
+     * any slot; none in the slot and with the label asked for). */
     static const char notoken[] = "PKINIT PKCS#11 module shows no slots";
+    static const char nomatch[] = "PKINIT PKCS#11 module has no matching";
     struct pkinit_trace *t = data;
     const char *m, *p;
     int pa;
@@ -781,7 +784,8 @@ pkinit_trace_cb(krb5_context k, const krb5_trace_info *info, void *data)
         snprintf(t->token_text, sizeof(t->token_text), "%.*s",
                  (int)strcspn(p + sizeof(login) - 1, "\n"),
                  p + sizeof(login) - 1);
-    } else if (strncmp(p, notoken, sizeof(notoken) - 1) == 0) {
+    } else if (strncmp(p, notoken, sizeof(notoken) - 1) == 0
+               || strncmp(p, nomatch, sizeof(nomatch) - 1) == 0) {
         snprintf(t->token_text, sizeof(t->token_text), "no token");
     }
 }

@@ -321,6 +321,24 @@ START_TEST(wrong_pin)
 }
 END_TEST
 
+/* The card is taken out between AcquireCredentialsHandle (which found
+ * its certificate) and InitializeSecurityContext: the module shows no
+ * token (SOFTHSM2_CONF naming an empty token directory). */
+START_TEST(card_removed)
+{
+    CredHandle c;
+    char conf[1024];
+
+    assert_sec(acquire_cert("alice", PIN, &c), SEC_E_OK);
+    snprintf(conf, sizeof(conf), "%s/softhsm2-empty.conf",
+             env_or_die("SSPIGSS_KDC_DIR"));
+    ck_assert_int_eq(setenv("SOFTHSM2_CONF", conf, 1), 0);
+    assert_sec(isc_status(&c), SEC_E_NO_CREDENTIALS);
+    assert_cause("token login: no token");
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
 /* The card's certificate has expired: MIT's client will not sign with
  * it ("Failed to verify own certificate ... certificate has expired"). */
 START_TEST(expired_client_cert)
@@ -461,6 +479,7 @@ pkinit_suite(void)
     tcase_add_test(tc, file_store_logon);
     tcase_add_test(tc, unknown_certificate);
     tcase_add_test(tc, wrong_pin);
+    tcase_add_test(tc, card_removed);
     tcase_add_test(tc, expired_client_cert);
     tcase_add_test(tc, name_mismatch);
     tcase_add_test(tc, revoked_client_cert);

@@ -32,7 +32,8 @@
 #                   (certificate and key), the personal file store
 # It stores every client certificate and key in a SoftHSM2 token
 # (label "sspigss", user PIN 1234, SO PIN 5678; DIR/softhsm2.conf,
-# tokens in DIR/tokens), object ids 01, 02, ... in the order above
+# tokens in DIR/tokens; DIR/softhsm2-empty.conf has none: the card
+# taken out), object ids 01, 02, ... in the order above
 # (DIR/pki/NAME.id; the certificate's SHA-1 hash, in hex, the one a
 # marshaled CertCredential carries, in DIR/pki/NAME.sha1), adds principals alice (already there), carol and
 # hwauth (+requires_hwauth, password hwauth-pw-1), writes the KDC's
@@ -209,6 +210,10 @@ objectstore.backend = file
 log.level = ERROR
 slots.removable = false
 CONF
+    # The same module with no token at all: the card taken out.
+    mkdir -p "$_ps_dir/notokens"
+    sed "s|$_ps_dir/tokens|$_ps_dir/notokens|" "$_ps_dir/softhsm2.conf" \
+        > "$_ps_dir/softhsm2-empty.conf"
     SOFTHSM2_CONF=$_ps_dir/softhsm2.conf
     export SOFTHSM2_CONF
     softhsm2-util --init-token --free --label sspigss --pin $PKINIT_PIN \
