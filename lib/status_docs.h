@@ -405,6 +405,10 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "mapper's GSS_S_NO_CRED, credential-cache and keytab rules. NTLM: "
     "no user file entry and no winbind for the user (the handle is made, "
     "as on Windows; the first InitializeSecurityContext fails). "
+    "Certificate logon (docs/pkinit.md): no PKCS#11 token or file holds "
+    "the marshaled credential's certificate (at AcquireCredentialsHandle), "
+    "or the card is gone by the first InitializeSecurityContext (MIT's "
+    "trace: no matching tokens). "
     "Negotiate: neither mechanism has credentials, or the PackageList "
     "allows none. Schannel: a server credential without a certificate, "
     "a certificate without its private key (Windows, dotnet/corefx "
@@ -419,7 +423,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_NO_CREDENTIALS,
     "check_kerberos.c:acceptor_ex2_keytab "
     "check_kerberos.c:identity_without_password "
     "check_api.c:acquire_credentials check_ntlm.c:no_credentials "
-    "check_negotiate.c:package_list_nothing")
+    "check_negotiate.c:package_list_nothing "
+    "check_pkinit.c:unknown_certificate check_pkinit.c:card_removed")
 SSPIGSS_DOC_PRODUCED(SEC_E_MESSAGE_ALTERED,
     "Kerberos, NTLM, Negotiate, Schannel",
     "DecryptMessage, VerifySignature; AcceptSecurityContext and "
