@@ -14,7 +14,8 @@ secs=${1:-10}
 work=${SSPIGSS_FUZZ_DIR:-$(mktemp -d)}
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-inc="-I$here/lib -I$here/include -I$work"
+# p11-kit's pkcs11.h (lib/certcred.c).
+inc="-I$here/lib -I$here/include -I$work $(pkg-config --cflags p11-kit-1)"
 echo '#define PACKAGE_VERSION "fuzz"' > "$work/config.h"
 echo '#define HAVE_EXPLICIT_BZERO 1' >> "$work/config.h"
 # Leaks count as findings (libFuzzer checks each input).
@@ -42,8 +43,9 @@ for src in "$here"/lib/*.c; do
     $CC $flags $inc -c -o "$obj" "$src"
 done
 libs="$(pkg-config --libs krb5-gssapi krb5 libssl libcrypto) -lpthread"
-# fuzz_crypt32: certificates and PFX blobs (lib/api_crypt32.c).
-for t in fuzz_accept fuzz_crypt32; do
+# fuzz_crypt32: certificates and PFX blobs (lib/api_crypt32.c);
+# fuzz_cred: marshaled credentials (lib/api_cred.c).
+for t in fuzz_accept fuzz_crypt32 fuzz_cred; do
     # shellcheck disable=SC2086
     build $t "$work"/lib/*.o $libs
 done
@@ -65,7 +67,7 @@ done
 for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_status fuzz_accept \
     fuzz_initiate fuzz_target fuzz_message fuzz_ntlm_accept \
     fuzz_negotiate_accept fuzz_schannel fuzz_schannel_server fuzz_crypt32 \
-    fuzz_ntlm_initiate; do
+    fuzz_ntlm_initiate fuzz_cred; do
     rm -rf "$work/seeds-$t"
     mkdir -p "$work/corpus-$t" "$work/seeds-$t"
     if [ -d "$here/fuzz/corpus/${t#fuzz_}" ]; then

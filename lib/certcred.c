@@ -34,6 +34,12 @@
 #include "certcred.h"
 #include "internal.h"
 
+/* configure names p11-kit's proxy module; builds without it (the fuzz
+ * targets) look for it by name. */
+#ifndef SSPIGSS_P11KIT_PROXY
+#define SSPIGSS_P11KIT_PROXY "p11-kit-proxy.so"
+#endif
+
 void
 certcred_clear(struct certcred *c)
 {
