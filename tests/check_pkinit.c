@@ -255,6 +255,16 @@ START_TEST(file_store_logon)
 }
 END_TEST
 
+/* Without SSPIGSS_PKCS11_MODULE the certificate is looked for through
+ * p11-kit's proxy module, which reaches every module p11-kit is
+ * configured with (Debian's softhsm2 package registers SoftHSM2). */
+START_TEST(p11kit_default_module)
+{
+    ck_assert_int_eq(unsetenv("SSPIGSS_PKCS11_MODULE"), 0);
+    assert_sec(logon("alice", PIN), SEC_I_CONTINUE_NEEDED);
+}
+END_TEST
+
 /* Negotiate over it: SPNEGO carries the PKINIT-backed Kerberos
  * context (a certificate is nothing NTLM can use). */
 START_TEST(negotiate_logon)
@@ -477,6 +487,7 @@ pkinit_suite(void)
     tcase_add_test(tc, logon_roundtrip);
     tcase_add_test(tc, negotiate_logon);
     tcase_add_test(tc, file_store_logon);
+    tcase_add_test(tc, p11kit_default_module);
     tcase_add_test(tc, unknown_certificate);
     tcase_add_test(tc, wrong_pin);
     tcase_add_test(tc, card_removed);
