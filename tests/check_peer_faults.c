@@ -1,0 +1,568 @@
+/*
+ * check_peer_faults.c - the packages facing a peer that fails (issue #15,
+ * item 3; docs/reliability.md, "Peer faults"): a TLS peer that closes or
+ * resets the connection mid-handshake or mid-record, records handed over
+ * split at every byte boundary, a record duplicated, two swapped, an
+ * oversized record; and a GSS peer whose tokens arrive duplicated,
+ * reordered, truncated at every byte boundary or not at all, and whose
+ * messages arrive duplicated, reordered, truncated or modified.
+ *
+ * Every case asserts the exact SEC code, that sspigss_last_error() names
+ * the cause, that a call that failed made no handle and changed nothing
+ * (the handle table's count, the caller's buffers, and a later call that
+ * succeeds with the same state), and what the context is good for after
+ * the fault, as on Windows. Leaks are the ASan and valgrind passes' to
+ * find; the fixture checks handles, context buffers and certificate
+ * contexts.
+ *
+ * The peers are real:
+ *   - Schannel: `openssl s_server -rev` (TLS 1.3 and TLS 1.2, started by
+ *     tests/check_peer_faults.sh with tests/harness/tls.sh), reached
+ *     through a fault relay, a thread of this program on 127.0.0.1 that
+ *     passes the client's bytes on and the server's up to a point, then
+ *     closes or resets both connections (struct relay); and this
+ *     library's own server and client in one process, where the test
+ *     decides which bytes each side gets (cheap enough to try every byte
+ *     boundary, also under valgrind).
+ *   - Kerberos and Negotiate against the throwaway MIT realm of
+ *     tests/harness/kdc.sh (alice's password, the service keytab), NTLM
+ *     through gss-ntlmssp and a user file, client and server of this
+ *     library in one process.
+ *
+ * Environment (tests/check_peer_faults.sh):
+ *   SSPIGSS_TLS_DIR           the PKI: trust.pem, localhost.p12, ...
+ *   SSPIGSS_TLS_PORT_LOCALHOST, SSPIGSS_TLS_PORT_TLS12
+ *                             s_server -rev, TLS 1.3 / TLS 1.2 only
+ *   KRB5_CONFIG, KRB5_KTNAME  the realm SSPIGSS.TEST (kdc.sh's env)
+ *   NTLM_USER_FILE            SSPIGSS:alice:alice-pw-1
+ *   PEER_FAULTS_VERBOSE       set: print each prefix's code (debugging)
+ */
+#include "setup.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <sspigss/schannel.h>
+#include <sspigss/wincrypt.h>
+
+#include "crypt32.h"
+#include "handles.h"
+#include "internal.h"
+#include "testutil.h"
+
+#define assert_sec(got, want)                                             \
+    do {                                                                  \
+        SECURITY_STATUS g_ = (got), w_ = (want);                          \
+        ck_assert_msg(g_ == w_, "got %s (0x%08X), want %s (0x%08X): %s",  \
+                      sspigss_status_name(g_), (unsigned)g_,              \
+                      sspigss_status_name(w_), (unsigned)w_,              \
+                      sspigss_last_error());                              \
+    } while (0)
+
+#define TLS_HEADER 5
+#define WAIT_SECS 10
+
+static const char *pki;
+static char trust[600];
+static size_t bufs_before, certs_before;
+static bool verbose __attribute__((unused));
+
+static void
+setup(void)
+{
+    bufs_before = ctxbuf_outstanding();
+    certs_before = crypt32_live_contexts();
+    ck_assert_int_eq(setenv("SSL_CERT_FILE", trust, 1), 0);
+    ck_assert_int_eq(setenv("SSL_CERT_DIR", "/nonexistent", 1), 0);
+    unsetenv("SSPIGSS_CERT_STORE_MY");
+}
+
+static void
+teardown(void)
+{
+    ck_assert_msg(handle_count(HANDLE_CRED) == 0, "credential handles left");
+    ck_assert_msg(handle_count(HANDLE_CTX) == 0, "context handles left");
+    ck_assert_msg(ctxbuf_outstanding() == bufs_before, "buffers not freed");
+    ck_assert_msg(crypt32_live_contexts() == certs_before,
+                  "%zu certificate contexts not freed",
+                  crypt32_live_contexts() - certs_before);
+}
+
+/* The last error names the cause: text is in it. */
+static void assert_cause(const char *text) __attribute__((unused));
+static void
+assert_cause(const char *text)
+{
+    ck_assert_msg(strstr(sspigss_last_error(), text) != NULL,
+                  "last error \"%s\" lacks \"%s\"", sspigss_last_error(),
+                  text);
+}
+
+/* ================================================= Schannel: credentials */
+
+static unsigned char *
+read_file(const char *name, size_t *len)
+{
+    char path[700];
+    unsigned char *p;
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/%s", pki, name);
+    f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    ck_assert_int_gt(n, 0);
+    rewind(f);
+    p = malloc((size_t)n);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+/* A Schannel credential: the server's with localhost.p12's certificate,
+ * the client's with none; protocols as SCHANNEL_CRED has them. */
+static void
+tls_cred(bool server, DWORD protocols, CredHandle *h)
+{
+    PCCERT_CONTEXT cert = NULL;
+    HCERTSTORE store = NULL;
+    SCHANNEL_CRED sc;
+    TimeStamp ts;
+
+    if (server) {
+        CRYPT_DATA_BLOB blob;
+        size_t n;
+
+        blob.pbData = read_file("localhost.p12", &n);
+        blob.cbData = (DWORD)n;
+        store = PFXImportCertStore(&blob, u"p12-pw", 0);
+        free(blob.pbData);
+        ck_assert_ptr_nonnull(store);
+        cert = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
+                                          CERT_FIND_HAS_PRIVATE_KEY, NULL,
+                                          NULL);
+        ck_assert_ptr_nonnull(cert);
+    }
+    memset(&sc, 0, sizeof(sc));
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.grbitEnabledProtocols = protocols;
+    if (cert != NULL) {
+        sc.cCreds = 1;
+        sc.paCred = &cert;
+    }
+    assert_sec(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Schannel",
+                                         server ? SECPKG_CRED_INBOUND
+                                                : SECPKG_CRED_OUTBOUND,
+                                         NULL, &sc, NULL, NULL, h, &ts),
+               SEC_E_OK);
+    if (cert != NULL) {
+        ck_assert(CertFreeCertificateContext(cert));
+        ck_assert(CertCloseStore(store, 0));
+    }
+}
+
+/* ================================================ Schannel: the framing */
+
+/* One direction of the wire: bytes sent and not yet taken. */
+struct wire {
+    unsigned char b[65536];
+    size_t n;
+};
+
+/*
+ * What SECBUFFER_MISSING must say for the first n bytes of a stream of
+ * TLS records: the bytes the first record that is not whole still lacks
+ * (5 - n of a header not all there, else the rest of the record), 0 when
+ * the input ends on a record boundary.
+ */
+static size_t
+missing_for(const unsigned char *p, size_t n)
+{
+    size_t off = 0;
+
+    while (off < n) {
+        size_t rec;
+
+        if (n - off < TLS_HEADER)
+            return TLS_HEADER - (n - off);
+        rec = TLS_HEADER + ((size_t)p[off + 3] << 8 | p[off + 4]);
+        if (n - off < rec)
+            return rec - (n - off);
+        off += rec;
+    }
+    return 0;
+}
+
+/* The length of the record at p (n bytes there), 0 when not whole. */
+static size_t
+record_len(const unsigned char *p, size_t n)
+{
+    size_t rec;
+
+    if (n < TLS_HEADER)
+        return 0;
+    rec = TLS_HEADER + ((size_t)p[3] << 8 | p[4]);
+    return rec <= n ? rec : 0;
+}
+
+/* ============================================ Schannel: in-process pair */
+
+struct end {
+    CredHandle cred;
+    CtxtHandle ctx;
+    bool server, have, done;
+    SECURITY_STATUS st;
+    int incomplete;                 /* SEC_E_INCOMPLETE_MESSAGE answers */
+};
+
+/*
+ * Hand the first avail bytes of in to the side's handshake call (ISC or
+ * ASC, [TOKEN, EMPTY] in, an allocated TOKEN out), append what it sends
+ * to out. On success the bytes it took leave the wire (SECBUFFER_EXTRA
+ * stays). On SEC_E_INCOMPLETE_MESSAGE it asserts Windows' answer: the
+ * second buffer SECBUFFER_MISSING with the exact count, nothing to send,
+ * no handle made, the input untouched.
+ */
+static SECURITY_STATUS
+tls_step(struct end *e, struct wire *in, size_t avail, struct wire *out)
+{
+    static unsigned char copy[65536];
+    SecBuffer ib[2] = { { (ULONG)avail, SECBUFFER_TOKEN, in->b },
+                        { 0, SECBUFFER_EMPTY, NULL } };
+    SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+    SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    size_t ctx_before = handle_count(HANDLE_CTX);
+    CtxtHandle fresh;
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    bool first = !e->have;
+
+    memcpy(copy, in->b, avail);
+    memset(&fresh, 0xAB, sizeof(fresh));
+    if (e->server)
+        st = AcceptSecurityContext(first ? &e->cred : NULL,
+                                   first ? NULL : &e->ctx, &id,
+                                   ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM
+                                       | ASC_REQ_CONFIDENTIALITY,
+                                   0, first ? &fresh : &e->ctx, &od, &attrs,
+                                   &ts);
+    else
+        st = InitializeSecurityContextA(
+            first ? &e->cred : NULL, first ? NULL : &e->ctx,
+            (SEC_CHAR *)"localhost",
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM
+                | ISC_REQ_CONFIDENTIALITY,
+            0, 0, first ? NULL : &id, 0, first ? &fresh : &e->ctx, &od,
+            &attrs, &ts);
+    e->st = st;
+    if (st == SEC_E_INCOMPLETE_MESSAGE) {
+        e->incomplete++;
+        ck_assert_uint_eq(ib[1].BufferType, SECBUFFER_MISSING);
+        ck_assert_uint_eq(ib[1].cbBuffer, missing_for(in->b, avail));
+        ck_assert_uint_eq(ob.cbBuffer, 0);
+        ck_assert_ptr_null(ob.pvBuffer);
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), ctx_before);
+        if (first)
+            ck_assert_uint_eq(fresh.dwLower,
+                              (ULONG_PTR)0xABABABABABABABABULL);
+        ck_assert(memcmp(copy, in->b, avail) == 0);
+        return st;
+    }
+    if (ob.cbBuffer > 0) {
+        ck_assert_uint_le(out->n + ob.cbBuffer, sizeof(out->b));
+        memcpy(out->b + out->n, ob.pvBuffer, ob.cbBuffer);
+        out->n += ob.cbBuffer;
+    }
+    if (ob.pvBuffer != NULL)
+        assert_sec(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+    if (!SEC_SUCCESS(st))
+        return st;
+    if (first) {
+        e->ctx = fresh;
+        e->have = true;
+    }
+    if (!first || e->server) {
+        size_t extra = ib[1].BufferType == SECBUFFER_EXTRA ? ib[1].cbBuffer
+                                                           : 0;
+
+        ck_assert_uint_le(extra, avail);
+        memmove(in->b, in->b + avail - extra, in->n - (avail - extra));
+        in->n -= avail - extra;
+    }
+    if (st == SEC_E_OK)
+        e->done = true;
+    return st;
+}
+
+/*
+ * Everything on the wire to e: all at once, or (trickle) one byte more
+ * at each call, so that the side sees every prefix of every flight.
+ */
+static void
+deliver(struct end *e, struct wire *in, struct wire *out, bool trickle)
+{
+    size_t given = trickle ? 1 : in->n;
+
+    while (in->n > 0 && !e->done) {
+        SECURITY_STATUS st;
+
+        if (given > in->n)
+            given = in->n;
+        st = tls_step(e, in, given, out);
+        if (st == SEC_E_INCOMPLETE_MESSAGE) {
+            ck_assert_msg(given < in->n, "a whole flight is incomplete");
+            given++;
+            continue;
+        }
+        ck_assert_msg(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED,
+                      "handshake step: %s: %s", sspigss_status_name(st),
+                      sspigss_last_error());
+        given = trickle ? 1 : in->n;
+        /* What is left is a record cut short: give one byte more. */
+        if (trickle && in->n > 0)
+            given = in->n + 1;
+    }
+}
+
+/* A handshake between our client and our server, each flight delivered
+ * whole or a byte at a time. */
+static void
+tls_pair(struct end *cl, struct end *sv, DWORD protocols, bool trickle,
+         struct wire *c2s, struct wire *s2c)
+{
+    SecPkgContext_ConnectionInfo ci;
+    int rounds;
+
+    memset(cl, 0, sizeof(*cl));
+    memset(sv, 0, sizeof(*sv));
+    sv->server = true;
+    tls_cred(false, protocols & (SP_PROT_TLS1_2_CLIENT
+                                 | SP_PROT_TLS1_3_CLIENT), &cl->cred);
+    tls_cred(true, protocols & (SP_PROT_TLS1_2_SERVER
+                                | SP_PROT_TLS1_3_SERVER), &sv->cred);
+    c2s->n = s2c->n = 0;
+    assert_sec(tls_step(cl, s2c, 0, c2s), SEC_I_CONTINUE_NEEDED);
+    for (rounds = 0; rounds < 10 && !(cl->done && sv->done); rounds++) {
+        deliver(sv, c2s, s2c, trickle);
+        deliver(cl, s2c, c2s, trickle);
+    }
+    ck_assert_msg(cl->done && sv->done, "the handshake did not end");
+    assert_sec(QueryContextAttributesA(&cl->ctx, SECPKG_ATTR_CONNECTION_INFO,
+                                       &ci), SEC_E_OK);
+    ck_assert_uint_ne(ci.dwProtocol & protocols, 0);
+}
+
+static void
+end_free(struct end *e)
+{
+    if (e->have)
+        assert_sec(DeleteSecurityContext(&e->ctx), SEC_E_OK);
+    e->have = false;
+    assert_sec(FreeCredentialsHandle(&e->cred), SEC_E_OK);
+}
+
+/* EncryptMessage of len bytes of text into one record, appended to w;
+ * returns the record's length. */
+static size_t
+tls_seal(CtxtHandle *h, const void *text, size_t len, struct wire *w)
+{
+    SecPkgContext_StreamSizes sz;
+    unsigned char *rec = w->b + w->n;
+    SecBuffer b[4];
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    size_t n;
+
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_STREAM_SIZES, &sz),
+               SEC_E_OK);
+    ck_assert_uint_le(w->n + sz.cbHeader + len + sz.cbTrailer,
+                      sizeof(w->b));
+    memcpy(rec + sz.cbHeader, text, len);
+    b[0] = (SecBuffer){ sz.cbHeader, SECBUFFER_STREAM_HEADER, rec };
+    b[1] = (SecBuffer){ (ULONG)len, SECBUFFER_DATA, rec + sz.cbHeader };
+    b[2] = (SecBuffer){ sz.cbTrailer, SECBUFFER_STREAM_TRAILER,
+                        rec + sz.cbHeader + len };
+    b[3] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+    assert_sec(EncryptMessage(h, 0, &d, 0), SEC_E_OK);
+    n = b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
+    w->n += n;
+    return n;
+}
+
+/* DecryptMessage of [DATA(p, n), EMPTY, EMPTY, EMPTY]; b gets the
+ * buffers as the call left them. */
+static SECURITY_STATUS
+tls_open(CtxtHandle *h, unsigned char *p, size_t n, SecBuffer b[4])
+{
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+
+    b[0] = (SecBuffer){ (ULONG)n, SECBUFFER_DATA, p };
+    b[1] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+    b[2] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+    b[3] = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+    return DecryptMessage(h, &d, 0, NULL);
+}
+
+/*
+ * Every prefix of the record at the start of p (n bytes there, the
+ * record and maybe more) that is not the whole record:
+ * SEC_E_INCOMPLETE_MESSAGE, the DATA buffer and the first EMPTY one
+ * SECBUFFER_MISSING with the bytes still lacking (Wine's
+ * dlls/secur32/tests/schannel.c, recorded on Windows), the bytes
+ * untouched. Returns the record's length.
+ */
+static size_t
+tls_open_prefixes(CtxtHandle *h, const unsigned char *p, size_t n)
+{
+    static unsigned char buf[65536];
+    size_t rec = record_len(p, n), len;
+    SecBuffer b[4];
+
+    ck_assert_uint_gt(rec, 0);
+    for (len = 1; len < rec; len++) {
+        memcpy(buf, p, len);
+        assert_sec(tls_open(h, buf, len, b), SEC_E_INCOMPLETE_MESSAGE);
+        ck_assert_uint_eq(b[0].BufferType, SECBUFFER_MISSING);
+        ck_assert_uint_eq(b[0].cbBuffer, missing_for(p, len));
+        ck_assert_uint_eq(b[1].BufferType, SECBUFFER_MISSING);
+        ck_assert_uint_eq(b[1].cbBuffer, missing_for(p, len));
+        ck_assert_uint_eq(b[2].BufferType, SECBUFFER_EMPTY);
+        ck_assert_uint_eq(b[3].BufferType, SECBUFFER_EMPTY);
+        ck_assert(memcmp(buf, p, len) == 0);
+    }
+    return rec;
+}
+
+/* Bytes for a message: deterministic, different for each seed. */
+static void
+fill(unsigned char *p, size_t n, unsigned seed)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        p[i] = (unsigned char)(seed * 31u + i * 7u + (i >> 8));
+}
+
+/* The protocol sets of the in-process cases: TLS 1.3, TLS 1.2. */
+static const DWORD tls_versions[] = { SP_PROT_TLS1_3, SP_PROT_TLS1_2 };
+
+/* ======================================== Schannel: in-process cases */
+
+/*
+ * The handshake with every flight handed over one byte more at a time,
+ * both sides (the server's first call makes no context until the
+ * ClientHello is whole): each call short of a whole record is
+ * SEC_E_INCOMPLETE_MESSAGE with the exact SECBUFFER_MISSING count,
+ * nothing to send, no handle, the input untouched (tls_step); the
+ * handshake then completes and data passes unchanged.
+ */
+START_TEST(tls_split_handshake)
+{
+    static struct wire c2s, s2c;
+    unsigned char msg[300];
+    struct end cl, sv;
+    SecBuffer b[4];
+    size_t rec;
+
+    tls_pair(&cl, &sv, tls_versions[_i], true, &c2s, &s2c);
+    /* Every byte of the ClientHello and of the client's last flight but
+     * the last of each record, and the same of the server's flight. */
+    ck_assert_int_gt(sv.incomplete, 100);
+    ck_assert_int_gt(cl.incomplete, 100);
+    fill(msg, sizeof(msg), 1);
+    c2s.n = 0;
+    rec = tls_seal(&cl.ctx, msg, sizeof(msg), &c2s);
+    assert_sec(tls_open(&sv.ctx, c2s.b, rec, b), SEC_E_OK);
+    ck_assert_uint_eq(b[1].cbBuffer, sizeof(msg));
+    ck_assert(memcmp(b[1].pvBuffer, msg, sizeof(msg)) == 0);
+    end_free(&cl);
+    end_free(&sv);
+}
+END_TEST
+
+/*
+ * Application records split at every byte boundary (1000 bytes, then a
+ * short one behind it): every prefix of a record is
+ * SEC_E_INCOMPLETE_MESSAGE with the missing count and nothing taken; the
+ * record with the start of the next one behind it opens, the rest comes
+ * back as SECBUFFER_EXTRA, and the plaintext is the sender's.
+ */
+START_TEST(tls_split_record)
+{
+    static struct wire c2s, s2c;
+    unsigned char a[1000], z[10];
+    struct end cl, sv;
+    SecBuffer b[4];
+    size_t ra, rz;
+
+    tls_pair(&cl, &sv, tls_versions[_i], false, &c2s, &s2c);
+    fill(a, sizeof(a), 2);
+    fill(z, sizeof(z), 3);
+    c2s.n = 0;
+    ra = tls_seal(&cl.ctx, a, sizeof(a), &c2s);
+    rz = tls_seal(&cl.ctx, z, sizeof(z), &c2s);
+    ck_assert_uint_eq(tls_open_prefixes(&sv.ctx, c2s.b, c2s.n), ra);
+    /* The whole record and three bytes of the next. */
+    assert_sec(tls_open(&sv.ctx, c2s.b, ra + 3, b), SEC_E_OK);
+    ck_assert_uint_eq(b[0].BufferType, SECBUFFER_STREAM_HEADER);
+    ck_assert_uint_eq(b[1].BufferType, SECBUFFER_DATA);
+    ck_assert_uint_eq(b[1].cbBuffer, sizeof(a));
+    ck_assert(memcmp(b[1].pvBuffer, a, sizeof(a)) == 0);
+    ck_assert_uint_eq(b[2].BufferType, SECBUFFER_STREAM_TRAILER);
+    ck_assert_uint_eq(b[3].BufferType, SECBUFFER_EXTRA);
+    ck_assert_uint_eq(b[3].cbBuffer, 3);
+    ck_assert_ptr_eq(b[3].pvBuffer, c2s.b + ra);
+    ck_assert_uint_eq(tls_open_prefixes(&sv.ctx, c2s.b + ra, rz), rz);
+    assert_sec(tls_open(&sv.ctx, c2s.b + ra, rz, b), SEC_E_OK);
+    ck_assert_uint_eq(b[1].cbBuffer, sizeof(z));
+    ck_assert(memcmp(b[1].pvBuffer, z, sizeof(z)) == 0);
+    ck_assert_uint_ne(b[3].BufferType, SECBUFFER_EXTRA);
+    end_free(&cl);
+    end_free(&sv);
+}
+END_TEST
+
+static Suite *
+peer_faults_suite(void)
+{
+    Suite *s = suite_create("peer_faults");
+    TCase *tc = tcase_create("tls");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, tls_split_handshake, 0, 2);
+    tcase_add_loop_test(tc, tls_split_record, 0, 2);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    pki = getenv("SSPIGSS_TLS_DIR");
+    if (pki == NULL) {
+        fprintf(stderr, "check_peer_faults: SSPIGSS_TLS_DIR is not set; "
+                        "run tests/check_peer_faults.sh\n");
+        return 99;
+    }
+    snprintf(trust, sizeof(trust), "%s/trust.pem", pki);
+    verbose = getenv("PEER_FAULTS_VERBOSE") != NULL;
+    return run_suite(peer_faults_suite());
+}
