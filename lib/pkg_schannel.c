@@ -39,6 +39,10 @@
 
 #define TLS_HEADER 5
 #define TLS_MAX_MESSAGE 16384
+/* The longest protected record's body: RFC 5246 6.2.3 (TLS 1.2),
+ * RFC 8446 5.2 (TLS 1.3). */
+#define TLS_MAX_CIPHERTEXT (16384 + 2048)
+#define TLS_MAX_CIPHERTEXT_13 (16384 + 256)
 
 struct sch_cred {
     struct handle_obj h;
@@ -75,8 +79,8 @@ struct sch_ctx {
     bool key_update_asked;          /* TLS 1.3 KeyUpdate, update_requested */
     bool ticket_in;                 /* TLS 1.3 NewSessionTicket received */
     bool scope_checked;             /* sch_alpn_violation() asked */
-    bool dead;                      /* refused by it: finished for good */
-    bool broken;                    /* a record call failed for good */
+    bool dead;                      /* refused by it, or a record failed
+                                     * (a fatal alert): finished for good */
     enum client_cert client_cert;
     /* The input the call that gave SEC_I_INCOMPLETE_CREDENTIALS took:
      * callers (curl among them) pass the same bytes again. */
@@ -524,22 +528,6 @@ tls_failure(struct sch_ctx *c, const char *what)
         trace_cause("Schannel %s: OpenSSL ran out of memory (%s) -> %s",
                     what, text, sspigss_status_name(st));
     return st;
-}
-
-/*
- * A record call after one failed for good (OpenSSL's SSL_ERROR_SSL: no
- * further I/O on the connection): the session is over. Said as such,
- * rather than by whatever state OpenSSL was left in (an alert it queued
- * would read as a renegotiation asked for). c is locked.
- */
-static SECURITY_STATUS
-broken_session(struct sch_ctx *c, const char *what)
-{
-    (void)c;
-    trace_cause("Schannel %s: an earlier record call failed and ended the "
-                "session; only DeleteSecurityContext is left -> "
-                "SEC_E_CONTEXT_EXPIRED", what);
-    return SEC_E_CONTEXT_EXPIRED;
 }
 
 /* What OpenSSL wrote, into the caller's output TOKEN (allocated when
@@ -1418,6 +1406,32 @@ record_sizes(const struct sch_ctx *c, ULONG *header, ULONG *trailer,
     }
 }
 
+/*
+ * A record call on a connection that failed before: a record that did
+ * not open (bad_record_mac, record_overflow, ...) or could not be made
+ * ends a TLS connection for good (RFC 8446 6 and 6.2, RFC 5246 7.2.2:
+ * the fatal alert is sent and the connection closed; OpenSSL refuses
+ * every later record). Windows' code for such a later call is not
+ * recorded; the callers we know never make one (curl keeps the first
+ * DecryptMessage failure as "recv_unrecoverable_err" and returns it
+ * from then on; .NET's SslStream throws and the stream is done), so the
+ * context answers as one that can no longer be used,
+ * SEC_E_CONTEXT_EXPIRED, as after shutdown, rather than repeating a
+ * stale alert. c is locked.
+ */
+static SECURITY_STATUS
+record_after_failure(const struct sch_ctx *c, const char *call)
+{
+    trace_cause("Schannel: %s after the connection failed (%s%s) -> "
+                "SEC_E_CONTEXT_EXPIRED", call,
+                c->alert_in >= 0 ? "alert received: "
+                : c->alert_out >= 0 ? "alert sent: " : "",
+                c->alert_in >= 0 ? SSL_alert_desc_string_long(c->alert_in)
+                : c->alert_out >= 0 ? SSL_alert_desc_string_long(c->alert_out)
+                                    : "a fatal error");
+    return SEC_E_CONTEXT_EXPIRED;
+}
+
 static SECURITY_STATUS
 sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
 {
@@ -1443,8 +1457,8 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         st = c->closed ? SEC_E_CONTEXT_EXPIRED : SEC_E_INVALID_HANDLE;
         goto out;
     }
-    if (c->broken) {
-        st = broken_session(c, "EncryptMessage");
+    if (c->dead) {
+        st = record_after_failure(c, "EncryptMessage");
         goto out;
     }
     renegotiate_lapse(c);
@@ -1471,11 +1485,8 @@ sch_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
         ERR_clear_error();
     r = SSL_write(c->ssl, data->pvBuffer, (int)data->cbBuffer);
     if (r != (int)data->cbBuffer) {
-        /* OpenSSL: after SSL_ERROR_SSL no further I/O on the connection
-         * (SSL_get_error(3)). */
-        if (SSL_get_error(c->ssl, r) == SSL_ERROR_SSL)
-            c->broken = true;
         st = tls_failure(c, "EncryptMessage");
+        c->dead = true;
         goto out;
     }
     /* One record: header | data (in place, same length) | trailer, read
@@ -1529,6 +1540,7 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
     size_t n, rec, missing, got = 0;
     ULONG h, i;
     SECURITY_STATUS st;
+    bool overflow = false;
     int r;
 
     (void)seq;
@@ -1549,8 +1561,8 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
         st = SEC_I_CONTEXT_EXPIRED;
         goto out;
     }
-    if (c->broken) {
-        st = broken_session(c, "DecryptMessage");
+    if (c->dead) {
+        st = record_after_failure(c, "DecryptMessage");
         goto out;
     }
     renegotiate_lapse(c);
@@ -1559,7 +1571,15 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
         goto incomplete;
     }
     rec = TLS_HEADER + ((size_t)in[3] << 8 | in[4]);
-    if (n < rec) {
+    if (rec - TLS_HEADER > (SSL_version(c->ssl) == TLS1_3_VERSION
+                            ? TLS_MAX_CIPHERTEXT_13 : TLS_MAX_CIPHERTEXT)) {
+        /* Longer than any record may be (RFC 8446 5.2: 2^14 + 256;
+         * RFC 5246 6.2.3: 2^14 + 2048): the header alone is enough for
+         * OpenSSL to refuse it with record_overflow, now, rather than
+         * asking the caller for up to 64 KiB more first. */
+        rec = TLS_HEADER;
+        overflow = true;
+    } else if (n < rec) {
         missing = rec - n;
         goto incomplete;
     }
@@ -1590,10 +1610,9 @@ sch_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG seq,
                 b[1].BufferType = SECBUFFER_EMPTY;
             goto out;
         }
-        if (e != SSL_ERROR_WANT_READ) {
-            if (e == SSL_ERROR_SSL)
-                c->broken = true;
+        if (e != SSL_ERROR_WANT_READ || overflow) {
             st = tls_failure(c, "DecryptMessage");
+            c->dead = true;
             goto out;
         }
         /* A record without application data (a TLS 1.3 session ticket,

@@ -101,7 +101,6 @@ teardown(void)
 }
 
 /* The last error names the cause: text is in it. */
-static void assert_cause(const char *text) __attribute__((unused));
 static void
 assert_cause(const char *text)
 {
@@ -539,6 +538,138 @@ START_TEST(tls_split_record)
 }
 END_TEST
 
+/*
+ * After a record that did not open, the connection is over, as TLS
+ * requires (RFC 8446 6, RFC 5246 7.2.2: a fatal alert closes it): the
+ * next record in order does not open and nothing can be sent, both
+ * SEC_E_CONTEXT_EXPIRED naming the earlier failure (lib/pkg_schannel.c,
+ * record_after_failure), while the handle stays valid for
+ * QueryContextAttributes and DeleteSecurityContext.
+ */
+static void
+assert_connection_over(CtxtHandle *h, unsigned char *next, size_t len,
+                       const char *cause)
+{
+    unsigned char buf[64];
+    SecBuffer b[4] = { { 5, SECBUFFER_STREAM_HEADER, buf },
+                       { 3, SECBUFFER_DATA, buf + 5 },
+                       { 48, SECBUFFER_STREAM_TRAILER, buf + 8 },
+                       { 0, SECBUFFER_EMPTY, NULL } };
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    SecPkgContext_ConnectionInfo ci;
+    SecBuffer ob[4];
+    size_t ctx = handle_count(HANDLE_CTX);
+
+    assert_sec(tls_open(h, next, len, ob), SEC_E_CONTEXT_EXPIRED);
+    assert_cause("after the connection failed");
+    assert_cause(cause);
+    memcpy(buf + 5, "abc", 3);
+    assert_sec(EncryptMessage(h, 0, &d, 0), SEC_E_CONTEXT_EXPIRED);
+    assert_cause(cause);
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_CONNECTION_INFO, &ci),
+               SEC_E_OK);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), ctx);
+}
+
+/*
+ * A record delivered twice (_i even) or two records swapped (_i odd),
+ * TLS 1.3 and 1.2. TLS numbers records implicitly: the copy, or the
+ * record ahead of its turn, is opened with the wrong sequence number
+ * and fails its check like a changed record, bad_record_mac:
+ * SEC_E_MESSAGE_ALTERED (Microsoft, "Schannel error codes for TLS and
+ * SSL alerts"; DecryptMessage (Schannel) lists it for "the message has
+ * been altered"). Schannel has no replay code of its own for TLS
+ * (SEC_E_OUT_OF_SEQUENCE is for the message packages' numbering;
+ * DecryptMessage (Schannel): "Schannel SSP does not use sequence
+ * numbers"). The plaintext is not handed out.
+ */
+START_TEST(tls_duplicate_or_swapped)
+{
+    static struct wire c2s, s2c;
+    unsigned char a[100], z[100], copy[200];
+    struct end cl, sv;
+    SecBuffer b[4];
+    size_t ra, rz;
+
+    tls_pair(&cl, &sv, tls_versions[_i / 2], false, &c2s, &s2c);
+    fill(a, sizeof(a), 4);
+    fill(z, sizeof(z), 5);
+    c2s.n = 0;
+    ra = tls_seal(&cl.ctx, a, sizeof(a), &c2s);
+    rz = tls_seal(&cl.ctx, z, sizeof(z), &c2s);
+    ck_assert_uint_le(ra, sizeof(copy));
+    if (_i % 2 == 0) {
+        memcpy(copy, c2s.b, ra);
+        assert_sec(tls_open(&sv.ctx, c2s.b, ra, b), SEC_E_OK);
+        ck_assert(memcmp(b[1].pvBuffer, a, sizeof(a)) == 0);
+        assert_sec(tls_open(&sv.ctx, copy, ra, b), SEC_E_MESSAGE_ALTERED);
+        ck_assert_uint_eq(b[1].BufferType, SECBUFFER_EMPTY);
+        assert_cause("alert sent: bad record mac");
+        assert_connection_over(&sv.ctx, c2s.b + ra, rz, "bad record mac");
+    } else {
+        assert_sec(tls_open(&sv.ctx, c2s.b + ra, rz, b),
+                   SEC_E_MESSAGE_ALTERED);
+        ck_assert_uint_eq(b[1].BufferType, SECBUFFER_EMPTY);
+        assert_cause("alert sent: bad record mac");
+        assert_connection_over(&sv.ctx, c2s.b, ra, "bad record mac");
+    }
+    end_free(&cl);
+    end_free(&sv);
+}
+END_TEST
+
+/*
+ * A record longer than TLS allows, judged from its header alone (the
+ * rest never needs to arrive): a body of 2^14 + 2048 + 1 bytes (over
+ * RFC 5246 6.2.3's limit, so over TLS 1.3's too) on either version,
+ * and of 2^14 + 256 + 1 under TLS 1.3 (RFC 8446 5.2). OpenSSL sends
+ * record_overflow; Schannel's code for that alert is
+ * SEC_E_ILLEGAL_MESSAGE (Microsoft, "Schannel error codes for TLS and
+ * SSL alerts"; lib/map_tls.c). A header of a record within the limit
+ * is SEC_E_INCOMPLETE_MESSAGE as any other. The connection is over
+ * afterwards.
+ */
+START_TEST(tls_oversized_record)
+{
+    static const struct {
+        int version;                /* index into tls_versions */
+        size_t body;
+        SECURITY_STATUS want;
+    } v[] = {
+        { 0, 16384 + 2048 + 1, SEC_E_ILLEGAL_MESSAGE },
+        { 1, 16384 + 2048 + 1, SEC_E_ILLEGAL_MESSAGE },
+        { 0, 16384 + 256 + 1, SEC_E_ILLEGAL_MESSAGE },
+        { 1, 16384 + 256 + 1, SEC_E_INCOMPLETE_MESSAGE },
+        { 1, 16384 + 2048, SEC_E_INCOMPLETE_MESSAGE },
+    };
+    static struct wire c2s, s2c;
+    unsigned char hdr[TLS_HEADER] = { 23, 3, 3, 0, 0 }, a[10];
+    struct end cl, sv;
+    SecBuffer b[4];
+    size_t ra;
+
+    tls_pair(&cl, &sv, tls_versions[v[_i].version], false, &c2s, &s2c);
+    fill(a, sizeof(a), 6);
+    c2s.n = 0;
+    ra = tls_seal(&cl.ctx, a, sizeof(a), &c2s);
+    hdr[3] = (unsigned char)(v[_i].body >> 8);
+    hdr[4] = (unsigned char)(v[_i].body & 0xff);
+    assert_sec(tls_open(&sv.ctx, hdr, sizeof(hdr), b), v[_i].want);
+    if (v[_i].want == SEC_E_INCOMPLETE_MESSAGE) {
+        ck_assert_uint_eq(b[0].BufferType, SECBUFFER_MISSING);
+        ck_assert_uint_eq(b[0].cbBuffer, v[_i].body);
+        /* Nothing taken: the next real record opens. */
+        assert_sec(tls_open(&sv.ctx, c2s.b, ra, b), SEC_E_OK);
+        ck_assert(memcmp(b[1].pvBuffer, a, sizeof(a)) == 0);
+    } else {
+        assert_cause("alert sent: record overflow");
+        assert_connection_over(&sv.ctx, c2s.b, ra, "record overflow");
+    }
+    end_free(&cl);
+    end_free(&sv);
+}
+END_TEST
+
 static Suite *
 peer_faults_suite(void)
 {
@@ -549,6 +680,8 @@ peer_faults_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, tls_split_handshake, 0, 2);
     tcase_add_loop_test(tc, tls_split_record, 0, 2);
+    tcase_add_loop_test(tc, tls_duplicate_or_swapped, 0, 4);
+    tcase_add_loop_test(tc, tls_oversized_record, 0, 5);
     suite_add_tcase(s, tc);
     return s;
 }
