@@ -290,6 +290,9 @@ bool neg_token_has_mic(const void *token, size_t len);
  * when token is such a message (ntlm.c).
  */
 bool ntlm_challenge_unsafe(const void *token, size_t len);
+/* The MessageType (1-3) of an NTLM message that arrived whole, 0 for one
+ * cut short or of no known type (MS-NLMP 2.2.1; lib/ntlm.c). */
+unsigned ntlm_message_whole(const void *token, size_t len);
 
 /*
  * An AUTHENTICATE_MESSAGE gss-ntlmssp 1.2 reads past: key exchange

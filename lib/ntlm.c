@@ -535,6 +535,73 @@ le32(const unsigned char *p)
            | (uint32_t)p[3] << 24;
 }
 
+/* A payload field (Len, MaxLen, Offset at p + at) lies within len. */
+static bool
+field_within(const unsigned char *p, size_t at, size_t len)
+{
+    size_t n = le16(p + at), off = le32(p + at + 4);
+
+    return n == 0 || (off <= len && n <= len - off);
+}
+
+/*
+ * MS-NLMP 2.2.1: an NTLM message ("NTLMSSP\0", MessageType at offset 8)
+ * that arrived whole: its fixed part (NEGOTIATE 16 bytes, CHALLENGE 48,
+ * AUTHENTICATE 64, and the 8-byte Version after them when
+ * NTLMSSP_NEGOTIATE_VERSION is set; a NEGOTIATE's two fields only when
+ * it is long enough to have them, as older clients send 16 bytes) and
+ * every payload field it names lie within len. Returns the MessageType,
+ * 0 for a message cut short or of no known type.
+ */
+unsigned
+ntlm_message_whole(const void *token, size_t len)
+{
+    static const size_t fields2[] = { 12, 40 };
+    static const size_t fields3[] = { 12, 20, 28, 36, 44, 52 };
+    const unsigned char *p = token;
+    const size_t *fields;
+    size_t fixed, nfields, i;
+    uint32_t type, flags;
+
+    if (p == NULL || len < 16 || memcmp(p, "NTLMSSP", 8) != 0)
+        return 0;
+    type = le32(p + 8);
+    switch (type) {
+    case 1:
+        flags = le32(p + 12);
+        fixed = (flags & 0x02000000u) ? 40 : len >= 32 ? 32 : 16;
+        fields = fields2;           /* unused: checked below */
+        nfields = 0;
+        break;
+    case 2:
+        if (len < 24)
+            return 0;
+        flags = le32(p + 20);
+        fixed = (flags & 0x02000000u) ? 56 : 48;
+        fields = fields2;
+        nfields = 2;
+        break;
+    case 3:
+        if (len < 64)
+            return 0;
+        flags = le32(p + 60);
+        fixed = (flags & 0x02000000u) ? 72 : 64;
+        fields = fields3;
+        nfields = 6;
+        break;
+    default:
+        return 0;
+    }
+    if (len < fixed)
+        return 0;
+    if (type == 1 && fixed >= 32)
+        return field_within(p, 16, len) && field_within(p, 24, len) ? 1 : 0;
+    for (i = 0; i < nfields; i++)
+        if (!field_within(p, fields[i], len))
+            return 0;
+    return type;
+}
+
 /*
  * MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE: "NTLMSSP\0", MessageType 2 (offset
  * 8), TargetNameFields (Len, MaxLen, Offset; offset 12), NegotiateFlags

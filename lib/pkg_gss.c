@@ -455,19 +455,45 @@ check_order(struct gss_ctx *c, const void *token, size_t len, bool wrap,
 }
 
 /*
- * A framed GSS-API token (RFC 2743 3.1: 0x60, DER length, mechanism OID,
- * inner token) whose length does not match what arrived is truncated or
- * padded: refuse it before GSS, which reports some of these only as a
- * generic failure and may drop a partial context over them.
+ * Whether an input token arrived whole, judged before GSS sees it. GSS
+ * reports some cut-short tokens only as a generic failure, and
+ * gss-ntlmssp and MIT's SPNEGO delete the partial context on any failed
+ * step, so a truncated token would end a handshake that the whole token
+ * would still complete; refused here, the context stays as it was
+ * (DESIGN.md: a truncated token gives a SEC_E_ code, never a changed
+ * context). A framed GSS-API token (RFC 2743 3.1: 0x60) and a SPNEGO
+ * NegTokenResp (RFC 4178 4.2.2: [1], every SPNEGO token after the
+ * first) must be exactly as long as their DER length says; a raw NTLM
+ * message must hold its fixed part and every payload field (MS-NLMP
+ * 2.2.1) and, when ntlm_type is not 0 (the NTLM package, which takes
+ * nothing else), be that message (the first call of a server the
+ * NEGOTIATE, a continuation the next one: a client the CHALLENGE, a
+ * server the AUTHENTICATE). *why says what is wrong.
  */
 static bool
-framing_ok(const void *token, size_t len)
+framing_ok(const void *token, size_t len, unsigned ntlm_type,
+           const char **why)
 {
     const unsigned char *t = token;
     size_t hdr, body = 0, i, n;
+    unsigned type;
 
-    if (len == 0 || t[0] != 0x60)
-        return len != 0;
+    *why = "is empty";
+    if (len == 0 || t == NULL)
+        return false;
+    if (ntlm_type != 0
+        || (len >= 8 && memcmp(t, "NTLMSSP", 8) == 0)) {
+        /* The NTLM package takes NTLM messages only. */
+        type = ntlm_message_whole(t, len);
+        *why = "is an NTLM message cut short";
+        if (type == 0)
+            return false;
+        *why = "is not the NTLM message due at this step";
+        return ntlm_type == 0 || type == ntlm_type;
+    }
+    if (t[0] != 0x60 && t[0] != 0xa1)
+        return true;
+    *why = "is cut short or padded (its DER length is not its length)";
     if (len < 2)
         return false;
     if (t[1] < 0x80) {
@@ -809,6 +835,7 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     bool allocate = (args->req & ISC_REQ_ALLOCATE_MEMORY) != 0;
     bool have_cb;
     SecBuffer *tok;
+    const char *why;
     SECURITY_STATUS st;
 
     if (c == NULL) {
@@ -844,11 +871,6 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         in.value = tok->pvBuffer;
         in.length = tok->cbBuffer;
     }
-    /* A continuation call must bring the peer's whole token. */
-    if (fresh == NULL && !framing_ok(in.value, in.length)) {
-        st = SEC_E_INVALID_TOKEN;
-        goto out;
-    }
     st = channel_bindings(args->input, &cb, &have_cb);
     if (st != SEC_E_OK)
         goto out;
@@ -863,6 +885,17 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         /* A failed step made GSS drop the partial context. */
         pthread_mutex_unlock(&c->lock);
         st = SEC_E_INVALID_HANDLE;
+        goto out;
+    }
+    /* A continuation call must bring the peer's whole token. */
+    if (fresh == NULL
+        && !framing_ok(in.value, in.length,
+                       c->mech->kind == KIND_NTLM ? 2 : 0, &why)) {
+        pthread_mutex_unlock(&c->lock);
+        trace_cause("%s: the server's token (%lu bytes) %s -> "
+                    "SEC_E_INVALID_TOKEN", c->mech->package,
+                    (unsigned long)in.length, why);
+        st = SEC_E_INVALID_TOKEN;
         goto out;
     }
     if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
@@ -944,11 +977,21 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     bool allocate = (args->req & ASC_REQ_ALLOCATE_MEMORY) != 0;
     bool have_cb;
     SecBuffer *tok;
+    const char *why;
     SECURITY_STATUS st;
 
     tok = secbuf_find(args->input, SECBUFFER_TOKEN, 0);
-    if (tok == NULL || !framing_ok(tok->pvBuffer, tok->cbBuffer))
+    if (tok == NULL)
         return SEC_E_INVALID_TOKEN;
+    /* A first call: the whole token before a context is made. */
+    if (c == NULL
+        && !framing_ok(tok->pvBuffer, tok->cbBuffer,
+                       cred->mech->kind == KIND_NTLM ? 1 : 0, &why)) {
+        trace_cause("%s: the client's token (%lu bytes) %s -> "
+                    "SEC_E_INVALID_TOKEN", cred->mech->package,
+                    (unsigned long)tok->cbBuffer, why);
+        return SEC_E_INVALID_TOKEN;
+    }
     in.value = tok->pvBuffer;
     in.length = tok->cbBuffer;
     st = channel_bindings(args->input, &cb, &have_cb);
@@ -979,6 +1022,17 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     if (fresh == NULL && c->gctx == GSS_C_NO_CONTEXT) {
         pthread_mutex_unlock(&c->lock);
         st = SEC_E_INVALID_HANDLE;
+        goto out;
+    }
+    /* A continuation call must bring the client's whole token. */
+    if (fresh == NULL
+        && !framing_ok(in.value, in.length,
+                       c->mech->kind == KIND_NTLM ? 3 : 0, &why)) {
+        pthread_mutex_unlock(&c->lock);
+        trace_cause("%s: the client's token (%lu bytes) %s -> "
+                    "SEC_E_INVALID_TOKEN", c->mech->package,
+                    (unsigned long)in.length, why);
+        st = SEC_E_INVALID_TOKEN;
         goto out;
     }
     if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,

@@ -287,7 +287,12 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "that is no AP-REQ (MIT would ask for more with nothing to send). "
     "NTLM: a CHALLENGE or AUTHENTICATE that gss-ntlmssp 1.2 would crash "
     "on (an empty TargetName with UNICODE and a target type; a session "
-    "key that is not 16 bytes under key exchange). Schannel: bytes that are "
+    "key that is not 16 bytes under key exchange). NTLM and Negotiate: "
+    "a handshake token that is empty or cut short (a DER length that is "
+    "not its length, an NTLM message whose fields run past its end) or "
+    "an NTLM message other than the one due, checked before GSS-API "
+    "sees it so the context is unchanged (gss-ntlmssp and MIT's SPNEGO "
+    "would drop it). Schannel: bytes that are "
     "not TLS records (a plain-text peer; curl reports the same code "
     "from Windows), a malformed SECBUFFER_APPLICATION_PROTOCOLS buffer.",
     "check_schannel_server.c:server_bad_input check_schannel_server.c:alpn "
@@ -299,7 +304,8 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "check_kerberos.c:missing_buffers check_kerberos.c:import_garbage "
     "check_secbuf.c:bad_descriptors "
     "check_interop.sh:h-srv-garbage: code "
-    "check_interop.sh:h-cli-garbage: code")
+    "check_interop.sh:h-cli-garbage: code "
+    "check_peer_faults.c:gss_truncated_tokens")
 SSPIGSS_DOC_PRODUCED(SEC_E_CANNOT_PACK,
     "Kerberos, NTLM, Negotiate",
     "ExportSecurityContext",

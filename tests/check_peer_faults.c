@@ -670,6 +670,284 @@ START_TEST(tls_oversized_record)
 }
 END_TEST
 
+/* ======================================================= GSS packages */
+
+#define GSS_TOKEN_MAX 65536
+#define GSS_ISC_REQ (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY         \
+                     | ISC_REQ_INTEGRITY | ISC_REQ_SEQUENCE_DETECT         \
+                     | ISC_REQ_REPLAY_DETECT)
+#define GSS_ASC_REQ (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY         \
+                     | ASC_REQ_INTEGRITY | ASC_REQ_SEQUENCE_DETECT         \
+                     | ASC_REQ_REPLAY_DETECT)
+
+/* The packages and alice's identity for each: Kerberos and Negotiate
+ * (which chooses Kerberos) in the realm of tests/harness/kdc.sh, NTLM in
+ * the user file. */
+static const struct gss_pkg {
+    const char *name, *domain, *package_list, *chosen;
+    int legs;                       /* tokens in a complete handshake */
+} gss_pkgs[] = {
+    { "Kerberos", "SSPIGSS.TEST", NULL, "Kerberos", 2 },
+    { "NTLM", "SSPIGSS", NULL, "NTLM", 3 },
+    { "Negotiate", "SSPIGSS.TEST", NULL, "Kerberos", 2 },
+    { "Negotiate", "SSPIGSS", "!kerberos", "NTLM", 4 },
+};
+#define N_GSS_PKGS 4
+#define GSS_TARGET "host/sspigss.test"
+
+struct token {
+    unsigned char b[GSS_TOKEN_MAX];
+    ULONG n;
+};
+
+struct gss_pair {
+    const struct gss_pkg *pkg;
+    CredHandle c, s;
+    CtxtHandle cx, sx;
+    bool have_c, have_s, done_c, done_s;
+};
+
+static void
+gss_open(struct gss_pair *p, int pkg)
+{
+    SEC_WINNT_AUTH_IDENTITY_EXA id;
+    TimeStamp ts;
+
+    memset(p, 0, sizeof(*p));
+    p->pkg = &gss_pkgs[pkg];
+    memset(&id, 0, sizeof(id));
+    id.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+    id.Length = sizeof(id);
+    if (p->pkg->package_list != NULL) {
+        id.PackageList = (unsigned char *)p->pkg->package_list;
+        id.PackageListLength = (ULONG)strlen(p->pkg->package_list);
+    }
+    id.User = (unsigned char *)"alice";
+    id.UserLength = 5;
+    id.Domain = (unsigned char *)p->pkg->domain;
+    id.DomainLength = (ULONG)strlen(p->pkg->domain);
+    id.Password = (unsigned char *)"alice-pw-1";
+    id.PasswordLength = 10;
+    id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    assert_sec(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)p->pkg->name,
+                                         SECPKG_CRED_OUTBOUND, NULL, &id,
+                                         NULL, NULL, &p->c, &ts), SEC_E_OK);
+    assert_sec(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)p->pkg->name,
+                                         SECPKG_CRED_INBOUND, NULL, NULL,
+                                         NULL, NULL, &p->s, &ts), SEC_E_OK);
+}
+
+static void
+gss_close(struct gss_pair *p)
+{
+    if (p->have_c)
+        assert_sec(DeleteSecurityContext(&p->cx), SEC_E_OK);
+    if (p->have_s)
+        assert_sec(DeleteSecurityContext(&p->sx), SEC_E_OK);
+    assert_sec(FreeCredentialsHandle(&p->c), SEC_E_OK);
+    assert_sec(FreeCredentialsHandle(&p->s), SEC_E_OK);
+}
+
+/*
+ * One InitializeSecurityContext (client) or AcceptSecurityContext
+ * (server) step with in (n bytes; NULL: none) on the side's context, or
+ * a new one when it has none; out gets the token. A call that fails
+ * must leave no new handle: the output handle untouched, the table's
+ * count unchanged.
+ */
+static SECURITY_STATUS
+gss_step(struct gss_pair *p, bool client, const unsigned char *in, ULONG n,
+         struct token *out)
+{
+    static unsigned char copy[GSS_TOKEN_MAX];
+    SecBuffer ib = { n, SECBUFFER_TOKEN, copy };
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBuffer ob = { sizeof(out->b), SECBUFFER_TOKEN, out->b };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    bool have = client ? p->have_c : p->have_s;
+    size_t ctx_before = handle_count(HANDLE_CTX);
+    CtxtHandle fresh, *h = client ? &p->cx : &p->sx;
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    if (in != NULL)
+        memcpy(copy, in, n);
+    memset(&fresh, 0xAB, sizeof(fresh));
+    if (client)
+        st = InitializeSecurityContextA(
+            have ? NULL : &p->c, have ? h : NULL, (SEC_CHAR *)GSS_TARGET,
+            GSS_ISC_REQ, 0, SECURITY_NATIVE_DREP, in != NULL ? &id : NULL,
+            0, have ? h : &fresh, &od, &attrs, &ts);
+    else
+        st = AcceptSecurityContext(have ? NULL : &p->s, have ? h : NULL,
+                                   in != NULL ? &id : NULL, GSS_ASC_REQ,
+                                   SECURITY_NATIVE_DREP, have ? h : &fresh,
+                                   &od, &attrs, &ts);
+    out->n = SEC_SUCCESS(st) ? ob.cbBuffer : 0;
+    if (!have && SEC_SUCCESS(st)) {
+        *h = fresh;
+        if (client)
+            p->have_c = true;
+        else
+            p->have_s = true;
+    } else if (!have) {
+        ck_assert_uint_eq(fresh.dwLower, (ULONG_PTR)0xABABABABABABABABULL);
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), ctx_before);
+    } else if (!SEC_SUCCESS(st)) {
+        ck_assert_uint_eq(handle_count(HANDLE_CTX), ctx_before);
+    }
+    if (st == SEC_E_OK) {
+        if (client)
+            p->done_c = true;
+        else
+            p->done_s = true;
+    }
+    return st;
+}
+
+/*
+ * The handshake to its end from where p is: the client's first call
+ * when it has no context, then each side's token to the other. Returns
+ * the number of tokens exchanged; each one is copied to legs[] when
+ * legs is not NULL (at most max).
+ */
+static int
+gss_finish(struct gss_pair *p, struct token *legs, int max)
+{
+    static struct token t;
+    struct token *cur = &t;
+    bool client = !p->have_c;
+    int n = 0;
+
+    if (client) {
+        assert_sec(gss_step(p, true, NULL, 0, cur), SEC_I_CONTINUE_NEEDED);
+        client = false;
+        if (legs != NULL && n < max)
+            legs[n] = *cur;
+        n++;
+    }
+    while (!(p->done_c && p->done_s)) {
+        static struct token next;
+        SECURITY_STATUS st;
+
+        ck_assert_msg(n < 10, "the handshake did not end");
+        if (cur->n == 0)
+            break;
+        st = gss_step(p, client, cur->b, cur->n, &next);
+        ck_assert_msg(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED,
+                      "leg %d: %s: %s", n + 1, sspigss_status_name(st),
+                      sspigss_last_error());
+        t = next;
+        cur = &t;
+        if (cur->n > 0) {
+            if (legs != NULL && n < max)
+                legs[n] = *cur;
+            n++;
+        }
+        client = !client;
+    }
+    ck_assert(p->done_c && p->done_s);
+    return n;
+}
+
+/* The package the handshake settled on, by its name. */
+static void
+assert_chosen(CtxtHandle *h, const char *want)
+{
+    SecPkgContext_PackageInfoA pi;
+
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_PACKAGE_INFO, &pi),
+               SEC_E_OK);
+    ck_assert_str_eq(pi.PackageInfo->Name, want);
+    assert_sec(FreeContextBuffer(pi.PackageInfo), SEC_E_OK);
+}
+
+/* An EncryptMessage from one side that the other's DecryptMessage opens:
+ * the contexts work. */
+static void
+gss_roundtrip(CtxtHandle *from, CtxtHandle *to, unsigned seed)
+{
+    unsigned char tok[128], data[64], plain[64];
+    SecBuffer b[2] = { { sizeof(tok), SECBUFFER_TOKEN, tok },
+                       { sizeof(data), SECBUFFER_DATA, data } };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    SecPkgContext_Sizes sz;
+    ULONG qop;
+
+    assert_sec(QueryContextAttributesA(from, SECPKG_ATTR_SIZES, &sz),
+               SEC_E_OK);
+    b[0].cbBuffer = sz.cbSecurityTrailer;
+    fill(data, sizeof(data), seed);
+    memcpy(plain, data, sizeof(data));
+    assert_sec(EncryptMessage(from, 0, &d, 0), SEC_E_OK);
+    assert_sec(DecryptMessage(to, &d, 0, &qop), SEC_E_OK);
+    ck_assert(memcmp(data, plain, sizeof(data)) == 0);
+}
+
+/*
+ * Every handshake token truncated at every byte boundary before the
+ * whole one arrives, for each package (Kerberos, NTLM, Negotiate with
+ * Kerberos and with NTLM): each prefix, the empty one included, is
+ * SEC_E_INVALID_TOKEN ("the input token is malformed, truncated",
+ * docs/status-codes.md), the last error says the token is cut short, no
+ * handle is made and the side's context is unchanged: the whole token
+ * then goes on with the handshake, which completes and protects
+ * messages. The check runs before GSS-API sees the token
+ * (lib/pkg_gss.c, framing_ok): gss-ntlmssp and MIT's SPNEGO would drop
+ * the partial context over a bad step.
+ */
+START_TEST(gss_truncated_tokens)
+{
+    static struct token legs[8], x;
+    struct gss_pair p, q;
+    int n, leg;
+    ULONG len;
+
+    /* The tokens of one whole handshake, to know their lengths. */
+    gss_open(&q, _i);
+    n = gss_finish(&q, legs, 8);
+    ck_assert_int_eq(n, gss_pkgs[_i].legs);
+    gss_close(&q);
+
+    gss_open(&p, _i);
+    assert_sec(gss_step(&p, true, NULL, 0, &legs[0]),
+               SEC_I_CONTINUE_NEEDED);
+    for (leg = 0; leg < n; leg++) {
+        bool to_client = leg % 2 == 1;
+        size_t before = handle_count(HANDLE_CTX);
+        SECURITY_STATUS st;
+
+        for (len = 0; len < legs[leg].n; len++) {
+            st = gss_step(&p, to_client, legs[leg].b, len, &x);
+            if (verbose)
+                fprintf(stderr, "%s leg %d, %lu of %lu bytes: %s\n",
+                        p.pkg->name, leg + 1, (unsigned long)len,
+                        (unsigned long)legs[leg].n,
+                        sspigss_status_name(st));
+            assert_sec(st, SEC_E_INVALID_TOKEN);
+            assert_cause(len == 0 ? "is empty" : "cut short");
+            ck_assert_uint_eq(x.n, 0);
+            ck_assert_uint_eq(handle_count(HANDLE_CTX), before);
+        }
+        if (leg + 1 == n)
+            break;
+        /* The whole token: the next one, as the handshake makes it. */
+        st = gss_step(&p, to_client, legs[leg].b, legs[leg].n,
+                      &legs[leg + 1]);
+        ck_assert_msg(SEC_SUCCESS(st), "leg %d: %s: %s", leg + 1,
+                      sspigss_status_name(st), sspigss_last_error());
+    }
+    assert_sec(gss_step(&p, n % 2 == 0, legs[n - 1].b, legs[n - 1].n, &x),
+               SEC_E_OK);
+    ck_assert(p.done_c && p.done_s);
+    assert_chosen(&p.cx, p.pkg->chosen);
+    gss_roundtrip(&p.cx, &p.sx, 1);
+    gss_roundtrip(&p.sx, &p.cx, 2);
+    gss_close(&p);
+}
+END_TEST
+
 static Suite *
 peer_faults_suite(void)
 {
@@ -682,6 +960,12 @@ peer_faults_suite(void)
     tcase_add_loop_test(tc, tls_split_record, 0, 2);
     tcase_add_loop_test(tc, tls_duplicate_or_swapped, 0, 4);
     tcase_add_loop_test(tc, tls_oversized_record, 0, 5);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("gss");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, gss_truncated_tokens, 0, N_GSS_PKGS);
     suite_add_tcase(s, tc);
     return s;
 }
