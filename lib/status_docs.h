@@ -127,7 +127,8 @@ SSPIGSS_DOC_PRODUCED(SEC_I_RENEGOTIATE,
     "output ([ms] Recognizing a Request to Renegotiate a Connection). "
     "Windows 11 also reports TLS 1.3 session tickets so (curl issue "
     "18983); here they are taken silently (docs/schannel.md).",
-    "check_schannel.c:renegotiation")
+    "check_schannel.c:renegotiation "
+    "check_peer_faults.c:tls_duplicate_or_swapped")
 SSPIGSS_DOC_NEVER(SEC_I_NO_LSA_CONTEXT,
     "Windows packages that keep a context only in the caller's process "
     "answer with it when the LSA's half of the context is asked for. "
@@ -498,7 +499,8 @@ SSPIGSS_DOC_NEVER(SEC_E_BAD_PKGID,
     "only, and an unknown name is SEC_E_SECPKG_NOT_FOUND.")
 SSPIGSS_DOC_PRODUCED(SEC_E_CONTEXT_EXPIRED,
     "Kerberos, Schannel",
-    "AcceptSecurityContext; EncryptMessage (Schannel)",
+    "AcceptSecurityContext; EncryptMessage and DecryptMessage "
+    "(Schannel)",
     "The service ticket in an AP-REQ is past its end time when it "
     "reaches the acceptor (KRB5KRB_AP_ERR_TKT_EXPIRED): the context it "
     "would make has already expired; the mapper's GSS_S_CONTEXT_EXPIRED "
@@ -507,11 +509,14 @@ SSPIGSS_DOC_PRODUCED(SEC_E_CONTEXT_EXPIRED,
     "message calls do not return it. Schannel: EncryptMessage on a "
     "session already shut down (SCHANNEL_SHUTDOWN or the peer's "
     "close_notify), or between a SEC_I_RENEGOTIATE that has something "
-    "to send and its handshake call (curl commit cd015c8). The expired "
+    "to send and its handshake call (curl commit cd015c8); "
+    "EncryptMessage and DecryptMessage after a record that failed (a "
+    "fatal alert ends a TLS connection, RFC 8446 6). The expired "
     "ticket comes out so against both KDCs (MIT and Samba AD).",
     "check_mapping.c:context_expired check_map_gss.c:routine_defaults "
     "check_map_gss.c:every_minor_rule check_schannel.c:shutdown_sequence "
-    "check_schannel.c:renegotiation")
+    "check_schannel.c:renegotiation "
+    "check_peer_faults.c:tls_duplicate_or_swapped")
 SSPIGSS_DOC_PRODUCED(SEC_E_INCOMPLETE_MESSAGE,
     "Schannel",
     "InitializeSecurityContext, DecryptMessage",
@@ -590,8 +595,11 @@ SSPIGSS_DOC_PRODUCED(SEC_E_ILLEGAL_MESSAGE,
     "certificate the client declined ends with handshake_failure (TLS "
     "1.2) or certificate_required (TLS 1.3). A client that finds TLS "
     "1.3's downgrade sentinel in a TLS 1.2 ServerHello sends "
-    "illegal_parameter and stops with this code.",
+    "illegal_parameter and stops with this code. A record header "
+    "announcing more than TLS allows (2^14 + 2048 bytes, TLS 1.3: "
+    "2^14 + 256): record_overflow, at once.",
     "check_schannel_server.c:downgrade_detected "
+    "check_peer_faults.c:tls_oversized_record "
     "check_map_gss.c:tls_rules "
     "check_schannel.c:client_certificate_declined")
 SSPIGSS_DOC_PRODUCED(SEC_E_CERT_UNKNOWN,
