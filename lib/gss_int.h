@@ -140,6 +140,9 @@ struct gss_ctx {
     bool seq_known;                 /* recv_seq is tracked (RFC 4121) */
     bool cfx;                       /* RFC 4121 tokens (else RFC 1964) */
     uint64_t recv_seq;              /* next sequence number from the peer */
+    /* SPNEGO: the NTLM message types (bit 1 << type) its input tokens
+     * have carried to GSS; each is due once (spnego_ntlm_due). */
+    unsigned ntlm_taken;
 };
 
 /*

@@ -468,10 +468,12 @@ check_order(struct gss_ctx *c, const void *token, size_t len, bool wrap,
  * 2.2.1) and, when ntlm_type is not 0 (the NTLM package, which takes
  * nothing else), be that message (the first call of a server the
  * NEGOTIATE, a continuation the next one: a client the CHALLENGE, a
- * server the AUTHENTICATE). *why says what is wrong.
+ * server the AUTHENTICATE). With resp (a SPNEGO continuation), only a
+ * NegTokenResp will do: MIT's SPNEGO drops the context over a
+ * NegTokenInit there. *why says what is wrong.
  */
 static bool
-framing_ok(const void *token, size_t len, unsigned ntlm_type,
+framing_ok(const void *token, size_t len, unsigned ntlm_type, bool resp,
            const char **why)
 {
     const unsigned char *t = token;
@@ -491,6 +493,9 @@ framing_ok(const void *token, size_t len, unsigned ntlm_type,
         *why = "is not the NTLM message due at this step";
         return ntlm_type == 0 || type == ntlm_type;
     }
+    *why = "is not a SPNEGO NegTokenResp, which is due at this step";
+    if (resp && t[0] != 0xa1)
+        return false;
     if (t[0] != 0x60 && t[0] != 0xa1)
         return true;
     *why = "is cut short or padded (its DER length is not its length)";
@@ -508,6 +513,31 @@ framing_ok(const void *token, size_t len, unsigned ntlm_type,
         hdr = 2 + n;
     }
     return body == len - hdr;
+}
+
+/*
+ * A SPNEGO continuation token that carries an NTLM message (found as
+ * ntlm_input_unsafe finds it) must carry the one due, once: a client the
+ * CHALLENGE (2), a server the AUTHENTICATE (3). MIT's SPNEGO hands
+ * anything else to gss-ntlmssp, which fails and drops the whole context
+ * (a duplicated CHALLENGE where the server's last token is due, say).
+ * *type gets the type carried, 0 for none. *why says what is wrong.
+ */
+static bool
+spnego_ntlm_due(const struct gss_ctx *c, const gss_buffer_desc *in,
+                unsigned due, unsigned *type, const char **why)
+{
+    const unsigned char *p = in->value, *m;
+
+    *type = 0;
+    if (c->mech->kind != KIND_SPNEGO || p == NULL || in->length < 8)
+        return true;
+    m = memmem(p, in->length, "NTLMSSP", 8);
+    if (m == NULL)
+        return true;
+    *type = ntlm_message_whole(m, in->length - (size_t)(m - p));
+    *why = "carries an NTLM message that is not the one due at this step";
+    return *type == due && !(c->ntlm_taken & (1u << due));
 }
 
 /*
@@ -836,6 +866,7 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     bool have_cb;
     SecBuffer *tok;
     const char *why;
+    unsigned ntlm_type = 0;
     SECURITY_STATUS st;
 
     if (c == NULL) {
@@ -878,6 +909,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     pthread_mutex_lock(&c->lock);
     if (c->established) {
         pthread_mutex_unlock(&c->lock);
+        trace_cause("%s: the context is complete: no token is due "
+                    "-> SEC_E_INVALID_TOKEN", c->mech->package);
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
@@ -890,11 +923,19 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     /* A continuation call must bring the peer's whole token. */
     if (fresh == NULL
         && !framing_ok(in.value, in.length,
-                       c->mech->kind == KIND_NTLM ? 2 : 0, &why)) {
+                       c->mech->kind == KIND_NTLM ? 2 : 0,
+                       c->mech->kind == KIND_SPNEGO, &why)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("%s: the server's token (%lu bytes) %s -> "
                     "SEC_E_INVALID_TOKEN", c->mech->package,
                     (unsigned long)in.length, why);
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
+    if (fresh == NULL && !spnego_ntlm_due(c, &in, 2, &ntlm_type, &why)) {
+        pthread_mutex_unlock(&c->lock);
+        trace_cause("%s: the server's token %s -> SEC_E_INVALID_TOKEN",
+                    c->mech->package, why);
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
@@ -921,6 +962,8 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                                GSS_C_INDEFINITE,
                                have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
                                &in, NULL, &out, &ret_flags, &time_rec);
+    if (!GSS_ERROR(maj) && ntlm_type != 0)
+        c->ntlm_taken |= 1u << ntlm_type;
     if (GSS_ERROR(maj)) {
         /* A first call has read only KDC replies (map_gss.h). */
         st = fresh != NULL ? map_gss_first_init(maj, min, &c->mech->oid)
@@ -978,6 +1021,7 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     bool have_cb;
     SecBuffer *tok;
     const char *why;
+    unsigned ntlm_type = 0;
     SECURITY_STATUS st;
 
     tok = secbuf_find(args->input, SECBUFFER_TOKEN, 0);
@@ -986,7 +1030,8 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     /* A first call: the whole token before a context is made. */
     if (c == NULL
         && !framing_ok(tok->pvBuffer, tok->cbBuffer,
-                       cred->mech->kind == KIND_NTLM ? 1 : 0, &why)) {
+                       cred->mech->kind == KIND_NTLM ? 1 : 0, false,
+                       &why)) {
         trace_cause("%s: the client's token (%lu bytes) %s -> "
                     "SEC_E_INVALID_TOKEN", cred->mech->package,
                     (unsigned long)tok->cbBuffer, why);
@@ -1016,6 +1061,8 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     pthread_mutex_lock(&c->lock);
     if (c->established) {
         pthread_mutex_unlock(&c->lock);
+        trace_cause("%s: the context is complete: no token is due "
+                    "-> SEC_E_INVALID_TOKEN", c->mech->package);
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
@@ -1027,11 +1074,19 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     /* A continuation call must bring the client's whole token. */
     if (fresh == NULL
         && !framing_ok(in.value, in.length,
-                       c->mech->kind == KIND_NTLM ? 3 : 0, &why)) {
+                       c->mech->kind == KIND_NTLM ? 3 : 0,
+                       c->mech->kind == KIND_SPNEGO, &why)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("%s: the client's token (%lu bytes) %s -> "
                     "SEC_E_INVALID_TOKEN", c->mech->package,
                     (unsigned long)in.length, why);
+        st = SEC_E_INVALID_TOKEN;
+        goto out;
+    }
+    if (fresh == NULL && !spnego_ntlm_due(c, &in, 3, &ntlm_type, &why)) {
+        pthread_mutex_unlock(&c->lock);
+        trace_cause("%s: the client's token %s -> SEC_E_INVALID_TOKEN",
+                    c->mech->package, why);
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
@@ -1056,6 +1111,8 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                                  have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
                                  NULL, NULL, &out, &ret_flags, &time_rec,
                                  &deleg);
+    if (!GSS_ERROR(maj) && ntlm_type != 0)
+        c->ntlm_taken |= 1u << ntlm_type;
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_ACCEPT);
         pthread_mutex_unlock(&c->lock);

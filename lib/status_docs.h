@@ -290,10 +290,12 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "on (an empty TargetName with UNICODE and a target type; a session "
     "key that is not 16 bytes under key exchange). NTLM and Negotiate: "
     "a handshake token that is empty or cut short (a DER length that is "
-    "not its length, an NTLM message whose fields run past its end) or "
-    "an NTLM message other than the one due, checked before GSS-API "
-    "sees it so the context is unchanged (gss-ntlmssp and MIT's SPNEGO "
-    "would drop it). Schannel: bytes that are "
+    "not its length, an NTLM message whose fields run past its end), a "
+    "NegTokenInit where a NegTokenResp is due, or an NTLM message other "
+    "than the one due (raw or inside SPNEGO: a duplicated or reordered "
+    "token), checked before GSS-API sees it so the context is unchanged "
+    "(gss-ntlmssp and MIT's SPNEGO would drop it); any token to a "
+    "completed context. Schannel: bytes that are "
     "not TLS records (a plain-text peer; curl reports the same code "
     "from Windows), a malformed SECBUFFER_APPLICATION_PROTOCOLS buffer.",
     "check_schannel_server.c:server_bad_input check_schannel_server.c:alpn "
@@ -306,7 +308,9 @@ SSPIGSS_DOC_PRODUCED(SEC_E_INVALID_TOKEN,
     "check_secbuf.c:bad_descriptors "
     "check_interop.sh:h-srv-garbage: code "
     "check_interop.sh:h-cli-garbage: code "
-    "check_peer_faults.c:gss_truncated_tokens")
+    "check_peer_faults.c:gss_truncated_tokens "
+    "check_peer_faults.c:gss_duplicated_tokens "
+    "check_peer_faults.c:gss_reordered_tokens")
 SSPIGSS_DOC_PRODUCED(SEC_E_CANNOT_PACK,
     "Kerberos, NTLM, Negotiate",
     "ExportSecurityContext",

@@ -948,6 +948,176 @@ START_TEST(gss_truncated_tokens)
 }
 END_TEST
 
+/*
+ * Give the side a token it must refuse: SEC_E_INVALID_TOKEN, the cause
+ * containing why, no token out, the handle count unchanged.
+ */
+static void
+assert_refused(struct gss_pair *p, bool client, const struct token *t,
+               const char *why)
+{
+    static struct token x;
+    size_t before = handle_count(HANDLE_CTX);
+
+    assert_sec(gss_step(p, client, t->b, t->n, &x), SEC_E_INVALID_TOKEN);
+    assert_cause(why);
+    ck_assert_uint_eq(x.n, 0);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), before);
+}
+
+/*
+ * Every handshake token delivered twice: each copy that arrives after
+ * its original is SEC_E_INVALID_TOKEN and changes nothing, and the
+ * handshake completes with the real next token. A side that has
+ * completed takes no more tokens; an NTLM side refuses a message other
+ * than the one due; MIT's replay cache refuses an AP-REQ a second
+ * acceptor sees again (KRB_AP_ERR_REPEAT, "Request is a replay";
+ * docs/status-codes.md, SEC_E_INVALID_TOKEN), while NTLM's NEGOTIATE,
+ * which carries nothing to replay, starts a new handshake.
+ */
+START_TEST(gss_duplicated_tokens)
+{
+    static struct token legs[8], x;
+    const struct gss_pkg *pkg = &gss_pkgs[_i];
+    struct gss_pair p, q;
+    int leg;
+
+    gss_open(&p, _i);
+    assert_sec(gss_step(&p, true, NULL, 0, &legs[0]),
+               SEC_I_CONTINUE_NEEDED);
+    for (leg = 0; leg < pkg->legs; leg++) {
+        bool to_client = leg % 2 == 1;
+        SECURITY_STATUS st;
+
+        st = gss_step(&p, to_client, legs[leg].b, legs[leg].n,
+                      &legs[leg + 1]);
+        assert_sec(st, leg + 1 >= pkg->legs - 1 ? SEC_E_OK
+                                                : SEC_I_CONTINUE_NEEDED);
+        if (leg + 1 == pkg->legs - 1 && legs[leg + 1].n == 0)
+            break;
+        /* The same token again. */
+        assert_refused(&p, to_client, &legs[leg],
+                       st == SEC_E_OK ? "complete" : "due");
+    }
+    ck_assert(p.done_c && p.done_s);
+    /* The last token again, to the side that completed with it. */
+    assert_refused(&p, pkg->legs % 2 == 0, &legs[pkg->legs - 1],
+                   "complete");
+    gss_roundtrip(&p.cx, &p.sx, 3);
+
+    /* The first token to a second acceptor. */
+    gss_open(&q, _i);
+    if (strcmp(pkg->chosen, "Kerberos") == 0) {
+        assert_refused(&q, false, &legs[0], "Request is a replay");
+    } else {
+        assert_sec(gss_step(&q, false, legs[0].b, legs[0].n, &x),
+                   SEC_I_CONTINUE_NEEDED);
+        ck_assert_uint_gt(x.n, 0);
+    }
+    gss_close(&q);
+    gss_close(&p);
+}
+END_TEST
+
+/*
+ * Tokens out of order: the acceptor's first call given the handshake's
+ * last client token, or the server's reply (Kerberos), and the client
+ * given its own first token back where the server's reply is due. Each
+ * is SEC_E_INVALID_TOKEN, makes no handle and changes nothing: the
+ * handshake then completes in order.
+ */
+START_TEST(gss_reordered_tokens)
+{
+    static struct token legs[8], x;
+    const struct gss_pkg *pkg = &gss_pkgs[_i];
+    struct gss_pair p, q;
+    int n;
+
+    /* A whole handshake, for its later tokens. */
+    gss_open(&q, _i);
+    n = gss_finish(&q, legs, 8);
+    ck_assert_int_eq(n, pkg->legs);
+    gss_close(&q);
+
+    gss_open(&p, _i);
+    /* Before anything else: a later token of another handshake. */
+    assert_refused(&p, false, &legs[n % 2 == 1 ? n - 1 : n - 2], "");
+    assert_refused(&p, false, &legs[1], "");
+    ck_assert(!p.have_s);
+    assert_sec(gss_step(&p, true, NULL, 0, &legs[0]),
+               SEC_I_CONTINUE_NEEDED);
+    assert_sec(gss_step(&p, false, legs[0].b, legs[0].n, &legs[1]),
+               pkg->legs == 2 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
+    /* The client's own token back where the server's reply is due. */
+    assert_refused(&p, true, &legs[0], "");
+    assert_sec(gss_step(&p, true, legs[1].b, legs[1].n, &x),
+               pkg->legs <= 3 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
+    if (pkg->legs > 2) {
+        legs[2] = x;
+        assert_sec(gss_step(&p, false, legs[2].b, legs[2].n, &x),
+                   SEC_E_OK);
+        if (pkg->legs > 3)
+            assert_sec(gss_step(&p, true, x.b, x.n, &legs[4]), SEC_E_OK);
+    }
+    ck_assert(p.done_c && p.done_s);
+    gss_roundtrip(&p.cx, &p.sx, 4);
+    gss_close(&p);
+}
+END_TEST
+
+/*
+ * A handshake that stops half-way: the peer's next token never comes
+ * (dropped, or the peer went away). The caller gives up and deletes its
+ * half-made context, at each point where one exists: the client after
+ * its first call, the server after its first (NTLM and Negotiate-NTLM:
+ * waiting for the AUTHENTICATE), the client after its second (waiting
+ * for the server's last token). DeleteSecurityContext succeeds, the
+ * handle is gone (assert_gone) and nothing is left (the fixture; ASan and valgrind for memory).
+ */
+/* A deleted context: a second delete is SEC_E_OK, as Microsoft documents
+ * (lib/api_context.c), and any other call SEC_E_INVALID_HANDLE. */
+static void
+assert_gone(CtxtHandle *h)
+{
+    SecPkgContext_Sizes sz;
+
+    assert_sec(DeleteSecurityContext(h), SEC_E_OK);
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_SIZES, &sz),
+               SEC_E_INVALID_HANDLE);
+}
+
+START_TEST(gss_dropped_mid_handshake)
+{
+    static struct token t1, t2, t3;
+    const struct gss_pkg *pkg = &gss_pkgs[_i / 3];
+    int stop = _i % 3;
+    struct gss_pair p;
+    CtxtHandle h;
+
+    gss_open(&p, _i / 3);
+    assert_sec(gss_step(&p, true, NULL, 0, &t1), SEC_I_CONTINUE_NEEDED);
+    if (stop >= 1)
+        assert_sec(gss_step(&p, false, t1.b, t1.n, &t2),
+                   pkg->legs == 2 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
+    if (stop >= 2 && pkg->legs > 2)
+        assert_sec(gss_step(&p, true, t2.b, t2.n, &t3),
+                   pkg->legs == 3 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), stop == 0 ? 1 : 2);
+    h = p.cx;
+    assert_sec(DeleteSecurityContext(&p.cx), SEC_E_OK);
+    p.have_c = false;
+    assert_gone(&h);
+    if (p.have_s) {
+        h = p.sx;
+        assert_sec(DeleteSecurityContext(&p.sx), SEC_E_OK);
+        p.have_s = false;
+        assert_gone(&h);
+    }
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+    gss_close(&p);
+}
+END_TEST
+
 static Suite *
 peer_faults_suite(void)
 {
@@ -966,6 +1136,9 @@ peer_faults_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, gss_truncated_tokens, 0, N_GSS_PKGS);
+    tcase_add_loop_test(tc, gss_duplicated_tokens, 0, N_GSS_PKGS);
+    tcase_add_loop_test(tc, gss_reordered_tokens, 0, N_GSS_PKGS);
+    tcase_add_loop_test(tc, gss_dropped_mid_handshake, 0, 3 * N_GSS_PKGS);
     suite_add_tcase(s, tc);
     return s;
 }
