@@ -421,6 +421,18 @@ unseal(struct gss_ctx *c, const struct parts *p, const void *sig,
     return SEC_E_OK;
 }
 
+/* A received TOKEN that cannot be NTLM's 16-byte signature (one cut
+ * short): refused before gss-ntlmssp sees it, so its sequence number and
+ * RC4 stream do not move. */
+static SECURITY_STATUS
+short_signature(const SecBuffer *token)
+{
+    trace_cause("NTLM: a %lu-byte TOKEN is no %d-byte signature -> "
+                "SEC_E_INVALID_TOKEN", (unsigned long)token->cbBuffer,
+                NTLM_SIGNATURE_SIZE);
+    return SEC_E_INVALID_TOKEN;
+}
+
 SECURITY_STATUS
 ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
 {
@@ -437,8 +449,13 @@ ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
         SecBuffer part;
 
         if (data == NULL || stream->pvBuffer == NULL
-            || stream->cbBuffer <= NTLM_SIGNATURE_SIZE)
+            || stream->cbBuffer <= NTLM_SIGNATURE_SIZE) {
+            trace_cause("NTLM: the stream (%lu bytes) holds no %d-byte "
+                        "signature and data -> SEC_E_INVALID_TOKEN",
+                        (unsigned long)stream->cbBuffer,
+                        NTLM_SIGNATURE_SIZE);
             return SEC_E_INVALID_TOKEN;
+        }
         memset(&p, 0, sizeof(p));
         part.BufferType = SECBUFFER_DATA;
         part.pvBuffer = (unsigned char *)stream->pvBuffer
@@ -458,7 +475,7 @@ ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
     if (st != SEC_E_OK)
         return st;
     if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
-        return SEC_E_INVALID_TOKEN;
+        return short_signature(p.token);
     return unseal(c, &p, p.token->pvBuffer, qop);
 }
 
@@ -504,7 +521,7 @@ ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
     if (st != SEC_E_OK)
         return st;
     if (p.token->cbBuffer != NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
-        return SEC_E_INVALID_TOKEN;
+        return short_signature(p.token);
     buf = join(&p, NULL, 0);
     if (buf == NULL)
         return SEC_E_INSUFFICIENT_MEMORY;

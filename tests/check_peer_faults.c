@@ -1118,6 +1118,203 @@ START_TEST(gss_dropped_mid_handshake)
 }
 END_TEST
 
+/* ------------------------------------------------------ GSS messages */
+
+/* One protected message as it travels: the TOKEN and the DATA. */
+struct gss_msg {
+    unsigned char tok[128], data[64];
+    ULONG tok_len;
+};
+
+/* EncryptMessage (seal) or MakeSignature of [TOKEN, DATA] of 64 bytes
+ * made from seed. */
+static void
+gss_protect(CtxtHandle *h, bool seal, unsigned seed, struct gss_msg *m)
+{
+    SecBuffer b[2] = { { sizeof(m->tok), SECBUFFER_TOKEN, m->tok },
+                       { sizeof(m->data), SECBUFFER_DATA, m->data } };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    SecPkgContext_Sizes sz;
+
+    assert_sec(QueryContextAttributesA(h, SECPKG_ATTR_SIZES, &sz),
+               SEC_E_OK);
+    b[0].cbBuffer = seal ? sz.cbSecurityTrailer : sz.cbMaxSignature;
+    fill(m->data, sizeof(m->data), seed);
+    if (seal)
+        assert_sec(EncryptMessage(h, 0, &d, 0), SEC_E_OK);
+    else
+        assert_sec(MakeSignature(h, 0, &d, 0), SEC_E_OK);
+    m->tok_len = b[0].cbBuffer;
+}
+
+/*
+ * DecryptMessage or VerifySignature of a copy of m (tok_len bytes of its
+ * TOKEN); on success the plaintext must be seed's.
+ */
+static SECURITY_STATUS
+gss_accept_msg(CtxtHandle *h, bool seal, const struct gss_msg *m,
+               ULONG tok_len, unsigned seed)
+{
+    struct gss_msg c = *m;
+    SecBuffer b[2] = { { tok_len, SECBUFFER_TOKEN, c.tok },
+                       { sizeof(c.data), SECBUFFER_DATA, c.data } };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    unsigned char want[64];
+    SECURITY_STATUS st;
+    ULONG qop = 0;
+
+    st = seal ? DecryptMessage(h, &d, 0, &qop) : VerifySignature(h, &d, 0,
+                                                                 &qop);
+    fill(want, sizeof(want), seed);
+    if (st == SEC_E_OK)
+        ck_assert(memcmp(c.data, want, sizeof(want)) == 0);
+    else if (seal)
+        /* A refused message leaves no plaintext behind. */
+        ck_assert(memcmp(c.data, want, sizeof(want)) != 0);
+    return st;
+}
+
+/* The same, the message as one SECBUFFER_STREAM (TOKEN then DATA) of
+ * len bytes and an empty DATA buffer that gets the plaintext. */
+static SECURITY_STATUS
+gss_accept_stream(CtxtHandle *h, const struct gss_msg *m, size_t len)
+{
+    unsigned char stream[sizeof(m->tok) + sizeof(m->data)];
+    SecBuffer b[2] = { { (ULONG)len, SECBUFFER_STREAM, stream },
+                       { 0, SECBUFFER_DATA, NULL } };
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    ULONG qop = 0;
+
+    memcpy(stream, m->tok, m->tok_len);
+    memcpy(stream + m->tok_len, m->data, sizeof(m->data));
+    return DecryptMessage(h, &d, 0, &qop);
+}
+
+/*
+ * Message faults over Kerberos (the Kerberos package, and Negotiate that
+ * chose it), sealed (_i even) or signed: a duplicate and a message ahead
+ * of its turn are SEC_E_OUT_OF_SEQUENCE (GSS-API's DUPLICATE and GAP;
+ * Windows demands order even without ISC_REQ_SEQUENCE_DETECT,
+ * docs/kerberos.md); a TOKEN cut short at every byte boundary is
+ * SEC_E_INVALID_TOKEN while the 16-byte RFC 4121 header is not whole and
+ * SEC_E_MESSAGE_ALTERED after (a signature: always MESSAGE_ALTERED), as
+ * is a modified message; a SECBUFFER_STREAM cut short is INVALID_TOKEN
+ * until the wrap token is whole. None of them spends a sequence number:
+ * the expected message still opens after each, so the context stays
+ * usable, as on Windows (docs/kerberos.md, "Messages"). A refused
+ * message leaves no plaintext in the caller's buffers.
+ */
+START_TEST(gss_message_faults_kerberos)
+{
+    const bool seal = _i % 2 == 0;
+    struct gss_pair p;
+    struct gss_msg m[5];
+    unsigned i;
+    ULONG len;
+
+    gss_open(&p, _i / 2 == 0 ? 0 : 2);
+    gss_finish(&p, NULL, 0);
+    assert_chosen(&p.cx, "Kerberos");
+    for (i = 0; i < 5; i++)
+        gss_protect(&p.cx, seal, 10 + i, &m[i]);
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[0], m[0].tok_len, 10),
+               SEC_E_OK);
+    /* Duplicated. */
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[0], m[0].tok_len, 10),
+               SEC_E_OUT_OF_SEQUENCE);
+    assert_cause("sequence number");
+    /* Ahead of its turn (the one before it lost or late). */
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[2], m[2].tok_len, 12),
+               SEC_E_OUT_OF_SEQUENCE);
+    assert_cause("sequence number");
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[1], m[1].tok_len, 11),
+               SEC_E_OK);
+    /* Cut short at every byte boundary. */
+    for (len = 0; len < m[2].tok_len; len++) {
+        SECURITY_STATUS want = seal && len < 16 ? SEC_E_INVALID_TOKEN
+                                                : SEC_E_MESSAGE_ALTERED;
+
+        assert_sec(gss_accept_msg(&p.sx, seal, &m[2], len, 12), want);
+        ck_assert_str_ne(sspigss_last_error(), "");
+    }
+    if (seal)
+        for (len = 0; len < m[2].tok_len + sizeof(m[2].data); len++)
+            assert_sec(gss_accept_stream(&p.sx, &m[2], len),
+                       len < m[2].tok_len ? SEC_E_INVALID_TOKEN
+                                          : SEC_E_MESSAGE_ALTERED);
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[2], m[2].tok_len, 12),
+               SEC_E_OK);
+    /* Modified in transit. */
+    m[3].data[5] ^= 1;
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[3], m[3].tok_len, 13),
+               SEC_E_MESSAGE_ALTERED);
+    assert_cause("Message Integrity Check");
+    m[3].data[5] ^= 1;
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[3], m[3].tok_len, 13),
+               SEC_E_OK);
+    assert_sec(gss_accept_stream(&p.sx, &m[4],
+                                 m[4].tok_len + sizeof(m[4].data)),
+               seal ? SEC_E_OK : SEC_E_INVALID_TOKEN);
+    if (!seal)
+        assert_sec(gss_accept_msg(&p.sx, seal, &m[4], m[4].tok_len, 14),
+                   SEC_E_OK);
+    gss_roundtrip(&p.sx, &p.cx, 20);
+    gss_close(&p);
+}
+END_TEST
+
+/*
+ * Message faults over NTLM (the NTLM package, and Negotiate that chose
+ * it), sealed (_i even) or signed. A TOKEN too short to hold NTLM's
+ * 16-byte signature, or a SECBUFFER_STREAM too short for signature and
+ * data, is SEC_E_INVALID_TOKEN before gss-ntlmssp sees it, and the
+ * message then opens: nothing was spent. A message gss-ntlmssp processes
+ * and refuses (a duplicate, modified, or out of turn) is
+ * SEC_E_MESSAGE_ALTERED: NTLM's sequence number is inside its checksum
+ * (Windows gives the same, per pyspnego; docs/negotiate.md), and the
+ * sequence number and RC4 stream of that direction move on whether the
+ * message verifies or not, as in Windows' own NTLM, so the next message
+ * in that direction fails too; the other direction is unaffected.
+ */
+START_TEST(gss_message_faults_ntlm)
+{
+    const bool seal = _i % 2 == 0;
+    struct gss_pair p;
+    struct gss_msg m[3];
+    unsigned i;
+    ULONG len;
+
+    gss_open(&p, _i / 2 == 0 ? 1 : 3);
+    gss_finish(&p, NULL, 0);
+    assert_chosen(&p.cx, "NTLM");
+    for (i = 0; i < 3; i++)
+        gss_protect(&p.cx, seal, 10 + i, &m[i]);
+    ck_assert_uint_eq(m[0].tok_len, 16);
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[0], m[0].tok_len, 10),
+               SEC_E_OK);
+    for (len = 0; len < m[1].tok_len; len++) {
+        assert_sec(gss_accept_msg(&p.sx, seal, &m[1], len, 11),
+                   SEC_E_INVALID_TOKEN);
+        ck_assert_str_ne(sspigss_last_error(), "");
+    }
+    if (seal)
+        for (len = 0; len <= m[1].tok_len; len++)
+            assert_sec(gss_accept_stream(&p.sx, &m[1], len),
+                       SEC_E_INVALID_TOKEN);
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[1], m[1].tok_len, 11),
+               SEC_E_OK);
+    /* Duplicated: processed and refused; the direction has moved on. */
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[1], m[1].tok_len, 11),
+               SEC_E_MESSAGE_ALTERED);
+    assert_cause("Message Integrity Check");
+    assert_sec(gss_accept_msg(&p.sx, seal, &m[2], m[2].tok_len, 12),
+               SEC_E_MESSAGE_ALTERED);
+    /* The server's own messages to the client still pass. */
+    gss_roundtrip(&p.sx, &p.cx, 21);
+    gss_close(&p);
+}
+END_TEST
+
 static Suite *
 peer_faults_suite(void)
 {
@@ -1139,6 +1336,8 @@ peer_faults_suite(void)
     tcase_add_loop_test(tc, gss_duplicated_tokens, 0, N_GSS_PKGS);
     tcase_add_loop_test(tc, gss_reordered_tokens, 0, N_GSS_PKGS);
     tcase_add_loop_test(tc, gss_dropped_mid_handshake, 0, 3 * N_GSS_PKGS);
+    tcase_add_loop_test(tc, gss_message_faults_kerberos, 0, 4);
+    tcase_add_loop_test(tc, gss_message_faults_ntlm, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }
