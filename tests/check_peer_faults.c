@@ -41,6 +41,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -667,6 +668,557 @@ START_TEST(tls_oversized_record)
     }
     end_free(&cl);
     end_free(&sv);
+}
+END_TEST
+
+/* ============================================ Schannel: the fault relay */
+
+/*
+ * A relay between this program's TLS client and an s_server: a thread
+ * that accepts one connection on 127.0.0.1, connects to the server and
+ * passes bytes both ways. Once armed, it passes the server's records
+ * until cut_record records after the arming point and cut_bytes bytes of
+ * that one (its header included) have gone to the client, sets
+ * cut_reached, and waits for the test to say "now" (the test has read
+ * every byte passed, so none is lost to a reset), then ends both
+ * connections: a close (FIN) or, with reset, an abortive close (RST,
+ * SO_LINGER 0). The s_server serves its next connection as usual.
+ */
+struct relay {
+    pthread_t thread;
+    bool started;
+    int ls, go[2];
+    uint16_t port, upstream;
+    bool reset;
+    atomic_int armed;               /* 1: cut as below */
+    int cut_record;
+    size_t cut_bytes;
+    atomic_int cut_reached;
+    atomic_size_t passed;           /* server bytes passed to the client */
+};
+
+static void
+set_timeouts(int fd)
+{
+    struct timeval tv = { WAIT_SECS, 0 };
+
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static bool
+send_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+
+    while (n > 0) {
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+
+        if (k <= 0)
+            return false;
+        c += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+static int
+dial(uint16_t port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    set_timeouts(fd);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* End the client's connection: FIN, or RST with reset. */
+static void
+hang_up(int fd, bool reset)
+{
+    if (reset) {
+        struct linger l = { 1, 0 };
+
+        (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    }
+    close(fd);
+}
+
+static void *
+relay_main(void *arg)
+{
+    static unsigned char buf[65536], pend[65536];
+    struct relay *r = arg;
+    struct pollfd lp = { r->ls, POLLIN, 0 };
+    size_t npend = 0, limit = 0, start = 0, off = 0;
+    int cl, up, rec = 0;
+    bool limit_known = false;
+
+    if (poll(&lp, 1, WAIT_SECS * 1000) != 1)
+        return NULL;
+    cl = accept4(r->ls, NULL, NULL, SOCK_CLOEXEC);
+    if (cl < 0)
+        return NULL;
+    set_timeouts(cl);
+    up = dial(r->upstream);
+    if (up < 0) {
+        close(cl);
+        return NULL;
+    }
+    for (;;) {
+        struct pollfd p[2] = { { cl, POLLIN, 0 }, { up, POLLIN, 0 } };
+        ssize_t n;
+
+        if (poll(p, 2, WAIT_SECS * 1000) <= 0)
+            break;
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            n = recv(cl, buf, sizeof(buf), 0);
+            if (n <= 0 || !send_all(up, buf, (size_t)n))
+                break;
+        }
+        if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        n = recv(up, buf, sizeof(buf), 0);
+        if (n <= 0)
+            break;
+        if (!atomic_load(&r->armed)) {
+            if (!send_all(cl, buf, (size_t)n))
+                break;
+            atomic_fetch_add(&r->passed, (size_t)n);
+            continue;
+        }
+        /* Armed: keep what arrives, find where the cut is, pass up to
+         * it. pend[0] is the first byte after the arming point. */
+        if (npend + (size_t)n > sizeof(pend))
+            break;
+        memcpy(pend + npend, buf, (size_t)n);
+        npend += (size_t)n;
+        while (!limit_known && npend - start >= (rec == r->cut_record
+                                                     ? 0 : TLS_HEADER)) {
+            if (rec == r->cut_record) {
+                limit = start + r->cut_bytes;
+                limit_known = true;
+                break;
+            }
+            start += TLS_HEADER
+                     + ((size_t)pend[start + 3] << 8 | pend[start + 4]);
+            rec++;
+        }
+        {
+            size_t upto = limit_known && limit < npend ? limit : npend;
+
+            if (upto > off) {
+                if (!send_all(cl, pend + off, upto - off))
+                    break;
+                atomic_fetch_add(&r->passed, upto - off);
+                off = upto;
+            }
+        }
+        if (limit_known && off == limit) {
+            char c;
+            struct pollfd gp = { r->go[0], POLLIN, 0 };
+
+            atomic_store(&r->cut_reached, 1);
+            if (poll(&gp, 1, WAIT_SECS * 1000) == 1)
+                (void)read(r->go[0], &c, 1);
+            break;
+        }
+    }
+    hang_up(cl, r->reset);
+    close(up);
+    return NULL;
+}
+
+static void
+relay_start(struct relay *r, const char *server, bool reset)
+{
+    char var[64];
+    const char *v;
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+
+    memset(r, 0, sizeof(*r));
+    snprintf(var, sizeof(var), "SSPIGSS_TLS_PORT_%s", server);
+    v = getenv(var);
+    ck_assert_msg(v != NULL, "%s not set", var);
+    r->upstream = (uint16_t)strtoul(v, NULL, 10);
+    r->reset = reset;
+    r->ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(r->ls, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(r->ls, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(r->ls, 1), 0);
+    ck_assert_int_eq(getsockname(r->ls, (struct sockaddr *)&a, &len), 0);
+    r->port = ntohs(a.sin_port);
+    ck_assert_int_eq(pipe2(r->go, O_CLOEXEC), 0);
+    ck_assert_int_eq(pthread_create(&r->thread, NULL, relay_main, r), 0);
+    r->started = true;
+}
+
+/* Cut the server's stream cut_bytes into the cut_record-th record from
+ * now (the stream is at a record boundary: nothing is on its way). */
+static void
+relay_arm(struct relay *r, int cut_record, size_t cut_bytes)
+{
+    r->cut_record = cut_record;
+    r->cut_bytes = cut_bytes;
+    atomic_store(&r->armed, 1);
+}
+
+static void
+relay_stop(struct relay *r)
+{
+    if (!r->started)
+        return;
+    ck_assert_int_eq(write(r->go[1], "x", 1), 1);
+    pthread_join(r->thread, NULL);
+    close(r->ls);
+    close(r->go[0]);
+    close(r->go[1]);
+    r->started = false;
+}
+
+/* ----------------------------------------- Schannel: the client's loop */
+
+struct tls_conn {
+    struct relay *relay;
+    int sock;
+    CredHandle cred;
+    CtxtHandle ctx;
+    bool have;
+    unsigned char in[65536];
+    size_t in_len;
+    size_t total;                   /* bytes received in all */
+    int eof;                        /* -1: open; 0: FIN; else errno */
+    SECURITY_STATUS last;           /* the loop's last status */
+};
+
+static void
+tls_conn_open(struct tls_conn *k, struct relay *r, DWORD protocols)
+{
+    memset(k, 0, sizeof(*k));
+    k->relay = r;
+    k->eof = -1;
+    tls_cred(false, protocols, &k->cred);
+    k->sock = dial(r->port);
+    ck_assert_int_ge(k->sock, 0);
+}
+
+/*
+ * More bytes from the server. When the relay has cut the stream and
+ * every byte it passed is here, it is told to end the connection first,
+ * so that the read sees the close or the reset. False at the end.
+ */
+static bool
+tls_conn_read(struct tls_conn *k)
+{
+    ssize_t n;
+
+    if (atomic_load(&k->relay->cut_reached)
+        && k->total == atomic_load(&k->relay->passed))
+        ck_assert_int_eq(write(k->relay->go[1], "x", 1), 1);
+    ck_assert_uint_lt(k->in_len, sizeof(k->in));
+    n = recv(k->sock, k->in + k->in_len, sizeof(k->in) - k->in_len, 0);
+    if (n <= 0) {
+        k->eof = n == 0 ? 0 : errno;
+        ck_assert_msg(n == 0 || errno != EAGAIN, "the relay went silent");
+        return false;
+    }
+    k->in_len += (size_t)n;
+    k->total += (size_t)n;
+    return true;
+}
+
+/*
+ * Windows' client loop (curl's schannel.c has its shape) until
+ * SEC_E_OK, a failure, or the end of the connection: after
+ * SEC_E_INCOMPLETE_MESSAGE (whose MISSING count is checked) it reads
+ * more, and a connection that ends there makes the caller give up with
+ * the status it has.
+ */
+static SECURITY_STATUS
+tls_conn_handshake(struct tls_conn *k)
+{
+    for (;;) {
+        SecBuffer ib[2] = { { (ULONG)k->in_len, SECBUFFER_TOKEN, k->in },
+                            { 0, SECBUFFER_EMPTY, NULL } };
+        SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+        ULONG attrs;
+        TimeStamp ts;
+        SECURITY_STATUS st;
+
+        st = InitializeSecurityContextA(
+            k->have ? NULL : &k->cred, k->have ? &k->ctx : NULL,
+            (SEC_CHAR *)"localhost",
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM
+                | ISC_REQ_CONFIDENTIALITY,
+            0, 0, k->have ? &id : NULL, 0, &k->ctx, &od, &attrs, &ts);
+        k->last = st;
+        if (ob.pvBuffer != NULL) {
+            ck_assert(send_all(k->sock, ob.pvBuffer, ob.cbBuffer));
+            assert_sec(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+        }
+        if (st == SEC_E_INCOMPLETE_MESSAGE) {
+            ck_assert_uint_eq(ib[1].BufferType, SECBUFFER_MISSING);
+            ck_assert_uint_eq(ib[1].cbBuffer,
+                              missing_for(k->in, k->in_len));
+            if (!tls_conn_read(k))
+                return st;
+            continue;
+        }
+        if (!SEC_SUCCESS(st))
+            return st;
+        if (k->have) {
+            size_t extra = ib[1].BufferType == SECBUFFER_EXTRA
+                           ? ib[1].cbBuffer : 0;
+
+            memmove(k->in, k->in + k->in_len - extra, extra);
+            k->in_len = extra;
+        }
+        k->have = true;
+        if (st == SEC_E_OK)
+            return st;
+        if (k->in_len == 0 && !tls_conn_read(k))
+            return st;
+    }
+}
+
+/* EncryptMessage of text, sent. */
+static void
+tls_conn_send(struct tls_conn *k, const char *text)
+{
+    struct wire *w = malloc(sizeof(*w));
+
+    ck_assert_ptr_nonnull(w);
+    w->n = 0;
+    tls_seal(&k->ctx, text, strlen(text), w);
+    ck_assert(send_all(k->sock, w->b, w->n));
+    free(w);
+}
+
+/*
+ * The next record with application data, as Windows' callers read: more
+ * bytes after SEC_E_INCOMPLETE_MESSAGE, and each TLS 1.3 session ticket
+ * (SEC_I_RENEGOTIATE) answered with InitializeSecurityContext and the
+ * EXTRA bytes. out gets the data (NUL-terminated). Returns the last
+ * status: SEC_E_OK, a failure, or SEC_E_INCOMPLETE_MESSAGE when the
+ * connection ended in a record.
+ */
+static SECURITY_STATUS
+tls_conn_recv(struct tls_conn *k, char *out, size_t size)
+{
+    for (;;) {
+        SecBuffer b[4];
+        SECURITY_STATUS st;
+
+        if (k->in_len == 0 && !tls_conn_read(k))
+            return SEC_E_INCOMPLETE_MESSAGE;
+        st = tls_open(&k->ctx, k->in, k->in_len, b);
+        k->last = st;
+        if (st == SEC_E_INCOMPLETE_MESSAGE) {
+            ck_assert_uint_eq(b[0].cbBuffer, missing_for(k->in, k->in_len));
+            if (!tls_conn_read(k))
+                return st;
+            continue;
+        }
+        if (st != SEC_E_OK && st != SEC_I_RENEGOTIATE)
+            return st;
+        if (b[1].cbBuffer > 0) {
+            ck_assert_uint_lt(b[1].cbBuffer, size);
+            memcpy(out, b[1].pvBuffer, b[1].cbBuffer);
+            out[b[1].cbBuffer] = '\0';
+        }
+        if (b[3].BufferType == SECBUFFER_EXTRA) {
+            memmove(k->in, b[3].pvBuffer, b[3].cbBuffer);
+            k->in_len = b[3].cbBuffer;
+        } else {
+            k->in_len = 0;
+        }
+        if (st == SEC_I_RENEGOTIATE) {
+            SecBuffer ib[2] = { { (ULONG)k->in_len, SECBUFFER_TOKEN,
+                                  k->in },
+                                { 0, SECBUFFER_EMPTY, NULL } };
+            SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+            SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+            SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+            ULONG attrs;
+
+            assert_sec(InitializeSecurityContextA(
+                           NULL, &k->ctx, (SEC_CHAR *)"localhost",
+                           ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0,
+                           &id, 0, NULL, &od, &attrs, NULL),
+                       SEC_E_OK);
+            ck_assert_uint_eq(ob.cbBuffer, 0);
+            continue;
+        }
+        if (b[1].cbBuffer > 0)
+            return SEC_E_OK;
+    }
+}
+
+/* The caller gives up: the context (half-made or not) and credential
+ * are deleted, the socket closed; nothing is left (the fixture). */
+static void
+tls_conn_close(struct tls_conn *k)
+{
+    if (k->have)
+        assert_sec(DeleteSecurityContext(&k->ctx), SEC_E_OK);
+    assert_sec(FreeCredentialsHandle(&k->cred), SEC_E_OK);
+    close(k->sock);
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), 0);
+}
+
+/* The s_servers the relay cases use: TLS 1.3 and TLS 1.2. */
+static const struct {
+    const char *name;
+    DWORD protocols;
+} tls_servers[] = {
+    { "LOCALHOST", SP_PROT_TLS1_3_CLIENT },
+    { "TLS12", SP_PROT_TLS1_2_CLIENT },
+};
+
+/*
+ * The server closes (_i even) or resets (_i odd) the connection in the
+ * middle of its first flight: 3 bytes into its first record's header,
+ * 60 bytes into it, and 2 bytes into its second record, against TLS
+ * 1.3 and TLS 1.2 (s_server). Each InitializeSecurityContext short of a
+ * whole record is SEC_E_INCOMPLETE_MESSAGE with the exact MISSING count
+ * (checked in tls_conn_handshake); then the read sees the close (0) or
+ * the reset (ECONNRESET), the caller gives up, and
+ * DeleteSecurityContext on the half-made context succeeds.
+ */
+START_TEST(tls_peer_gone_mid_handshake)
+{
+    static const struct {
+        int record;
+        size_t bytes;
+    } cuts[] = { { 0, 3 }, { 0, 60 }, { 1, 2 } };
+    int server = (_i / 2) % 2, cut = _i / 4;
+    bool reset = _i % 2 == 1;
+    struct relay r;
+    struct tls_conn k;
+
+    relay_start(&r, tls_servers[server].name, reset);
+    relay_arm(&r, cuts[cut].record, cuts[cut].bytes);
+    tls_conn_open(&k, &r, tls_servers[server].protocols);
+    assert_sec(tls_conn_handshake(&k), SEC_E_INCOMPLETE_MESSAGE);
+    ck_assert_int_eq(k.eof, reset ? ECONNRESET : 0);
+    ck_assert(k.have);
+    ck_assert_uint_eq(k.total, atomic_load(&r.passed));
+    /* Handing in the same bytes again changes nothing. */
+    {
+        SecBuffer ib[2] = { { (ULONG)k.in_len, SECBUFFER_TOKEN, k.in },
+                            { 0, SECBUFFER_EMPTY, NULL } };
+        SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+        ULONG attrs;
+
+        assert_sec(InitializeSecurityContextA(
+                       NULL, &k.ctx, (SEC_CHAR *)"localhost",
+                       ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, &id,
+                       0, NULL, &od, &attrs, NULL),
+                   SEC_E_INCOMPLETE_MESSAGE);
+        ck_assert_uint_eq(ib[1].cbBuffer, missing_for(k.in, k.in_len));
+        ck_assert_ptr_null(ob.pvBuffer);
+    }
+    tls_conn_close(&k);
+    relay_stop(&r);
+}
+END_TEST
+
+/*
+ * The server closes (_i even) or resets (_i odd) the connection in the
+ * middle of an application record (TLS 1.3 and 1.2, 10 bytes of its
+ * body passed): DecryptMessage is SEC_E_INCOMPLETE_MESSAGE with the
+ * bytes still missing, and stays so (nothing taken); the read sees the
+ * close or the reset, and the caller gives up. The context is intact
+ * (STREAM_SIZES answers) and is deleted cleanly.
+ */
+START_TEST(tls_peer_gone_mid_record)
+{
+    int server = (_i / 2) % 2;
+    bool reset = _i % 2 == 1;
+    SecPkgContext_StreamSizes sz;
+    struct relay r;
+    struct tls_conn k;
+    char line[256];
+    SecBuffer b[4];
+
+    relay_start(&r, tls_servers[server].name, reset);
+    tls_conn_open(&k, &r, tls_servers[server].protocols);
+    assert_sec(tls_conn_handshake(&k), SEC_E_OK);
+    tls_conn_send(&k, "ping\n");
+    assert_sec(tls_conn_recv(&k, line, sizeof(line)), SEC_E_OK);
+    ck_assert_str_eq(line, "gnip\n");
+    ck_assert_uint_eq(k.in_len, 0);
+    relay_arm(&r, 0, TLS_HEADER + 10);
+    tls_conn_send(&k, "a line the server will not finish sending\n");
+    assert_sec(tls_conn_recv(&k, line, sizeof(line)),
+               SEC_E_INCOMPLETE_MESSAGE);
+    ck_assert_int_eq(k.eof, reset ? ECONNRESET : 0);
+    ck_assert_uint_eq(k.in_len, TLS_HEADER + 10);
+    assert_sec(tls_open(&k.ctx, k.in, k.in_len, b),
+               SEC_E_INCOMPLETE_MESSAGE);
+    ck_assert_uint_eq(b[0].BufferType, SECBUFFER_MISSING);
+    ck_assert_uint_eq(b[0].cbBuffer, missing_for(k.in, k.in_len));
+    assert_sec(QueryContextAttributesA(&k.ctx, SECPKG_ATTR_STREAM_SIZES,
+                                       &sz), SEC_E_OK);
+    tls_conn_close(&k);
+    relay_stop(&r);
+}
+END_TEST
+
+/*
+ * A record of the real server handed in at every byte boundary (TLS 1.3
+ * and 1.2): a 600-byte line comes back reversed in one record; each
+ * prefix is SEC_E_INCOMPLETE_MESSAGE with its MISSING count and nothing
+ * taken, and the whole record opens to the server's bytes.
+ */
+START_TEST(tls_server_record_split)
+{
+    char text[602], want[602], line[700];
+    struct relay r;
+    struct tls_conn k;
+    SecBuffer b[4];
+    size_t rec, i;
+
+    relay_start(&r, tls_servers[_i].name, false);
+    tls_conn_open(&k, &r, tls_servers[_i].protocols);
+    assert_sec(tls_conn_handshake(&k), SEC_E_OK);
+    tls_conn_send(&k, "ping\n");
+    assert_sec(tls_conn_recv(&k, line, sizeof(line)), SEC_E_OK);
+    for (i = 0; i < 600; i++)
+        text[i] = (char)('a' + i % 26);
+    text[600] = '\n';
+    text[601] = '\0';
+    for (i = 0; i < 600; i++)
+        want[i] = text[599 - i];
+    want[600] = '\n';
+    want[601] = '\0';
+    tls_conn_send(&k, text);
+    while (record_len(k.in, k.in_len) == 0)
+        ck_assert(tls_conn_read(&k));
+    rec = tls_open_prefixes(&k.ctx, k.in, k.in_len);
+    assert_sec(tls_open(&k.ctx, k.in, rec, b), SEC_E_OK);
+    ck_assert_uint_eq(b[1].cbBuffer, 601);
+    ck_assert(memcmp(b[1].pvBuffer, want, 601) == 0);
+    tls_conn_close(&k);
+    relay_stop(&r);
 }
 END_TEST
 
@@ -1327,6 +1879,9 @@ peer_faults_suite(void)
     tcase_add_loop_test(tc, tls_split_record, 0, 2);
     tcase_add_loop_test(tc, tls_duplicate_or_swapped, 0, 4);
     tcase_add_loop_test(tc, tls_oversized_record, 0, 5);
+    tcase_add_loop_test(tc, tls_peer_gone_mid_handshake, 0, 12);
+    tcase_add_loop_test(tc, tls_peer_gone_mid_record, 0, 4);
+    tcase_add_loop_test(tc, tls_server_record_split, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("gss");
