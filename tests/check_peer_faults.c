@@ -55,6 +55,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/ssl.h>
+
 #include <sspigss/schannel.h>
 #include <sspigss/wincrypt.h>
 
@@ -667,6 +673,145 @@ START_TEST(tls_oversized_record)
         assert_connection_over(&sv.ctx, c2s.b, ra, "record overflow");
     }
     end_free(&cl);
+    end_free(&sv);
+}
+END_TEST
+
+/*
+ * A record whose plaintext is longer than TLS allows (2^14 + 1 bytes,
+ * RFC 5246 6.2.1) inside a valid protection. No TLS stack writes one,
+ * so the peer is OpenSSL as a TLS 1.2 client in this process (memory
+ * BIOs, ECDHE-ECDSA-AES128-GCM-SHA256) against this library's server,
+ * and the record is sealed here with the client's write key and IV
+ * (RFC 5246 6.3 key block from the session's master secret, RFC 5288
+ * nonce and additional data). A 100-byte record made so opens first,
+ * which shows the keys are right; the long one then fails after
+ * decryption with record_overflow: SEC_E_ILLEGAL_MESSAGE, and the
+ * connection is over.
+ */
+static size_t
+gcm_record(const unsigned char key[16], const unsigned char iv[4],
+           uint64_t seq, const unsigned char *plain, size_t len,
+           unsigned char *out)
+{
+    unsigned char nonce[12], aad[13];
+    EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
+    int n = 0, m = 0, i;
+
+    ck_assert_ptr_nonnull(e);
+    memcpy(nonce, iv, 4);
+    for (i = 0; i < 8; i++)
+        nonce[4 + i] = aad[i] = (unsigned char)(seq >> (56 - 8 * i));
+    aad[8] = 23;
+    aad[9] = 3;
+    aad[10] = 3;
+    aad[11] = (unsigned char)(len >> 8);
+    aad[12] = (unsigned char)len;
+    out[0] = 23;
+    out[1] = 3;
+    out[2] = 3;
+    out[3] = (unsigned char)((8 + len + 16) >> 8);
+    out[4] = (unsigned char)(8 + len + 16);
+    memcpy(out + 5, nonce + 4, 8);
+    ck_assert_int_eq(EVP_EncryptInit_ex(e, EVP_aes_128_gcm(), NULL, key,
+                                        nonce), 1);
+    ck_assert_int_eq(EVP_EncryptUpdate(e, NULL, &n, aad, sizeof(aad)), 1);
+    ck_assert_int_eq(EVP_EncryptUpdate(e, out + 13, &n, plain, (int)len),
+                     1);
+    ck_assert_int_eq(EVP_EncryptFinal_ex(e, out + 13 + n, &m), 1);
+    ck_assert_int_eq(EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_GCM_GET_TAG, 16,
+                                         out + 13 + n + m), 1);
+    EVP_CIPHER_CTX_free(e);
+    return 13 + len + 16;
+}
+
+START_TEST(tls_plaintext_overflow)
+{
+    static struct wire c2s, s2c;
+    static unsigned char plain[16385], rec[16500];
+    unsigned char master[48], seed[13 + 64], kb[40];
+    SSL_CTX *octx = SSL_CTX_new(TLS_client_method());
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
+    OSSL_PARAM params[4];
+    struct end sv;
+    SecBuffer b[4];
+    BIO *rb, *wb;
+    SSL *ssl;
+    size_t n;
+    int rounds, r = 0;
+
+    ck_assert_ptr_nonnull(octx);
+    ck_assert_ptr_nonnull(kctx);
+    ck_assert_int_eq(SSL_CTX_set_min_proto_version(octx, TLS1_2_VERSION),
+                     1);
+    ck_assert_int_eq(SSL_CTX_set_max_proto_version(octx, TLS1_2_VERSION),
+                     1);
+    ck_assert_int_eq(SSL_CTX_set_cipher_list(
+                         octx, "ECDHE-ECDSA-AES128-GCM-SHA256"), 1);
+    ssl = SSL_new(octx);
+    rb = BIO_new(BIO_s_mem());
+    wb = BIO_new(BIO_s_mem());
+    ck_assert(ssl != NULL && rb != NULL && wb != NULL);
+    SSL_set_bio(ssl, rb, wb);
+    SSL_set_connect_state(ssl);
+    memset(&sv, 0, sizeof(sv));
+    sv.server = true;
+    tls_cred(true, SP_PROT_TLS1_2_SERVER, &sv.cred);
+    c2s.n = s2c.n = 0;
+    for (rounds = 0; rounds < 10 && !(r == 1 && sv.done); rounds++) {
+        int k;
+
+        r = SSL_do_handshake(ssl);
+        while ((k = BIO_read(wb, c2s.b + c2s.n,
+                             (int)(sizeof(c2s.b) - c2s.n))) > 0)
+            c2s.n += (size_t)k;
+        deliver(&sv, &c2s, &s2c, false);
+        if (s2c.n > 0) {
+            ck_assert_int_eq(BIO_write(rb, s2c.b, (int)s2c.n),
+                             (int)s2c.n);
+            s2c.n = 0;
+        }
+    }
+    ck_assert_msg(r == 1 && sv.done, "the handshake did not end");
+
+    /* RFC 5246 6.3: key_block = PRF(master_secret, "key expansion",
+     * server_random + client_random); AES-128-GCM takes no MAC keys:
+     * client key, server key, client IV, server IV. */
+    ck_assert_uint_eq(SSL_SESSION_get_master_key(SSL_get_session(ssl),
+                                                 master, sizeof(master)),
+                      48);
+    memcpy(seed, "key expansion", 13);
+    ck_assert_uint_eq(SSL_get_server_random(ssl, seed + 13, 32), 32);
+    ck_assert_uint_eq(SSL_get_client_random(ssl, seed + 45, 32), 32);
+    params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string("secret", master,
+                                                  sizeof(master));
+    params[2] = OSSL_PARAM_construct_octet_string("seed", seed,
+                                                  sizeof(seed));
+    params[3] = OSSL_PARAM_construct_end();
+    ck_assert_int_eq(EVP_KDF_derive(kctx, kb, sizeof(kb), params), 1);
+
+    /* The client's first record after its Finished has sequence 1. */
+    fill(plain, 100, 7);
+    n = gcm_record(kb, kb + 32, 1, plain, 100, rec);
+    assert_sec(tls_open(&sv.ctx, rec, n, b), SEC_E_OK);
+    ck_assert_uint_eq(b[1].cbBuffer, 100);
+    ck_assert(memcmp(b[1].pvBuffer, plain, 100) == 0);
+    fill(plain, sizeof(plain), 8);
+    n = gcm_record(kb, kb + 32, 2, plain, sizeof(plain), rec);
+    ck_assert_uint_le(n - TLS_HEADER, 16384 + 2048);
+    assert_sec(tls_open(&sv.ctx, rec, n, b), SEC_E_ILLEGAL_MESSAGE);
+    assert_cause("alert sent: record overflow");
+    ck_assert_uint_eq(b[1].BufferType, SECBUFFER_EMPTY);
+    assert_connection_over(&sv.ctx, rec, n, "record overflow");
+
+    OPENSSL_cleanse(master, sizeof(master));
+    OPENSSL_cleanse(kb, sizeof(kb));
+    EVP_KDF_CTX_free(kctx);
+    EVP_KDF_free(kdf);
+    SSL_free(ssl);
+    SSL_CTX_free(octx);
     end_free(&sv);
 }
 END_TEST
@@ -1879,6 +2024,7 @@ peer_faults_suite(void)
     tcase_add_loop_test(tc, tls_split_record, 0, 2);
     tcase_add_loop_test(tc, tls_duplicate_or_swapped, 0, 4);
     tcase_add_loop_test(tc, tls_oversized_record, 0, 5);
+    tcase_add_test(tc, tls_plaintext_overflow);
     tcase_add_loop_test(tc, tls_peer_gone_mid_handshake, 0, 12);
     tcase_add_loop_test(tc, tls_peer_gone_mid_record, 0, 4);
     tcase_add_loop_test(tc, tls_server_record_split, 0, 2);
