@@ -84,7 +84,7 @@
 static const char *pki;
 static char trust[600];
 static size_t bufs_before, certs_before;
-static bool verbose __attribute__((unused));
+static bool verbose;
 
 static void
 setup(void)
@@ -1762,15 +1762,6 @@ START_TEST(gss_reordered_tokens)
 }
 END_TEST
 
-/*
- * A handshake that stops half-way: the peer's next token never comes
- * (dropped, or the peer went away). The caller gives up and deletes its
- * half-made context, at each point where one exists: the client after
- * its first call, the server after its first (NTLM and Negotiate-NTLM:
- * waiting for the AUTHENTICATE), the client after its second (waiting
- * for the server's last token). DeleteSecurityContext succeeds, the
- * handle is gone (assert_gone) and nothing is left (the fixture; ASan and valgrind for memory).
- */
 /* A deleted context: a second delete is SEC_E_OK, as Microsoft documents
  * (lib/api_context.c), and any other call SEC_E_INVALID_HANDLE. */
 static void
@@ -1783,6 +1774,16 @@ assert_gone(CtxtHandle *h)
                SEC_E_INVALID_HANDLE);
 }
 
+/*
+ * A handshake that stops half-way: the peer's next token never comes
+ * (dropped, or the peer went away). The caller gives up and deletes its
+ * half-made context, at each point where one exists: the client after
+ * its first call, the server after its first (NTLM and Negotiate-NTLM:
+ * waiting for the AUTHENTICATE), the client after its second (waiting
+ * for the server's last token). DeleteSecurityContext succeeds, the
+ * handle is gone (assert_gone) and nothing is left (the fixture; ASan
+ * and valgrind for memory).
+ */
 START_TEST(gss_dropped_mid_handshake)
 {
     static struct token t1, t2, t3;
