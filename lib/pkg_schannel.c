@@ -1033,6 +1033,10 @@ handshake_step(struct sch_ctx *c, bool first, SecBufferDesc *input,
             /* Not one whole record: nothing is taken (Windows: the same
              * bytes and more come back). */
             put_missing(input, missing);
+            trace_cause("Schannel: the %s's record is not whole: %lu more "
+                        "bytes needed -> SEC_E_INCOMPLETE_MESSAGE",
+                        c->server ? "client" : "server",
+                        (unsigned long)missing);
             return SEC_E_INCOMPLETE_MESSAGE;
         }
         if (resuming && c->client_cert == CLIENT_CERT_PENDING) {
@@ -1670,6 +1674,9 @@ incomplete:
     b[0].cbBuffer = (ULONG)missing;
     b[1].BufferType = SECBUFFER_MISSING;
     b[1].cbBuffer = (ULONG)missing;
+    trace_cause("Schannel DecryptMessage: the record is not whole: %lu "
+                "more bytes needed -> SEC_E_INCOMPLETE_MESSAGE",
+                (unsigned long)missing);
     st = SEC_E_INCOMPLETE_MESSAGE;
 out:
     pthread_mutex_unlock(&c->lock);

@@ -283,6 +283,7 @@ tls_step(struct end *e, struct wire *in, size_t avail, struct wire *out)
         e->incomplete++;
         ck_assert_uint_eq(ib[1].BufferType, SECBUFFER_MISSING);
         ck_assert_uint_eq(ib[1].cbBuffer, missing_for(in->b, avail));
+        assert_cause("more bytes needed");
         ck_assert_uint_eq(ob.cbBuffer, 0);
         ck_assert_ptr_null(ob.pvBuffer);
         ck_assert_uint_eq(handle_count(HANDLE_CTX), ctx_before);
@@ -445,6 +446,7 @@ tls_open_prefixes(CtxtHandle *h, const unsigned char *p, size_t n)
     for (len = 1; len < rec; len++) {
         memcpy(buf, p, len);
         assert_sec(tls_open(h, buf, len, b), SEC_E_INCOMPLETE_MESSAGE);
+        assert_cause("more bytes needed");
         ck_assert_uint_eq(b[0].BufferType, SECBUFFER_MISSING);
         ck_assert_uint_eq(b[0].cbBuffer, missing_for(p, len));
         ck_assert_uint_eq(b[1].BufferType, SECBUFFER_MISSING);
@@ -1121,6 +1123,7 @@ tls_conn_handshake(struct tls_conn *k)
             ck_assert_uint_eq(ib[1].BufferType, SECBUFFER_MISSING);
             ck_assert_uint_eq(ib[1].cbBuffer,
                               missing_for(k->in, k->in_len));
+            assert_cause("more bytes needed");
             if (!tls_conn_read(k))
                 return st;
             continue;
@@ -1176,6 +1179,7 @@ tls_conn_recv(struct tls_conn *k, char *out, size_t size)
         k->last = st;
         if (st == SEC_E_INCOMPLETE_MESSAGE) {
             ck_assert_uint_eq(b[0].cbBuffer, missing_for(k->in, k->in_len));
+            assert_cause("more bytes needed");
             if (!tls_conn_read(k))
                 return st;
             continue;
