@@ -51,8 +51,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -837,11 +840,12 @@ struct relay {
     int ls, go[2];
     uint16_t port, upstream;
     bool reset;
+    bool upward;                    /* cut the connecting side's stream */
     atomic_int armed;               /* 1: cut as below */
     int cut_record;
     size_t cut_bytes;
     atomic_int cut_reached;
-    atomic_size_t passed;           /* server bytes passed to the client */
+    atomic_size_t passed;           /* bytes of the cut stream passed */
 };
 
 static void
@@ -908,7 +912,7 @@ relay_main(void *arg)
     struct relay *r = arg;
     struct pollfd lp = { r->ls, POLLIN, 0 };
     size_t npend = 0, limit = 0, start = 0, off = 0;
-    int cl, up, rec = 0;
+    int cl, up, from, to, rec = 0;
     bool limit_known = false;
 
     if (poll(&lp, 1, WAIT_SECS * 1000) != 1)
@@ -922,24 +926,28 @@ relay_main(void *arg)
         close(cl);
         return NULL;
     }
+    /* The stream that is cut runs from `from` to `to`: the server's to
+     * the client (downward), or the connecting side's to the server. */
+    from = r->upward ? cl : up;
+    to = r->upward ? up : cl;
     for (;;) {
-        struct pollfd p[2] = { { cl, POLLIN, 0 }, { up, POLLIN, 0 } };
+        struct pollfd p[2] = { { to, POLLIN, 0 }, { from, POLLIN, 0 } };
         ssize_t n;
 
         if (poll(p, 2, WAIT_SECS * 1000) <= 0)
             break;
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            n = recv(cl, buf, sizeof(buf), 0);
-            if (n <= 0 || !send_all(up, buf, (size_t)n))
+            n = recv(to, buf, sizeof(buf), 0);
+            if (n <= 0 || !send_all(from, buf, (size_t)n))
                 break;
         }
         if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
-        n = recv(up, buf, sizeof(buf), 0);
+        n = recv(from, buf, sizeof(buf), 0);
         if (n <= 0)
             break;
         if (!atomic_load(&r->armed)) {
-            if (!send_all(cl, buf, (size_t)n))
+            if (!send_all(to, buf, (size_t)n))
                 break;
             atomic_fetch_add(&r->passed, (size_t)n);
             continue;
@@ -965,7 +973,7 @@ relay_main(void *arg)
             size_t upto = limit_known && limit < npend ? limit : npend;
 
             if (upto > off) {
-                if (!send_all(cl, pend + off, upto - off))
+                if (!send_all(to, pend + off, upto - off))
                     break;
                 atomic_fetch_add(&r->passed, upto - off);
                 off = upto;
@@ -981,41 +989,61 @@ relay_main(void *arg)
             break;
         }
     }
-    hang_up(cl, r->reset);
-    close(up);
+    hang_up(to, r->reset);
+    close(from);
     return NULL;
 }
 
-static void
-relay_start(struct relay *r, const char *server, bool reset)
+/* A socket listening on 127.0.0.1 on a port the kernel picks. */
+static int
+listen_loopback(uint16_t *port)
 {
-    char var[64];
-    const char *v;
     struct sockaddr_in a;
     socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-    memset(r, 0, sizeof(*r));
-    snprintf(var, sizeof(var), "SSPIGSS_TLS_PORT_%s", server);
-    v = getenv(var);
-    ck_assert_msg(v != NULL, "%s not set", var);
-    r->upstream = (uint16_t)strtoul(v, NULL, 10);
-    r->reset = reset;
-    r->ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(r->ls, 0);
+    ck_assert_int_ge(fd, 0);
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(r->ls, (struct sockaddr *)&a, sizeof(a)), 0);
-    ck_assert_int_eq(listen(r->ls, 1), 0);
-    ck_assert_int_eq(getsockname(r->ls, (struct sockaddr *)&a, &len), 0);
-    r->port = ntohs(a.sin_port);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* A relay in front of 127.0.0.1:upstream; upward: the stream it cuts is
+ * the connecting side's (else the server's). */
+static void
+relay_start_port(struct relay *r, uint16_t upstream, bool reset,
+                 bool upward)
+{
+    memset(r, 0, sizeof(*r));
+    r->upstream = upstream;
+    r->reset = reset;
+    r->upward = upward;
+    r->ls = listen_loopback(&r->port);
     ck_assert_int_eq(pipe2(r->go, O_CLOEXEC), 0);
     ck_assert_int_eq(pthread_create(&r->thread, NULL, relay_main, r), 0);
     r->started = true;
 }
 
-/* Cut the server's stream cut_bytes into the cut_record-th record from
- * now (the stream is at a record boundary: nothing is on its way). */
+/* A relay in front of the s_server SSPIGSS_TLS_PORT_<server>. */
+static void
+relay_start(struct relay *r, const char *server, bool reset)
+{
+    char var[64];
+    const char *v;
+
+    snprintf(var, sizeof(var), "SSPIGSS_TLS_PORT_%s", server);
+    v = getenv(var);
+    ck_assert_msg(v != NULL, "%s not set", var);
+    relay_start_port(r, (uint16_t)strtoul(v, NULL, 10), reset, false);
+}
+
+/* Cut the stream cut_bytes into the cut_record-th record from now (the
+ * stream is at a record boundary: nothing is on its way). */
 static void
 relay_arm(struct relay *r, int cut_record, size_t cut_bytes)
 {
@@ -1368,6 +1396,171 @@ START_TEST(tls_server_record_split)
     ck_assert(memcmp(b[1].pvBuffer, want, 601) == 0);
     tls_conn_close(&k);
     relay_stop(&r);
+}
+END_TEST
+
+/* ----------------------------------------- Schannel: the server's loop */
+
+/*
+ * `openssl s_client -connect 127.0.0.1:port -CAfile trust.pem
+ * -servername localhost -quiet` and the version option, its output
+ * thrown away, stdin /dev/null (-quiet implies -ign_eof: it stays until
+ * the connection ends). Killed by the kernel if this process dies
+ * (PR_SET_PDEATHSIG); stopped by its pid with s_client_stop.
+ */
+static pid_t
+s_client_start(uint16_t port, const char *version)
+{
+    char addr[32];
+    pid_t parent = getpid(), pid;
+
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)port);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent
+            || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0
+            || dup2(null, 2) < 0)
+            _exit(126);
+        execlp("openssl", "openssl", "s_client", "-connect", addr,
+               "-CAfile", trust, "-servername", "localhost", "-quiet",
+               version, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void
+s_client_stop(pid_t pid)
+{
+    int status;
+
+    (void)kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+
+/*
+ * Windows' server loop: read, AcceptSecurityContext with [TOKEN, EMPTY],
+ * send its token, keep EXTRA, read more after SEC_E_INCOMPLETE_MESSAGE
+ * (MISSING and the cause checked; the first call makes no context until
+ * the ClientHello is whole), until SEC_E_OK, a failure or the end of the
+ * connection.
+ */
+static SECURITY_STATUS
+tls_conn_accept(struct tls_conn *k)
+{
+    if (!tls_conn_read(k))
+        return SEC_E_INCOMPLETE_MESSAGE;
+    for (;;) {
+        SecBuffer ib[2] = { { (ULONG)k->in_len, SECBUFFER_TOKEN, k->in },
+                            { 0, SECBUFFER_EMPTY, NULL } };
+        SecBufferDesc id = { SECBUFFER_VERSION, 2, ib };
+        SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+        SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+        size_t ctx_before = handle_count(HANDLE_CTX);
+        CtxtHandle fresh;
+        ULONG attrs;
+        TimeStamp ts;
+        SECURITY_STATUS st;
+
+        memset(&fresh, 0xAB, sizeof(fresh));
+        st = AcceptSecurityContext(
+            k->have ? NULL : &k->cred, k->have ? &k->ctx : NULL, &id,
+            ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM
+                | ASC_REQ_CONFIDENTIALITY,
+            0, k->have ? &k->ctx : &fresh, &od, &attrs, &ts);
+        k->last = st;
+        if (ob.pvBuffer != NULL) {
+            ck_assert(send_all(k->sock, ob.pvBuffer, ob.cbBuffer));
+            assert_sec(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+        }
+        if (st == SEC_E_INCOMPLETE_MESSAGE) {
+            ck_assert_uint_eq(ib[1].BufferType, SECBUFFER_MISSING);
+            ck_assert_uint_eq(ib[1].cbBuffer,
+                              missing_for(k->in, k->in_len));
+            assert_cause("more bytes needed");
+            ck_assert_uint_eq(handle_count(HANDLE_CTX), ctx_before);
+            if (!tls_conn_read(k))
+                return st;
+            continue;
+        }
+        if (!SEC_SUCCESS(st))
+            return st;
+        if (!k->have) {
+            k->ctx = fresh;
+            k->have = true;
+        }
+        {
+            size_t extra = ib[1].BufferType == SECBUFFER_EXTRA
+                           ? ib[1].cbBuffer : 0;
+
+            memmove(k->in, k->in + k->in_len - extra, extra);
+            k->in_len = extra;
+        }
+        if (st == SEC_E_OK)
+            return st;
+        if (k->in_len == 0 && !tls_conn_read(k))
+            return st;
+    }
+}
+
+/*
+ * The client (openssl s_client, TLS 1.3 and 1.2) closes (_i even) or
+ * resets (_i odd) the connection in the middle of its handshake, our
+ * server reading through the relay: 50 bytes into the ClientHello (the
+ * first AcceptSecurityContext has made no context: nothing to delete),
+ * 3 bytes into the header of its second flight's first record, and
+ * inside its second flight's second record (the server has a half-made
+ * context, deleted cleanly). Every call short of a record is
+ * SEC_E_INCOMPLETE_MESSAGE with the exact MISSING count; the read sees
+ * the close (0) or the reset (ECONNRESET).
+ */
+START_TEST(tls_client_gone_mid_handshake)
+{
+    static const struct {
+        int record;
+        size_t bytes;
+    } cuts[] = { { 0, 50 }, { 1, 3 }, { 2, 10 } };
+    static const struct {
+        DWORD protocols;
+        const char *option;
+    } versions[] = {
+        { SP_PROT_TLS1_3_SERVER, "-tls1_3" },
+        { SP_PROT_TLS1_2_SERVER, "-tls1_2" },
+    };
+    int version = (_i / 2) % 2, cut = _i / 4, ls;
+    bool reset = _i % 2 == 1;
+    struct pollfd pf;
+    struct relay r;
+    struct tls_conn k;
+    uint16_t port;
+    pid_t pid;
+
+    memset(&k, 0, sizeof(k));
+    k.eof = -1;
+    k.relay = &r;
+    tls_cred(true, versions[version].protocols, &k.cred);
+    ls = listen_loopback(&port);
+    relay_start_port(&r, port, reset, true);
+    relay_arm(&r, cuts[cut].record, cuts[cut].bytes);
+    pid = s_client_start(r.port, versions[version].option);
+    pf = (struct pollfd){ ls, POLLIN, 0 };
+    ck_assert_msg(poll(&pf, 1, WAIT_SECS * 1000) == 1,
+                  "no connection from the relay");
+    k.sock = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+    ck_assert_int_ge(k.sock, 0);
+    set_timeouts(k.sock);
+    close(ls);
+    assert_sec(tls_conn_accept(&k), SEC_E_INCOMPLETE_MESSAGE);
+    ck_assert_int_eq(k.eof, reset ? ECONNRESET : 0);
+    ck_assert_uint_eq(k.total, atomic_load(&r.passed));
+    ck_assert(k.have == (cut > 0));
+    ck_assert_uint_eq(handle_count(HANDLE_CTX), k.have ? 1 : 0);
+    tls_conn_close(&k);
+    relay_stop(&r);
+    s_client_stop(pid);
 }
 END_TEST
 
@@ -2033,6 +2226,7 @@ peer_faults_suite(void)
     tcase_add_loop_test(tc, tls_peer_gone_mid_handshake, 0, 12);
     tcase_add_loop_test(tc, tls_peer_gone_mid_record, 0, 4);
     tcase_add_loop_test(tc, tls_server_record_split, 0, 2);
+    tcase_add_loop_test(tc, tls_client_gone_mid_handshake, 0, 12);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("gss");
