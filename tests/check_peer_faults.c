@@ -56,6 +56,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -89,9 +90,12 @@ static char trust[600];
 static size_t bufs_before, certs_before;
 static bool verbose;
 
+static struct timespec t_setup;
+
 static void
 setup(void)
 {
+    clock_gettime(CLOCK_MONOTONIC, &t_setup);
     bufs_before = ctxbuf_outstanding();
     certs_before = crypt32_live_contexts();
     ck_assert_int_eq(setenv("SSL_CERT_FILE", trust, 1), 0);
@@ -102,6 +106,14 @@ setup(void)
 static void
 teardown(void)
 {
+    if (verbose) {
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        fprintf(stderr, "test took %.2f s\n",
+                (double)(t.tv_sec - t_setup.tv_sec)
+                    + (double)(t.tv_nsec - t_setup.tv_nsec) / 1e9);
+    }
     ck_assert_msg(handle_count(HANDLE_CRED) == 0, "credential handles left");
     ck_assert_msg(handle_count(HANDLE_CTX) == 0, "context handles left");
     ck_assert_msg(ctxbuf_outstanding() == bufs_before, "buffers not freed");
@@ -121,27 +133,38 @@ assert_cause(const char *text)
 
 /* ================================================= Schannel: credentials */
 
-static unsigned char *
-read_file(const char *name, size_t *len)
-{
-    char path[700];
-    unsigned char *p;
-    FILE *f;
-    long n;
+/* localhost.p12's certificate with its key, imported once in main() (a
+ * PFX import is slow under valgrind) and inherited by every test. */
+static PCCERT_CONTEXT server_cert;
 
-    snprintf(path, sizeof(path), "%s/%s", pki, name);
+static PCCERT_CONTEXT
+load_server_cert(void)
+{
+    unsigned char buf[16384];
+    char path[700];
+    CRYPT_DATA_BLOB blob;
+    HCERTSTORE store;
+    PCCERT_CONTEXT cert;
+    FILE *f;
+
+    /* Before any test: no Check assertions here. */
+    snprintf(path, sizeof(path), "%s/localhost.p12", pki);
     f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    ck_assert_int_gt(n, 0);
-    rewind(f);
-    p = malloc((size_t)n);
-    ck_assert_ptr_nonnull(p);
-    ck_assert_int_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+    if (f == NULL)
+        return NULL;
+    blob.cbData = (DWORD)fread(buf, 1, sizeof(buf), f);
     fclose(f);
-    *len = (size_t)n;
-    return p;
+    blob.pbData = buf;
+    if (blob.cbData == 0 || blob.cbData == sizeof(buf))
+        return NULL;
+    store = PFXImportCertStore(&blob, u"p12-pw", 0);
+    if (store == NULL)
+        return NULL;
+    /* The context keeps its store (and the CA in it) alive. */
+    cert = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
+                                      CERT_FIND_HAS_PRIVATE_KEY, NULL, NULL);
+    CertCloseStore(store, 0);
+    return cert;
 }
 
 /* A Schannel credential: the server's with localhost.p12's certificate,
@@ -149,25 +172,10 @@ read_file(const char *name, size_t *len)
 static void
 tls_cred(bool server, DWORD protocols, CredHandle *h)
 {
-    PCCERT_CONTEXT cert = NULL;
-    HCERTSTORE store = NULL;
+    PCCERT_CONTEXT cert = server ? server_cert : NULL;
     SCHANNEL_CRED sc;
     TimeStamp ts;
 
-    if (server) {
-        CRYPT_DATA_BLOB blob;
-        size_t n;
-
-        blob.pbData = read_file("localhost.p12", &n);
-        blob.cbData = (DWORD)n;
-        store = PFXImportCertStore(&blob, u"p12-pw", 0);
-        free(blob.pbData);
-        ck_assert_ptr_nonnull(store);
-        cert = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0,
-                                          CERT_FIND_HAS_PRIVATE_KEY, NULL,
-                                          NULL);
-        ck_assert_ptr_nonnull(cert);
-    }
     memset(&sc, 0, sizeof(sc));
     sc.dwVersion = SCHANNEL_CRED_VERSION;
     sc.grbitEnabledProtocols = protocols;
@@ -180,10 +188,6 @@ tls_cred(bool server, DWORD protocols, CredHandle *h)
                                                 : SECPKG_CRED_OUTBOUND,
                                          NULL, &sc, NULL, NULL, h, &ts),
                SEC_E_OK);
-    if (cert != NULL) {
-        ck_assert(CertFreeCertificateContext(cert));
-        ck_assert(CertCloseStore(store, 0));
-    }
 }
 
 /* ================================================ Schannel: the framing */
@@ -2257,6 +2261,8 @@ peer_faults_suite(void)
 int
 main(void)
 {
+    int rc;
+
     pki = getenv("SSPIGSS_TLS_DIR");
     if (pki == NULL) {
         fprintf(stderr, "check_peer_faults: SSPIGSS_TLS_DIR is not set; "
@@ -2265,5 +2271,13 @@ main(void)
     }
     snprintf(trust, sizeof(trust), "%s/trust.pem", pki);
     verbose = getenv("PEER_FAULTS_VERBOSE") != NULL;
-    return run_suite(peer_faults_suite());
+    server_cert = load_server_cert();
+    if (server_cert == NULL) {
+        fprintf(stderr, "check_peer_faults: %s/localhost.p12 could not "
+                        "be imported: %s\n", pki, sspigss_last_error());
+        return 99;
+    }
+    rc = run_suite(peer_faults_suite());
+    CertFreeCertificateContext(server_cert);
+    return rc;
 }
