@@ -31,6 +31,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "der.h"
 #include "certcred.h"
 #include "internal.h"
 
@@ -51,35 +52,6 @@ certcred_clear(struct certcred *c)
 
 /* ------------------------------------------------- names in certificates */
 
-/* A minimal DER reader over untrusted bytes: one TLV of the given tag. */
-struct der {
-    const unsigned char *p, *end;
-};
-
-static bool
-der_take(struct der *d, unsigned char tag, struct der *val)
-{
-    size_t len = 0, n, i;
-
-    if (d->end - d->p < 2 || d->p[0] != tag)
-        return false;
-    d->p++;
-    if (*d->p < 0x80) {
-        len = *d->p++;
-    } else {
-        n = *d->p++ & 0x7f;
-        if (n == 0 || n > 3 || (size_t)(d->end - d->p) < n)
-            return false;
-        for (i = 0; i < n; i++)
-            len = (len << 8) | *d->p++;
-    }
-    if ((size_t)(d->end - d->p) < len)
-        return false;
-    val->p = d->p;
-    val->end = d->p + len;
-    d->p += len;
-    return true;
-}
 
 /* Append n bytes of text to a growing string; false on failure. */
 static bool

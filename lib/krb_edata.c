@@ -9,45 +9,13 @@
 
 #include <string.h>
 
+#include "der.h"
 #include "krb_edata.h"
 
 /* KERB_ERR_TYPE_EXTENDED (MS-KILE 2.2.1); also the PA-DATA type AD uses
  * for the same octets in METHOD-DATA. */
 #define EXT_ERROR_TYPE 3
 
-struct der {
-    const unsigned char *p, *end;
-};
-
-/*
- * Read one TLV with the given tag. On success val describes its
- * contents and d advances past it. Rejects indefinite lengths, lengths
- * over 4 octets and anything running past the end.
- */
-static bool
-der_take(struct der *d, unsigned char tag, struct der *val)
-{
-    size_t len = 0, n, i;
-
-    if (d->end - d->p < 2 || d->p[0] != tag)
-        return false;
-    d->p++;
-    if (*d->p < 0x80) {
-        len = *d->p++;
-    } else {
-        n = *d->p++ & 0x7f;
-        if (n == 0 || n > 4 || (size_t)(d->end - d->p) < n)
-            return false;
-        for (i = 0; i < n; i++)
-            len = (len << 8) | *d->p++;
-    }
-    if ((size_t)(d->end - d->p) < len)
-        return false;
-    val->p = d->p;
-    val->end = d->p + len;
-    d->p += len;
-    return true;
-}
 
 /* A small non-negative INTEGER. */
 static bool
