@@ -1452,6 +1452,21 @@ static const struct known_fault {
       "krb5_tkt_creds_get_creds left half-made when an allocation failed, "
       "whose pointers are still the context's own: a double free "
       "(src/lib/krb5/krb/get_creds.c, copy_creds.c)" },
+    { "crash", { "krb5_sendto_kdc", "profile_get_values", NULL },
+      "MIT krb5: locating the realm's KDCs goes on after an allocation "
+      "fails and crashes reading the profile (src/lib/krb5/os/"
+      "locate_kdc.c, reached by krb5_sendto_kdc)" },
+    { "crash", { "gss_accept_sec_context", "krb5_copy_authenticator",
+                 NULL },
+      "MIT krb5: the acceptor (kg_accept_krb5) uses the authenticator copy "
+      "that krb5_copy_authenticator failed to make (src/lib/gssapi/krb5/"
+      "accept_sec_context.c)" },
+    { "crash", { "krb5_auth_con_free", "krb5_free_authenticator",
+                 "gss_init_sec_context" },
+      "MIT krb5: krb5_mk_req_extended leaves the authenticator it "
+      "malloc'd uninitialised in the auth context when a step before "
+      "generate_authenticator fails (krb5_get_tgs_ktypes); freeing the "
+      "auth context frees garbage (src/lib/krb5/krb/mk_req_ext.c)" },
     { "crash", { "gss_release_cred", "gss_set_cred_option", NULL },
       "MIT krb5: alloc_union_cred sets the credential's count before its "
       "arrays; when an array cannot be allocated, the gss_release_cred of "
