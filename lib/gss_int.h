@@ -18,6 +18,7 @@
 #include "package.h"
 
 struct identity;
+struct ntlm_msg;
 
 /* What a GSS package runs on. */
 enum gss_mech_kind {
@@ -143,6 +144,11 @@ struct gss_ctx {
     /* SPNEGO: the NTLM message types (bit 1 << type) its input tokens
      * have carried to GSS; each is due once (spnego_ntlm_due). */
     unsigned ntlm_taken;
+    /* NTLM messages done by sspigss (ntlm_msg.c), chosen once when the
+     * context is established or imported (ntlm_msg_start): it then owns
+     * the keys, RC4 streams and sequence numbers; NULL: gss-ntlmssp does
+     * (its state is stale once this is set). */
+    struct ntlm_msg *nmsg;
 };
 
 /*
@@ -330,6 +336,31 @@ SECURITY_STATUS ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg,
 SECURITY_STATUS ntlm_sign(struct gss_ctx *c, SecBufferDesc *msg);
 SECURITY_STATUS ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg,
                             ULONG *qop);
+
+/*
+ * Once an NTLM context is established or imported: take its message
+ * state from gss-ntlmssp (an export, re-imported at once) into
+ * c->nmsg, unless SSPIGSS_NTLM_ENGINE=0 or the context is one the
+ * engine does not take (no extended session security, datagram mode),
+ * which stay with gss-ntlmssp. Called with c->lock held (or before the
+ * context is published). If gss-ntlmssp cannot re-import its own export
+ * the context is no longer established.
+ */
+void ntlm_msg_start(struct gss_ctx *c);
+
+/*
+ * ExportSecurityContext: write c->nmsg's state into blob, gss-ntlmssp's
+ * export of c (ntlm_msg_patch_export). True when there is no engine or
+ * the state was written; false: the blob cannot carry it
+ * (SEC_E_CANNOT_PACK).
+ */
+bool ntlm_export_patch(struct gss_ctx *c, void *blob, size_t len);
+
+/* Whether c's messages go through ntlm_msg.c (tests); and, for tests,
+ * hand them back to gss-ntlmssp: only right after establishment, while
+ * gss-ntlmssp's own state is still current. */
+bool gss_ctx_ntlm_engine(struct handle_obj *obj);
+void gss_ctx_ntlm_engine_off(struct handle_obj *obj);
 
 /* MD4 (RFC 1320) of len bytes (ntowf.c). */
 void md4(const void *data, size_t len, unsigned char out[16]);

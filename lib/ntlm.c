@@ -37,6 +37,7 @@
 #include "gss_int.h"
 #include "identity.h"
 #include "internal.h"
+#include "ntlm_msg.h"
 
 /* --------------------------------------------------------- credentials */
 
@@ -226,18 +227,24 @@ out:
 
 /*
  * The buffers of a message: the TOKEN (exactly one) and the DATA buffers
- * in order (at least one). sealing: READONLY_WITH_CHECKSUM data cannot be
- * signed without being sealed here. Plain READONLY data is neither.
+ * in order (at least one, not all empty). With sspigss's engine
+ * (engine), every DATA buffer enters the signature, READONLY ones
+ * included (MS-NLMP 3.4.6.1: "all of the input data buffers for NTLMv2,
+ * including the cleartext data buffers"; Wine's msv1_0 and sspi-rs sign
+ * them too), and only the plain ones are sealed. Through gss-ntlmssp,
+ * SECBUFFER_READONLY data is left out, and READONLY_WITH_CHECKSUM data
+ * cannot be signed without being sealed when sealing.
  */
 struct parts {
     SecBuffer *token;
     SecBuffer *data[MAX_PARTS];
+    bool seal[MAX_PARTS];
     size_t ndata;
     size_t total;
 };
 
 static SECURITY_STATUS
-collect(SecBufferDesc *msg, bool sealing, struct parts *p)
+collect(SecBufferDesc *msg, bool sealing, bool engine, struct parts *p)
 {
     ULONG i;
 
@@ -245,30 +252,36 @@ collect(SecBufferDesc *msg, bool sealing, struct parts *p)
     for (i = 0; i < msg->cBuffers; i++) {
         SecBuffer *b = &msg->pBuffers[i];
         ULONG type = SECBUF_TYPE(b);
+        bool ro_ck, ro;
 
         if (type == SECBUFFER_TOKEN) {
             if (p->token != NULL)
                 return SEC_E_INVALID_TOKEN;
             p->token = b;
-        } else if (type == SECBUFFER_DATA) {
-            if ((b->BufferType & SECBUFFER_READONLY_WITH_CHECKSUM)
-                == SECBUFFER_READONLY_WITH_CHECKSUM) {
-                if (sealing) {
-                    trace_cause("NTLM: gss-ntlmssp cannot sign data without "
-                                "sealing it (SECBUFFER_READONLY_WITH_CHECKSUM)"
-                                " -> SEC_E_UNSUPPORTED_FUNCTION");
-                    return SEC_E_UNSUPPORTED_FUNCTION;
-                }
-            } else if (b->BufferType & SECBUFFER_READONLY) {
-                continue;
-            }
-            if (p->ndata == MAX_PARTS)
-                return SEC_E_INVALID_TOKEN;
-            if (b->cbBuffer > 0 && b->pvBuffer == NULL)
-                return SEC_E_INVALID_TOKEN;
-            p->data[p->ndata++] = b;
-            p->total += b->cbBuffer;
+            continue;
         }
+        if (type != SECBUFFER_DATA)
+            continue;
+        ro_ck = (b->BufferType & SECBUFFER_READONLY_WITH_CHECKSUM)
+                == SECBUFFER_READONLY_WITH_CHECKSUM;
+        ro = (b->BufferType & SECBUFFER_READONLY) != 0;
+        if (!engine) {
+            if (ro_ck && sealing) {
+                trace_cause("NTLM: gss-ntlmssp cannot sign data without "
+                            "sealing it (SECBUFFER_READONLY_WITH_CHECKSUM)"
+                            " -> SEC_E_UNSUPPORTED_FUNCTION");
+                return SEC_E_UNSUPPORTED_FUNCTION;
+            }
+            if (ro && !ro_ck)
+                continue;
+        }
+        if (p->ndata == MAX_PARTS)
+            return SEC_E_INVALID_TOKEN;
+        if (b->cbBuffer > 0 && b->pvBuffer == NULL)
+            return SEC_E_INVALID_TOKEN;
+        p->seal[p->ndata] = !ro && !ro_ck;
+        p->data[p->ndata++] = b;
+        p->total += b->cbBuffer;
     }
     if (p->token == NULL || p->ndata == 0)
         return SEC_E_INVALID_TOKEN;
@@ -278,6 +291,40 @@ collect(SecBufferDesc *msg, bool sealing, struct parts *p)
         return SEC_E_INVALID_TOKEN;
     }
     return SEC_E_OK;
+}
+
+/* The DATA buffers as the engine's pieces. */
+static void
+to_parts(const struct parts *p, struct ntlm_part *out)
+{
+    size_t i;
+
+    for (i = 0; i < p->ndata; i++) {
+        out[i].p = p->data[i]->pvBuffer;
+        out[i].len = p->data[i]->cbBuffer;
+        out[i].seal = p->seal[i];
+    }
+}
+
+/* The SEC code of an engine result that is not 0. */
+static SECURITY_STATUS
+engine_status(int rc, const char *what)
+{
+    if (rc == 1) {
+        trace_cause("NTLM: %s: the signature does not match (altered, "
+                    "replayed or out of order) -> SEC_E_MESSAGE_ALTERED",
+                    what);
+        return SEC_E_MESSAGE_ALTERED;
+    }
+    if (rc == -2) {
+        trace_cause("NTLM: %s: neither NTLMSSP_NEGOTIATE_SIGN nor "
+                    "ALWAYS_SIGN negotiated -> SEC_E_UNSUPPORTED_FUNCTION",
+                    what);
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    }
+    trace_cause("NTLM: %s: OpenSSL's MD5 failed -> "
+                "SEC_E_INSUFFICIENT_MEMORY", what);
+    return SEC_E_INSUFFICIENT_MEMORY;
 }
 
 /* The DATA buffers joined after an optional 16-byte prefix (malloc). */
@@ -314,20 +361,22 @@ scatter(const struct parts *p, const unsigned char *src)
 }
 
 /*
- * An outgoing message (EncryptMessage, MakeSignature): its buffers, a
- * TOKEN that can hold the signature, and the DATA joined into *in
- * (malloc; the caller wipes and frees in->value).
+ * An outgoing message (EncryptMessage, MakeSignature): its buffers and a
+ * TOKEN that can hold the signature; for gss-ntlmssp also the DATA
+ * joined into *in (malloc; the caller wipes and frees in->value).
  */
 static SECURITY_STATUS
-outgoing(SecBufferDesc *msg, bool sealing, struct parts *p,
-         gss_buffer_desc *in)
+outgoing(struct gss_ctx *c, SecBufferDesc *msg, bool sealing,
+         struct parts *p, gss_buffer_desc *in)
 {
-    SECURITY_STATUS st = collect(msg, sealing, p);
+    SECURITY_STATUS st = collect(msg, sealing, c->nmsg != NULL, p);
 
     if (st != SEC_E_OK)
         return st;
     if (p->token->cbBuffer < NTLM_SIGNATURE_SIZE || p->token->pvBuffer == NULL)
         return SEC_E_BUFFER_TOO_SMALL;
+    if (c->nmsg != NULL)
+        return SEC_E_OK;
     in->value = join(p, NULL, 0);
     if (in->value == NULL)
         return SEC_E_INSUFFICIENT_MEMORY;
@@ -345,28 +394,39 @@ SECURITY_STATUS
 ntlm_encrypt(struct gss_ctx *c, ULONG qop, SecBufferDesc *msg)
 {
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    struct ntlm_part parts[MAX_PARTS];
     struct parts p;
     OM_uint32 maj, min;
-    int conf = 0;
+    int conf = 0, rc;
     SECURITY_STATUS st;
 
     if (!c->established)
         return SEC_E_INVALID_HANDLE;
-    if (qop == SECQOP_WRAP_NO_ENCRYPT) {
-        trace_cause("NTLM: gss-ntlmssp always seals; a signed but "
-                    "unencrypted message (SECQOP_WRAP_NO_ENCRYPT) cannot be "
-                    "made -> SEC_E_QOP_NOT_SUPPORTED");
-        return SEC_E_QOP_NOT_SUPPORTED;
-    }
+    /* Windows' NTLM takes any QOP, SECQOP_WRAP_NO_ENCRYPT included, and
+     * the peer's DecryptMessage gives the plaintext back (pyspnego
+     * tests/test_sspi.py test_sspi_wrap_no_encryption, which runs on
+     * Windows; docs/exceptions/wrapping.md "wrap - invalid qop": "SSPI
+     * doesn't seem to care about the QoP"). An NTLM signature says
+     * nothing of whether the data was sealed, so the message is sealed
+     * as always: that is what a DecryptMessage can open. */
+    (void)qop;
     /* Windows' NTLM seals with either integrity or confidentiality
      * negotiated (pyspnego docs/exceptions/wrapping.md, "SSPI - NTLM");
      * with neither there is no key to seal with. */
     if (!has_attr(c, ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY,
                   ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY))
         return SEC_E_UNSUPPORTED_FUNCTION;
-    st = outgoing(msg, true, &p, &in);
+    st = outgoing(c, msg, true, &p, &in);
     if (st != SEC_E_OK)
         return st;
+    if (c->nmsg != NULL) {
+        to_parts(&p, parts);
+        rc = ntlm_msg_seal(c->nmsg, parts, p.ndata, p.token->pvBuffer);
+        if (rc != 0)
+            return engine_status(rc, "EncryptMessage");
+        p.token->cbBuffer = NTLM_SIGNATURE_SIZE;
+        return SEC_E_OK;
+    }
     maj = gss_wrap(&min, c->gctx, 1, GSS_C_QOP_DEFAULT, &in, &conf, &out);
     mem_wipe(in.value, in.length);
     free(in.value);
@@ -385,8 +445,8 @@ ntlm_encrypt(struct gss_ctx *c, ULONG qop, SecBufferDesc *msg)
     return SEC_E_OK;
 }
 
-/* Unseal sig + joined data; on success the plaintext goes back into the
- * DATA buffers. */
+/* Unseal sig + the DATA buffers; on success the plaintext goes back into
+ * them, on failure they keep the ciphertext. */
 static SECURITY_STATUS
 unseal(struct gss_ctx *c, const struct parts *p, const void *sig,
        ULONG *qop)
@@ -396,6 +456,18 @@ unseal(struct gss_ctx *c, const struct parts *p, const void *sig,
     OM_uint32 maj, min;
     int conf = 0;
 
+    if (c->nmsg != NULL) {
+        struct ntlm_part parts[MAX_PARTS];
+        int rc;
+
+        to_parts(p, parts);
+        rc = ntlm_msg_unseal(c->nmsg, parts, p->ndata, sig);
+        if (rc != 0)
+            return engine_status(rc, "DecryptMessage");
+        if (qop != NULL)
+            *qop = 0;
+        return SEC_E_OK;
+    }
     buf = join(p, sig, NTLM_SIGNATURE_SIZE);
     if (buf == NULL)
         return SEC_E_INSUFFICIENT_MEMORY;
@@ -462,6 +534,7 @@ ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
                         + NTLM_SIGNATURE_SIZE;
         part.cbBuffer = stream->cbBuffer - NTLM_SIGNATURE_SIZE;
         p.data[0] = &part;
+        p.seal[0] = true;
         p.ndata = 1;
         p.total = part.cbBuffer;
         st = unseal(c, &p, stream->pvBuffer, qop);
@@ -471,7 +544,7 @@ ntlm_decrypt(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
         data->cbBuffer = part.cbBuffer;
         return SEC_E_OK;
     }
-    st = collect(msg, true, &p);
+    st = collect(msg, true, c->nmsg != NULL, &p);
     if (st != SEC_E_OK)
         return st;
     if (p.token->cbBuffer < NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
@@ -489,9 +562,20 @@ ntlm_sign(struct gss_ctx *c, SecBufferDesc *msg)
 
     if (!c->established)
         return SEC_E_INVALID_HANDLE;
-    st = outgoing(msg, false, &p, &in);
+    st = outgoing(c, msg, false, &p, &in);
     if (st != SEC_E_OK)
         return st;
+    if (c->nmsg != NULL) {
+        struct ntlm_part parts[MAX_PARTS];
+        int rc;
+
+        to_parts(&p, parts);
+        rc = ntlm_msg_sign(c->nmsg, parts, p.ndata, p.token->pvBuffer);
+        if (rc != 0)
+            return engine_status(rc, "MakeSignature");
+        p.token->cbBuffer = NTLM_SIGNATURE_SIZE;
+        return SEC_E_OK;
+    }
     maj = gss_get_mic(&min, c->gctx, GSS_C_QOP_DEFAULT, &in, &out);
     free(in.value);
     if (GSS_ERROR(maj))
@@ -517,11 +601,23 @@ ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
 
     if (!c->established)
         return SEC_E_INVALID_HANDLE;
-    st = collect(msg, false, &p);
+    st = collect(msg, false, c->nmsg != NULL, &p);
     if (st != SEC_E_OK)
         return st;
     if (p.token->cbBuffer != NTLM_SIGNATURE_SIZE || p.token->pvBuffer == NULL)
         return short_signature(p.token);
+    if (c->nmsg != NULL) {
+        struct ntlm_part parts[MAX_PARTS];
+        int rc;
+
+        to_parts(&p, parts);
+        rc = ntlm_msg_verify(c->nmsg, parts, p.ndata, p.token->pvBuffer);
+        if (rc != 0)
+            return engine_status(rc, "VerifySignature");
+        if (qop != NULL)
+            *qop = 0;
+        return SEC_E_OK;
+    }
     buf = join(&p, NULL, 0);
     if (buf == NULL)
         return SEC_E_INSUFFICIENT_MEMORY;
@@ -536,6 +632,106 @@ ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
     if (qop != NULL)
         *qop = 0;
     return SEC_E_OK;
+}
+
+/* --------------------------------------------- the engine's lifecycle */
+
+void
+ntlm_msg_start(struct gss_ctx *c)
+{
+    gss_buffer_desc blob = GSS_C_EMPTY_BUFFER, again;
+    gss_buffer_set_t keys = GSS_C_NO_BUFFER_SET;
+    const char *why = NULL, *env;
+    OM_uint32 maj, min;
+
+    ntlm_msg_free(c->nmsg);
+    c->nmsg = NULL;
+    if (!c->established || c->actual->kind != KIND_NTLM)
+        return;
+    env = getenv("SSPIGSS_NTLM_ENGINE");
+    if (env != NULL && strcmp(env, "0") == 0) {
+        trace_cause("NTLM messages stay with gss-ntlmssp: "
+                    "SSPIGSS_NTLM_ENGINE=0");
+        return;
+    }
+    maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
+                                         GSS_C_INQ_SSPI_SESSION_KEY, &keys);
+    if (GSS_ERROR(maj) || keys == GSS_C_NO_BUFFER_SET || keys->count < 1
+        || keys->elements[0].length != 16) {
+        why = "gss-ntlmssp gives no 16-byte session key";
+        goto out;
+    }
+    /* gss-ntlmssp's export holds the state the handshake left: keys,
+     * RC4 streams and sequence numbers after SPNEGO's mechListMIC
+     * (gss-ntlmssp resets the streams then, MS-SPNG 3.3.5.1). The export
+     * consumes the context; it is imported back at once. */
+    maj = gss_export_sec_context(&min, &c->gctx, &blob);
+    if (GSS_ERROR(maj)) {
+        why = "gss-ntlmssp cannot export the context";
+        goto out;
+    }
+    c->nmsg = ntlm_msg_from_export(blob.value, blob.length,
+                                   keys->elements[0].value, &why);
+    again = blob;
+    maj = gss_import_sec_context(&min, &again, &c->gctx);
+    if (GSS_ERROR(maj)) {
+        (void)map_gss(maj, min, &c->mech->oid, MAP_IMPORT);
+        trace_cause("NTLM: gss-ntlmssp cannot import its own export; the "
+                    "context is lost");
+        c->established = false;
+        ntlm_msg_free(c->nmsg);
+        c->nmsg = NULL;
+        why = NULL;
+    }
+out:
+    if (blob.value != NULL) {
+        mem_wipe(blob.value, blob.length);
+        gss_release_buffer(&min, &blob);
+    }
+    if (keys != GSS_C_NO_BUFFER_SET) {
+        size_t i;
+
+        for (i = 0; i < keys->count; i++)
+            mem_wipe(keys->elements[i].value, keys->elements[i].length);
+        gss_release_buffer_set(&min, &keys);
+    }
+    if (c->nmsg == NULL && why != NULL)
+        trace_cause("NTLM messages stay with gss-ntlmssp: %s", why);
+}
+
+bool
+ntlm_export_patch(struct gss_ctx *c, void *blob, size_t len)
+{
+    if (c->nmsg == NULL)
+        return true;
+    if (ntlm_msg_patch_export(c->nmsg, blob, len))
+        return true;
+    trace_cause("NTLM: gss-ntlmssp's export has no room for sspigss's "
+                "message state -> SEC_E_CANNOT_PACK");
+    return false;
+}
+
+bool
+gss_ctx_ntlm_engine(struct handle_obj *obj)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    bool on;
+
+    pthread_mutex_lock(&c->lock);
+    on = c->nmsg != NULL;
+    pthread_mutex_unlock(&c->lock);
+    return on;
+}
+
+void
+gss_ctx_ntlm_engine_off(struct handle_obj *obj)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+
+    pthread_mutex_lock(&c->lock);
+    ntlm_msg_free(c->nmsg);
+    c->nmsg = NULL;
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* Little-endian fields of NTLM messages (MS-NLMP 2.2). */

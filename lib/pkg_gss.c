@@ -25,6 +25,7 @@
 
 #include "gss_int.h"
 #include "internal.h"
+#include "ntlm_msg.h"
 
 const struct gss_mech gss_mech_kerberos = {
     /* 1.2.840.113554.1.2.2, RFC 1964 */
@@ -146,6 +147,7 @@ ctx_destroy(struct handle_obj *obj)
     if (c->negcred != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &c->negcred);
     pending_drop(c);
+    ntlm_msg_free(c->nmsg);
     gss_release_name(&min, &c->target);
     handle_obj_unref(c->cred != NULL ? &c->cred->h : NULL);
     pthread_mutex_destroy(&c->lock);
@@ -641,6 +643,7 @@ established(struct gss_ctx *c, OM_uint32 time_rec)
     c->actual = actual_mech(c);
     learn_lucid(c);
     compute_sizes(c);
+    ntlm_msg_start(c);
 }
 
 /*
@@ -1949,6 +1952,7 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
     struct gss_ctx *c = (struct gss_ctx *)obj;
     gss_buffer_desc blob = GSS_C_EMPTY_BUFFER, again;
     OM_uint32 maj, min;
+    bool packable;
     void *p;
     SECURITY_STATUS st;
 
@@ -1967,7 +1971,10 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
         st = SEC_E_CANNOT_PACK;
         goto out;
     }
-    p = ctxbuf_alloc(blob.length);
+    /* NTLM messages done by sspigss: their state goes into the blob
+     * (gss-ntlmssp's own stopped when the engine took over). */
+    packable = ntlm_export_patch(c, blob.value, blob.length);
+    p = packable ? ctxbuf_alloc(blob.length) : NULL;
     if (p != NULL)
         memcpy(p, blob.value, blob.length);
     if (!(flags & SECPKG_CONTEXT_EXPORT_DELETE_OLD) || p == NULL) {
@@ -1982,7 +1989,7 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
         c->established = false;
     }
     if (p == NULL) {
-        st = SEC_E_INSUFFICIENT_MEMORY;
+        st = packable ? SEC_E_INSUFFICIENT_MEMORY : SEC_E_CANNOT_PACK;
         goto out;
     }
     packed->BufferType = SECBUFFER_EMPTY;
@@ -2055,6 +2062,7 @@ gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
     if (c->established) {
         learn_lucid(c);
         compute_sizes(c);
+        ntlm_msg_start(c);
     }
     *out = &c->h;
     return SEC_E_OK;

@@ -40,8 +40,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gss_int.h"
 #include "handles.h"
 #include "internal.h"
+#include "ntlm_msg.h"
 #include "testutil.h"
 #include "msgutil.h"
 #include "tokenloop.h"
@@ -1793,45 +1795,106 @@ START_TEST(seal_readonly)
 END_TEST
 
 /*
- * What gss-ntlmssp cannot express (lib/ntlm.c): a
- * SECBUFFER_READONLY_WITH_CHECKSUM DATA buffer (signed, not sealed) in
- * EncryptMessage is SEC_E_UNSUPPORTED_FUNCTION, and SECQOP_WRAP_NO_ENCRYPT
- * (gss-ntlmssp always seals) is SEC_E_QOP_NOT_SUPPORTED. Neither touches
- * the data nor spends a sequence number: the next message is the one
- * the peer expects. Any other QOP value is ignored, as by Windows
- * ([pyspnego] "wrap - invalid qop": 51566 does not fail).
+ * The DCE/RPC layout (sspilib's test_encrypt_dce[True], which runs on
+ * Windows): [DATA|READONLY_WITH_CHECKSUM 24, DATA 32,
+ * DATA|READONLY_WITH_CHECKSUM 8, TOKEN 16]. The read-only buffers enter
+ * the signature but are not sealed (MS-NLMP 3.4.6, 3.4.6.1), the DATA
+ * is; the peer's DecryptMessage with the same descriptor gives the
+ * plaintext back; both directions, several times. An altered header
+ * (signed, not sealed) is SEC_E_MESSAGE_ALTERED and DATA keeps its
+ * ciphertext; the next message goes through (both sides spent one).
+ * The same with plain SECBUFFER_READONLY buffers (signed too with
+ * NTLMv2: 3.4.6.1 "including the cleartext data buffers").
  */
-START_TEST(seal_unsupported)
+START_TEST(seal_dce)
 {
-    static const char hdr[] = "Header Test";
-    unsigned char head[sizeof(hdr)], plain[40], msg[40], tok[16];
-    SecBuffer b[3];
-    SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
-    ULONG tok_len = sizeof(tok), qop;
+    enum { H = 24, D = 32, T = 8 };
+    unsigned char head[H], data[D], trail[T], tok[SECURITY_TRAILER];
+    unsigned char head0[H], plain[D], trail0[T], sealed[D];
+    SecBuffer b[4];
+    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    ULONG ro = _i == 0 ? SECBUFFER_READONLY_WITH_CHECKSUM
+                       : SECBUFFER_READONLY;
+    ULONG qop;
     struct pair p;
+    int n;
 
     pair_open(&p, REQ_ALL);
-    memcpy(head, hdr, sizeof(hdr));
-    fill(plain, sizeof(plain), 3);
-    memcpy(msg, plain, sizeof(msg));
-    b[0] = (SecBuffer){ sizeof(head),
-                        SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
-                        head };
-    b[1] = (SecBuffer){ sizeof(msg), SECBUFFER_DATA, msg };
-    b[2] = (SecBuffer){ sizeof(tok), SECBUFFER_TOKEN, tok };
-    assert_sec_why(EncryptMessage(CLI(&p), 0, &d, 0),
-                   SEC_E_UNSUPPORTED_FUNCTION);
-    ck_assert_mem_eq(msg, plain, sizeof(msg));
-    ck_assert_mem_eq(head, hdr, sizeof(hdr));
-    assert_sec_why(seal(CLI(&p), SECQOP_WRAP_NO_ENCRYPT, tok, &tok_len, msg,
-                        sizeof(msg)), SEC_E_QOP_NOT_SUPPORTED);
-    ck_assert_mem_eq(msg, plain, sizeof(msg));
-    tok_len = sizeof(tok);
-    assert_sec_why(seal(CLI(&p), 51566, tok, &tok_len, msg, sizeof(msg)),
-                   SEC_E_OK);
-    assert_sec_why(unseal(SRV(&p), tok, tok_len, msg, sizeof(msg), &qop),
-                   SEC_E_OK);
-    ck_assert_mem_eq(msg, plain, sizeof(msg));
+    for (n = 0; n < 6; n++) {
+        CtxtHandle *from = n % 2 == 0 ? CLI(&p) : SRV(&p);
+        CtxtHandle *to = n % 2 == 0 ? SRV(&p) : CLI(&p);
+
+        fill(head0, H, (unsigned)n + 1);
+        fill(plain, D, (unsigned)n + 20);
+        fill(trail0, T, (unsigned)n + 40);
+        memcpy(head, head0, H);
+        memcpy(data, plain, D);
+        memcpy(trail, trail0, T);
+        b[0] = (SecBuffer){ H, SECBUFFER_DATA | ro, head };
+        b[1] = (SecBuffer){ D, SECBUFFER_DATA, data };
+        b[2] = (SecBuffer){ T, SECBUFFER_DATA | ro, trail };
+        b[3] = (SecBuffer){ sizeof(tok), SECBUFFER_TOKEN, tok };
+        assert_sec_why(EncryptMessage(from, 0, &d, 0), SEC_E_OK);
+        ck_assert_uint_eq(b[3].cbBuffer, SECURITY_TRAILER);
+        assert_signature(tok);
+        ck_assert_mem_eq(head, head0, H);
+        ck_assert_mem_eq(trail, trail0, T);
+        ck_assert_uint_lt(same_bytes(data, plain, D), D / 2);
+        if (n == 4) {
+            /* A header byte changed on the way. */
+            memcpy(sealed, data, D);
+            head[3] ^= 0x20;
+            qop = 0xdead;
+            assert_sec_why(DecryptMessage(to, &d, 0, &qop),
+                           SEC_E_MESSAGE_ALTERED);
+            ck_assert_uint_eq(qop, 0xdead);
+            ck_assert_mem_eq(data, sealed, D);
+            continue;
+        }
+        qop = 0xdead;
+        assert_sec_why(DecryptMessage(to, &d, 0, &qop), SEC_E_OK);
+        ck_assert_uint_eq(qop, 0);
+        ck_assert_mem_eq(head, head0, H);
+        ck_assert_mem_eq(data, plain, D);
+        ck_assert_mem_eq(trail, trail0, T);
+    }
+    roundtrip(CLI(&p), SRV(&p), 40, 4);
+    roundtrip(SRV(&p), CLI(&p), 40, 5);
+    pair_close(&p);
+}
+END_TEST
+
+/*
+ * QOP values: Windows' NTLM takes any, SECQOP_WRAP_NO_ENCRYPT included,
+ * and the peer's DecryptMessage gives the plaintext back (pyspnego
+ * tests/test_sspi.py test_sspi_wrap_no_encryption runs that on Windows;
+ * [pyspnego] "wrap - invalid qop": 51566 does not fail). An NTLM
+ * signature does not say whether the data was sealed, so the message is
+ * sealed as always (lib/ntlm.c) and pfQOP is 0.
+ */
+START_TEST(seal_qop)
+{
+    static const ULONG qops[] = { SECQOP_WRAP_NO_ENCRYPT, 51566 };
+    unsigned char plain[40], msg[40], tok[16];
+    ULONG tok_len, qop;
+    struct pair p;
+    size_t i;
+
+    pair_open(&p, REQ_ALL);
+    for (i = 0; i < sizeof(qops) / sizeof(qops[0]); i++) {
+        fill(plain, sizeof(plain), (unsigned)i + 3);
+        memcpy(msg, plain, sizeof(msg));
+        tok_len = sizeof(tok);
+        assert_sec_why(seal(CLI(&p), qops[i], tok, &tok_len, msg,
+                            sizeof(msg)), SEC_E_OK);
+        ck_assert_uint_lt(same_bytes(msg, plain, sizeof(msg)),
+                          sizeof(msg) / 2);
+        qop = 0xdead;
+        assert_sec_why(unseal(SRV(&p), tok, tok_len, msg, sizeof(msg), &qop),
+                       SEC_E_OK);
+        ck_assert_uint_eq(qop, 0);
+        ck_assert_mem_eq(msg, plain, sizeof(msg));
+    }
     roundtrip(CLI(&p), SRV(&p), 40, 4);
     pair_close(&p);
 }
@@ -2369,6 +2432,229 @@ START_TEST(import_garbage)
 }
 END_TEST
 
+/* ---------------------------------------------------- message engine */
+
+/* Whether a context's messages go through lib/ntlm_msg.c. */
+static bool
+ctx_engine(CtxtHandle *h)
+{
+    struct handle_obj *obj;
+    bool on;
+
+    ck_assert_sec(handle_lookup(h, HANDLE_CTX, &obj), SEC_E_OK);
+    on = gss_ctx_ntlm_engine(obj);
+    handle_obj_unref(obj);
+    return on;
+}
+
+/* Hand a fresh context's messages back to gss-ntlmssp (gss_wrap,
+ * gss_unwrap, gss_get_mic, gss_verify_mic on its own context). */
+static void
+ctx_engine_off(CtxtHandle *h)
+{
+    struct handle_obj *obj;
+
+    ck_assert_sec(handle_lookup(h, HANDLE_CTX, &obj), SEC_E_OK);
+    gss_ctx_ntlm_engine_off(obj);
+    handle_obj_unref(obj);
+}
+
+/*
+ * MS-NLMP 4.2.4 (NTLMv2 authentication) known answers, 4.2.4.4
+ * GSS_WrapEx: flags 0xE28A8233 (KEY_EXCH, 56, 128, VERSION,
+ * TARGET_INFO, EXTENDED_SESSIONSECURITY, TARGET_TYPE_SERVER,
+ * ALWAYS_SIGN, NTLM, SEAL, SIGN, OEM, UNICODE), RandomSessionKey 0x55 x
+ * 16 (the exported session key with key exchange), SeqNum 0, "Plaintext"
+ * in UTF-16LE: the client-to-server sealing and signing keys, the sealed
+ * data and the signature. The server's receive side opens it.
+ */
+START_TEST(nlmp_vectors)
+{
+    static const unsigned char seal_key[16] = {
+        0x59, 0xf6, 0x00, 0x97, 0x3c, 0xc4, 0x96, 0x0a,
+        0x25, 0x48, 0x0a, 0x7c, 0x19, 0x6e, 0x4c, 0x58 };
+    static const unsigned char sign_key[16] = {
+        0x47, 0x88, 0xdc, 0x86, 0x1b, 0x47, 0x82, 0xf3,
+        0x5d, 0x43, 0xfd, 0x98, 0xfe, 0x1a, 0x2d, 0x39 };
+    static const unsigned char sealed[18] = {
+        0x54, 0xe5, 0x01, 0x65, 0xbf, 0x19, 0x36, 0xdc, 0x99,
+        0x60, 0x20, 0xc1, 0x81, 0x1b, 0x0f, 0x06, 0xfb, 0x5f };
+    static const unsigned char sig[16] = {
+        0x01, 0x00, 0x00, 0x00, 0x7f, 0xb3, 0x8e, 0xc5,
+        0xc5, 0x5d, 0x49, 0x76, 0x00, 0x00, 0x00, 0x00 };
+    static const char text[] = "Plaintext";
+    const uint32_t flags = 0xE28A8233u;
+    unsigned char rsk[16], plain[18], msg[18], out[16], k1[16], k2[16];
+    struct ntlm_msg *cli, *srv;
+    struct ntlm_part part = { msg, sizeof(msg), true };
+    size_t i;
+
+    memset(rsk, 0x55, sizeof(rsk));
+    for (i = 0; i < 9; i++) {
+        plain[2 * i] = (unsigned char)text[i];
+        plain[2 * i + 1] = 0;
+    }
+    cli = ntlm_msg_new(flags, true, rsk);
+    srv = ntlm_msg_new(flags, false, rsk);
+    ck_assert_ptr_nonnull(cli);
+    ck_assert_ptr_nonnull(srv);
+    ntlm_msg_keys(cli, true, k1, k2);
+    ck_assert_mem_eq(k1, sign_key, 16);
+    ck_assert_mem_eq(k2, seal_key, 16);
+    ntlm_msg_keys(srv, false, k1, k2);
+    ck_assert_mem_eq(k1, sign_key, 16);
+    ck_assert_mem_eq(k2, seal_key, 16);
+    memcpy(msg, plain, sizeof(msg));
+    ck_assert_int_eq(ntlm_msg_seal(cli, &part, 1, out), 0);
+    ck_assert_mem_eq(msg, sealed, sizeof(sealed));
+    ck_assert_mem_eq(out, sig, sizeof(sig));
+    ck_assert_int_eq(ntlm_msg_unseal(srv, &part, 1, out), 0);
+    ck_assert_mem_eq(msg, plain, sizeof(plain));
+    ntlm_msg_free(cli);
+    ntlm_msg_free(srv);
+    /* What the engine does not take: no extended session security
+     * (NTLMv1-style signing), datagram mode. */
+    ck_assert_ptr_null(ntlm_msg_new(flags & ~NTLMSSP_NEGOTIATE_ESS, true,
+                                    rsk));
+    ck_assert_ptr_null(ntlm_msg_new(flags | NTLMSSP_NEGOTIATE_DATAGRAM,
+                                    true, rsk));
+}
+END_TEST
+
+/*
+ * sspigss's engine on one side, gss-ntlmssp (gss_wrap, gss_unwrap,
+ * gss_get_mic, gss_verify_mic on the peer's context) on the other: _i 0
+ * the client has the engine, 1 the server. Every length 1..64, then
+ * every 61st up to 4096, sealed and signed, in both directions, in one
+ * sequence; a tampered message each way in between. gss-ntlmssp checks
+ * the whole 16-byte signature and the engine the same, so a message
+ * accepted across is byte for byte what the other side makes.
+ */
+START_TEST(engine_interop)
+{
+    unsigned char tok[16], data[32];
+    ULONG len, tok_len, qop;
+    struct pair p;
+    unsigned seed = 1;
+    int dir;
+
+    pair_open(&p, REQ_ALL);
+    ck_assert(ctx_engine(CLI(&p)));
+    ck_assert(ctx_engine(SRV(&p)));
+    ctx_engine_off(_i == 0 ? SRV(&p) : CLI(&p));
+    ck_assert(ctx_engine(CLI(&p)) == (_i == 0));
+    ck_assert(ctx_engine(SRV(&p)) == (_i == 1));
+    for (len = 1; len <= 4096; len += len < 64 ? 1 : 61) {
+        roundtrip(CLI(&p), SRV(&p), len, seed++);
+        roundtrip(SRV(&p), CLI(&p), len, seed++);
+        mic_roundtrip(CLI(&p), SRV(&p), len, seed++);
+        mic_roundtrip(SRV(&p), CLI(&p), len, seed++);
+        if (len == 20) {
+            for (dir = 0; dir < 2; dir++) {
+                CtxtHandle *from = dir == 0 ? CLI(&p) : SRV(&p);
+                CtxtHandle *to = dir == 0 ? SRV(&p) : CLI(&p);
+
+                fill(data, sizeof(data), seed++);
+                tok_len = sizeof(tok);
+                ck_assert_sec(seal(from, 0, tok, &tok_len, data,
+                                   sizeof(data)), SEC_E_OK);
+                data[5] ^= 1;
+                assert_sec_why(unseal(to, tok, tok_len, data, sizeof(data),
+                                      &qop), SEC_E_MESSAGE_ALTERED);
+                tok_len = sizeof(tok);
+                ck_assert_sec(sign(from, tok, &tok_len, data, sizeof(data)),
+                              SEC_E_OK);
+                tok[9] ^= 1;
+                assert_sec_why(verify(to, tok, tok_len, data, sizeof(data),
+                                      &qop), SEC_E_MESSAGE_ALTERED);
+            }
+        }
+    }
+    roundtrip(CLI(&p), SRV(&p), 4096, seed++);
+    roundtrip(SRV(&p), CLI(&p), 4096, seed++);
+    pair_close(&p);
+}
+END_TEST
+
+/*
+ * Export after the engine's messages: the blob carries the engine's RC4
+ * streams and sequence numbers (lib/ntlm_msg.c writes them into
+ * gss-ntlmssp's format), so a context imported from it with the engine
+ * off (SSPIGSS_NTLM_ENGINE=0: gss-ntlmssp's own gss_wrap & co) goes on
+ * where the exported one stood, with the peer's engine. _i 0 exports
+ * the client, 1 the server.
+ */
+START_TEST(engine_export_state)
+{
+    SecBuffer packed = { 0, SECBUFFER_EMPTY, NULL };
+    CtxtHandle imported, *old, *peer;
+    struct pair p;
+    unsigned seed;
+
+    pair_open(&p, REQ_ALL);
+    old = _i == 0 ? CLI(&p) : SRV(&p);
+    peer = _i == 0 ? SRV(&p) : CLI(&p);
+    for (seed = 0; seed < 5; seed++) {
+        roundtrip(old, peer, 100 + seed, seed);
+        roundtrip(peer, old, 50 + seed, seed);
+        mic_roundtrip(old, peer, 10, seed);
+    }
+    assert_sec_why(ExportSecurityContext(old,
+                                         SECPKG_CONTEXT_EXPORT_DELETE_OLD,
+                                         &packed, NULL), SEC_E_OK);
+    ck_assert_int_eq(setenv("SSPIGSS_NTLM_ENGINE", "0", 1), 0);
+    assert_sec_why(ImportSecurityContextA((LPSTR)PKG, &packed, NULL,
+                                          &imported), SEC_E_OK);
+    ck_assert_sec(FreeContextBuffer(packed.pvBuffer), SEC_E_OK);
+    ck_assert(!ctx_engine(&imported));
+    ck_assert(ctx_engine(peer));
+    for (seed = 10; seed < 14; seed++) {
+        roundtrip(&imported, peer, 33, seed);
+        roundtrip(peer, &imported, 77, seed);
+        mic_roundtrip(peer, &imported, 12, seed);
+        mic_roundtrip(&imported, peer, 12, seed);
+    }
+    ck_assert_sec(DeleteSecurityContext(&imported), SEC_E_OK);
+    pair_close(&p);
+}
+END_TEST
+
+/*
+ * SSPIGSS_NTLM_ENGINE=0: messages stay with gss-ntlmssp, as before the
+ * engine (lib/ntlm.c): READONLY_WITH_CHECKSUM data in EncryptMessage is
+ * SEC_E_UNSUPPORTED_FUNCTION and touches nothing; the rest works.
+ */
+START_TEST(engine_disabled)
+{
+    static const char hdr[] = "Header Test";
+    unsigned char head[sizeof(hdr)], plain[40], msg[40], tok[16];
+    SecBuffer b[3];
+    SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
+    struct pair p;
+
+    ck_assert_int_eq(setenv("SSPIGSS_NTLM_ENGINE", "0", 1), 0);
+    pair_open(&p, REQ_ALL);
+    ck_assert(!ctx_engine(CLI(&p)));
+    ck_assert(!ctx_engine(SRV(&p)));
+    memcpy(head, hdr, sizeof(hdr));
+    fill(plain, sizeof(plain), 3);
+    memcpy(msg, plain, sizeof(msg));
+    b[0] = (SecBuffer){ sizeof(head),
+                        SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+                        head };
+    b[1] = (SecBuffer){ sizeof(msg), SECBUFFER_DATA, msg };
+    b[2] = (SecBuffer){ sizeof(tok), SECBUFFER_TOKEN, tok };
+    assert_sec_why(EncryptMessage(CLI(&p), 0, &d, 0),
+                   SEC_E_UNSUPPORTED_FUNCTION);
+    ck_assert_mem_eq(msg, plain, sizeof(msg));
+    ck_assert_mem_eq(head, hdr, sizeof(hdr));
+    roundtrip(CLI(&p), SRV(&p), 40, 4);
+    roundtrip(SRV(&p), CLI(&p), 40, 5);
+    mic_roundtrip(CLI(&p), SRV(&p), 40, 6);
+    pair_close(&p);
+}
+END_TEST
+
 /* -------------------------------------------------------------- suite */
 
 static TCase *
@@ -2423,7 +2709,8 @@ ntlm_suite(void)
     tcase_add_test(tc, seal_several_buffers);
     tcase_add_test(tc, seal_stream);
     tcase_add_test(tc, seal_readonly);
-    tcase_add_test(tc, seal_unsupported);
+    tcase_add_loop_test(tc, seal_dce, 0, 2);
+    tcase_add_test(tc, seal_qop);
     tcase_add_loop_test(tc, seal_tamper, 0, 3);
     tcase_add_test(tc, out_of_order);
     tcase_add_test(tc, sign_verify);
@@ -2436,6 +2723,12 @@ ntlm_suite(void)
 
     tc = tcase(s, "bindings");
     tcase_add_test(tc, channel_bindings);
+
+    tc = tcase(s, "engine");
+    tcase_add_test(tc, nlmp_vectors);
+    tcase_add_loop_test(tc, engine_interop, 0, 2);
+    tcase_add_loop_test(tc, engine_export_state, 0, 2);
+    tcase_add_test(tc, engine_disabled);
 
     tc = tcase(s, "export");
     tcase_add_loop_test(tc, export_import, 0, 4);
