@@ -22,6 +22,7 @@
 
 #include <krb5.h>
 
+#include "gss_int.h"
 #include "handles.h"
 #include "internal.h"
 #include "testutil.h"
@@ -622,6 +623,54 @@ START_TEST(falls_back_to_ntlm)
 }
 END_TEST
 
+/* Whether a context's NTLM messages go through lib/ntlm_msg.c; with
+ * off, hand them back to gss-ntlmssp first. */
+static bool
+ntlm_engine(CtxtHandle *h, bool off)
+{
+    struct handle_obj *obj;
+    bool on;
+
+    ck_assert_sec(handle_lookup(h, HANDLE_CTX, &obj), SEC_E_OK);
+    if (off)
+        gss_ctx_ntlm_engine_off(obj);
+    on = gss_ctx_ntlm_engine(obj);
+    handle_obj_unref(obj);
+    return on;
+}
+
+/*
+ * Negotiate settled on NTLM: SPNEGO's mechListMIC has used NTLM's first
+ * sequence numbers and gss-ntlmssp has reset its RC4 streams (MS-SPNG
+ * 3.3.5.1). sspigss's NTLM engine takes that state from gss-ntlmssp
+ * (lib/ntlm_msg.c); on one side only (_i 0: the client, 1: the server),
+ * the other keeps gss-ntlmssp's gss_wrap & co, and messages go both
+ * ways, several times.
+ */
+START_TEST(ntlm_engine_after_spnego)
+{
+    CredHandle c, s;
+    struct tokenloop t;
+    int n;
+
+    assert_sec(acquire_alice(NULL, &c), SEC_E_OK);
+    acquire_server(&s);
+    handshake(&c, &s, cfg.unknown, &t);
+    assert_chosen(&t.client, "NTLM");
+    assert_chosen(&t.server, "NTLM");
+    ck_assert(ntlm_engine(&t.client, false));
+    ck_assert(ntlm_engine(&t.server, false));
+    ck_assert(!ntlm_engine(_i == 0 ? &t.server : &t.client, true));
+    for (n = 0; n < 4; n++) {
+        roundtrip(&t.client, &t.server);
+        roundtrip(&t.server, &t.client);
+    }
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
 /*
  * A Negotiate server given a mechanism's own token, without SPNEGO
  * around it, as older and non-Windows clients send ("Negotiate" over
@@ -1113,6 +1162,7 @@ negotiate_suite(void)
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, falls_back_to_ntlm, 0, 5);
+    tcase_add_loop_test(tc, ntlm_engine_after_spnego, 0, 2);
     tcase_add_loop_test(tc, raw_mechanism_tokens, 0, 2);
     suite_add_tcase(s, tc);
 

@@ -1060,10 +1060,11 @@ def t_dce(env):
                   "(test_encrypt_dce[False], Windows only in sspilib)"
                   % label, got == "round trip; round trip", got)
         else:
-            known_gap("DCE layout with %s header/trailer "
-                      "(test_encrypt_dce[True])" % label,
-                      got, "round trip; round trip",
-                      "sspilib runs it on Windows and on sspi-rs")
+            # Gap 2 of docs/sspilib.md, closed by lib/ntlm_msg.c: sspilib
+            # runs it on Windows and on sspi-rs.
+            check("DCE layout with %s header/trailer: both directions "
+                  "(test_encrypt_dce[True])" % label,
+                  got == "round trip; round trip", got)
         c.delete()
         s.delete()
 
