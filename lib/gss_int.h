@@ -325,9 +325,10 @@ SECURITY_STATUS ntlm_creds_acquire(const struct package *pkg,
 
 /*
  * Per-message calls of an established context whose actual mechanism is
- * NTLM. gss-ntlmssp has no IOV interface: the DATA buffers are joined,
- * wrapped or signed whole, and the result put back in Windows' layout
- * (the 16-byte signature in the TOKEN buffer). Called with c->lock held.
+ * NTLM, in Windows' layout (the 16-byte signature in the TOKEN buffer):
+ * through ntlm_msg.c when c->nmsg is set, else through gss-ntlmssp, which
+ * has no IOV interface (the DATA buffers are joined, wrapped or signed
+ * whole, and the result put back). Called with c->lock held.
  */
 SECURITY_STATUS ntlm_encrypt(struct gss_ctx *c, ULONG qop,
                              SecBufferDesc *msg);

@@ -13,16 +13,22 @@
  * always made; one without usable secrets fails at the first
  * InitializeSecurityContext with SEC_E_NO_CREDENTIALS.
  *
- * Messages. gss-ntlmssp 1.2 has no IOV calls: gss_wrap's output is the
- * 16-byte NTLM signature followed by the sealed data (MS-NLMP 3.4.3),
- * which is Windows' TOKEN + DATA layout once split. The DATA buffers are
- * joined, wrapped or signed whole, and put back. Limits, each refused
- * with a SEC_E code and a reason in the trace:
- *   - sealing always encrypts (gss-ntlmssp ignores conf_req), so
- *     SECQOP_WRAP_NO_ENCRYPT is SEC_E_QOP_NOT_SUPPORTED;
- *   - SECBUFFER_READONLY_WITH_CHECKSUM data (signed, not sealed) cannot
- *     be expressed through gss_wrap: SEC_E_UNSUPPORTED_FUNCTION;
- *   - gss-ntlmssp refuses empty messages: SEC_E_INVALID_TOKEN;
+ * Messages. Once a context is established, sspigss protects its
+ * messages itself (ntlm_msg.c: MS-NLMP 3.4 with extended session
+ * security, the state taken over from gss-ntlmssp's exported context):
+ * every DATA buffer enters the signature, only the plain ones are sealed,
+ * so Windows' SECBUFFER_READONLY(_WITH_CHECKSUM) layouts (DCE/RPC) work.
+ * Contexts the engine does not take (no extended session security,
+ * datagram mode, SSPIGSS_NTLM_ENGINE=0) go through gss-ntlmssp, which
+ * has no IOV calls: gss_wrap's output is the 16-byte signature followed
+ * by the sealed data (MS-NLMP 3.4.3), Windows' TOKEN + DATA once split;
+ * the DATA buffers are joined, wrapped or signed whole, and put back,
+ * and READONLY_WITH_CHECKSUM data in EncryptMessage is
+ * SEC_E_UNSUPPORTED_FUNCTION. Either way:
+ *   - every QOP value is taken and the message sealed, as Windows' NTLM
+ *     does (SECQOP_WRAP_NO_ENCRYPT included: ntlm_encrypt);
+ *   - an empty message is SEC_E_INVALID_TOKEN (gss-ntlmssp refuses
+ *     them, and its peers would);
  *   - every verified or unsealed message, good or bad, advances NTLM's
  *     sequence number and RC4 state, as in Windows' own NTLM (a tampered
  *     message is SEC_E_MESSAGE_ALTERED and the next good one verifies).

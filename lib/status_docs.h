@@ -318,22 +318,21 @@ SSPIGSS_DOC_PRODUCED(SEC_E_CANNOT_PACK,
     "established context), or gss_export_sec_context fails.",
     "check_kerberos.c:export_unfinished check_ntlm.c:export_unfinished")
 SSPIGSS_DOC_PRODUCED(SEC_E_QOP_NOT_SUPPORTED,
-    "NTLM, Negotiate (over NTLM); Kerberos (mapper only)",
+    "the GSS mapper only (Kerberos, NTLM, Negotiate)",
     "EncryptMessage",
-    "NTLM: EncryptMessage with SECQOP_WRAP_NO_ENCRYPT, a signed but "
-    "unencrypted message, which gss-ntlmssp cannot make (it always "
-    "seals, docs/negotiate.md; Windows' NTLM can): the QOP asked for is "
-    "not one the package can give, and no sequence number is spent. "
-    "Kerberos: the mapper's GSS_S_BAD_QOP and G_UNKNOWN_QOP rules, which "
-    "no Kerberos call reaches: the package asks GSS-API for the default "
-    "QOP and interprets fQOP itself (SECQOP_WRAP_NO_ENCRYPT signs "
+    "The mapper's GSS_S_BAD_QOP and G_UNKNOWN_QOP rules, which no call "
+    "reaches today: the packages ask GSS-API for the default QOP and "
+    "interpret fQOP themselves. Kerberos: SECQOP_WRAP_NO_ENCRYPT signs "
     "without encrypting; MakeSignature ignores other values, as Windows' "
-    "Kerberos does per [pyspnego]). [ms] also lists it for "
-    "EncryptMessage on a context with neither confidentiality nor "
-    "integrity; [pyspnego] recorded SEC_E_UNSUPPORTED_FUNCTION there, "
-    "which we follow.",
-    "check_ntlm.c:seal_unsupported check_interop_ntlm.sh:--no-crypt "
-    "check_map_gss.c:routine_defaults check_map_gss.c:every_minor_rule")
+    "Kerberos does per [pyspnego]. NTLM: every QOP is taken and the "
+    "message sealed, SECQOP_WRAP_NO_ENCRYPT included, as Windows' NTLM "
+    "takes it and its peer's DecryptMessage returns the plaintext "
+    "([pyspnego] test_sspi_wrap_no_encryption; docs/negotiate.md). [ms] "
+    "also lists the code for EncryptMessage on a context with neither "
+    "confidentiality nor integrity; [pyspnego] recorded "
+    "SEC_E_UNSUPPORTED_FUNCTION there, which we follow.",
+    "check_map_gss.c:routine_defaults check_map_gss.c:every_minor_rule "
+    "check_ntlm.c:seal_qop check_interop_ntlm.sh:--no-crypt")
 SSPIGSS_DOC_PRODUCED(SEC_E_NO_IMPERSONATION,
     "Kerberos",
     "ImpersonateSecurityContext",

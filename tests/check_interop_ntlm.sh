@@ -7,8 +7,8 @@
 #   1. sspigss client -> MIT gss-server: default credentials (the file's
 #      first entry), explicit identities (W and A, user + domain,
 #      DOMAIN\user, user@DOMAIN), --mcount 3, --ccount 2, --no-allocate,
-#      --no-wrap, --no-mic; --no-crypt (refused: gss-ntlmssp always
-#      seals, SEC_E_QOP_NOT_SUPPORTED); a wrong password and a wrong
+#      --no-wrap, --no-mic; --no-crypt (SECQOP_WRAP_NO_ENCRYPT: sealed as
+#      Windows' NTLM does, gss-server opens it); a wrong password and a wrong
 #      service (the handshake fails, nothing is received).
 #   2. MIT gss-client -mech NTLM -> sspigss server: default, -user/-pass,
 #      -mcount 3, -nx, -nw, -nm, -na, -seq; a wrong password
