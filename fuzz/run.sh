@@ -43,6 +43,10 @@ for src in "$here"/lib/*.c; do
     $CC $flags $inc -c -o "$obj" "$src"
 done
 libs="$(pkg-config --libs krb5-gssapi krb5 libssl libcrypto) -lpthread"
+# fuzz_ntlm_msg: lib/ntlm_msg.c alone (NTLM's message protection).
+# shellcheck disable=SC2086
+build fuzz_ntlm_msg "$here/lib/ntlm_msg.c" \
+    $(pkg-config --libs libcrypto) -lpthread
 # fuzz_crypt32: certificates and PFX blobs (lib/api_crypt32.c);
 # fuzz_cred: marshaled credentials (lib/api_cred.c).
 for t in fuzz_accept fuzz_crypt32 fuzz_cred; do
@@ -67,7 +71,7 @@ done
 for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_status fuzz_accept \
     fuzz_initiate fuzz_target fuzz_message fuzz_ntlm_accept \
     fuzz_negotiate_accept fuzz_schannel fuzz_schannel_server fuzz_crypt32 \
-    fuzz_ntlm_initiate fuzz_cred; do
+    fuzz_ntlm_initiate fuzz_cred fuzz_ntlm_msg; do
     rm -rf "$work/seeds-$t"
     mkdir -p "$work/corpus-$t" "$work/seeds-$t"
     if [ -d "$here/fuzz/corpus/${t#fuzz_}" ]; then
