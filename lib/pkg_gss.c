@@ -705,7 +705,9 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
     }
     if (maj == GSS_S_COMPLETE) {
         established(c, time_rec);
-        st = SEC_E_OK;
+        /* Only ntlm_msg_start can undo it: gss-ntlmssp could not import
+         * its own export (out of memory), and the context is gone. */
+        st = c->established ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
     } else {
         st = SEC_I_CONTINUE_NEEDED;
     }
@@ -2063,6 +2065,11 @@ gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
         learn_lucid(c);
         compute_sizes(c);
         ntlm_msg_start(c);
+        if (!c->established) {
+            /* gss-ntlmssp could not import its own export again. */
+            handle_obj_unref(&c->h);
+            return SEC_E_INSUFFICIENT_MEMORY;
+        }
     }
     *out = &c->h;
     return SEC_E_OK;
