@@ -656,8 +656,8 @@ ntlm_msg_start(struct gss_ctx *c)
         return;
     env = getenv("SSPIGSS_NTLM_ENGINE");
     if (env != NULL && strcmp(env, "0") == 0) {
-        trace_cause("NTLM messages stay with gss-ntlmssp: "
-                    "SSPIGSS_NTLM_ENGINE=0");
+        trace_printf("NTLM messages stay with gss-ntlmssp: "
+                     "SSPIGSS_NTLM_ENGINE=0");
         return;
     }
     maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
@@ -701,8 +701,12 @@ out:
             mem_wipe(keys->elements[i].value, keys->elements[i].length);
         gss_release_buffer_set(&min, &keys);
     }
-    if (c->nmsg == NULL && why != NULL)
-        trace_cause("NTLM messages stay with gss-ntlmssp: %s", why);
+    /* Notes, not failures: the handshake succeeded either way. */
+    if (c->nmsg != NULL)
+        trace_printf("NTLM messages by sspigss (ntlm_msg.c), negotiated "
+                     "flags 0x%08x", (unsigned)ntlm_msg_flags(c->nmsg));
+    else if (why != NULL)
+        trace_printf("NTLM messages stay with gss-ntlmssp: %s", why);
 }
 
 bool

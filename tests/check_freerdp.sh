@@ -258,6 +258,10 @@ expect_count "good: accepted" "$tmp/good.trace" \
 expect_count "good: DecryptMessage" "$tmp/good.trace" \
     "$(ok_line DecryptMessage)" 2
 expect_not_in "good: no failure" "$tmp/good.trace" " -> 0x8"
+# WinPR's NTLM against sspigss's own NTLM message protection
+# (lib/ntlm_msg.c), not gss-ntlmssp's.
+expect_count "good: sspigss's NTLM messages" "$tmp/good.trace" \
+    "NTLM messages by sspigss" 1
 expect_not_in "good: no WinPR package" "$tmp/shadow.out" "com.winpr.sspi"
 
 # ------------------------------------------------- 2. a wrong password
