@@ -2040,6 +2040,39 @@ START_TEST(sign_verify)
 END_TEST
 
 /*
+ * MakeSignature over [DATA|READONLY, DATA, TOKEN]: the read-only buffer
+ * is signed too (docs/negotiate.md; Wine's msv1_0 signs every DATA
+ * buffer): changed on the way, VerifySignature says
+ * SEC_E_MESSAGE_ALTERED; unchanged, SEC_E_OK.
+ */
+START_TEST(sign_readonly)
+{
+    unsigned char head[12], msg[20], tok[16];
+    SecBuffer b[3];
+    SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
+    ULONG qop;
+    struct pair p;
+    int n;
+
+    pair_open(&p, REQ_ALL);
+    for (n = 0; n < 2; n++) {
+        fill(head, sizeof(head), (unsigned)n);
+        fill(msg, sizeof(msg), (unsigned)n + 9);
+        b[0] = (SecBuffer){ sizeof(head), SECBUFFER_DATA | SECBUFFER_READONLY,
+                            head };
+        b[1] = (SecBuffer){ sizeof(msg), SECBUFFER_DATA, msg };
+        b[2] = (SecBuffer){ sizeof(tok), SECBUFFER_TOKEN, tok };
+        assert_sec_why(MakeSignature(CLI(&p), 0, &d, 0), SEC_E_OK);
+        if (n == 0)
+            head[0] ^= 1;
+        assert_sec_why(VerifySignature(SRV(&p), &d, 0, &qop),
+                       n == 0 ? SEC_E_MESSAGE_ALTERED : SEC_E_OK);
+    }
+    pair_close(&p);
+}
+END_TEST
+
+/*
  * A tampered signature ([wine] testSignSeal: a wrong trailer) or
  * tampered data: SEC_E_MESSAGE_ALTERED, pfQOP untouched; the next
  * signed message verifies.
@@ -2714,6 +2747,7 @@ ntlm_suite(void)
     tcase_add_loop_test(tc, seal_tamper, 0, 3);
     tcase_add_test(tc, out_of_order);
     tcase_add_test(tc, sign_verify);
+    tcase_add_test(tc, sign_readonly);
     tcase_add_test(tc, sign_tamper);
     tcase_add_test(tc, empty_message);
     tcase_add_test(tc, token_too_small);
