@@ -33,6 +33,7 @@
  */
 #include "setup.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2688,6 +2689,92 @@ START_TEST(engine_disabled)
 }
 END_TEST
 
+/*
+ * One context, both directions at once from two threads, as Windows
+ * allows ([ms] EncryptMessage (NTLM): one thread encrypting and another
+ * decrypting on the same context): the client seals messages to the
+ * server while another thread unseals, on the same client context,
+ * messages the server sealed beforehand. Every message opens, in order;
+ * the per-context lock keeps the engine's state whole (run under TSan
+ * too).
+ */
+enum { MT_N = 200, MT_LEN = 48 };
+
+struct mt_msgs {
+    CtxtHandle *h;
+    unsigned char tok[MT_N][16];
+    unsigned char data[MT_N][MT_LEN];
+    SECURITY_STATUS st;
+};
+
+static void *
+mt_seal(void *arg)
+{
+    struct mt_msgs *m = arg;
+    int i;
+
+    m->st = SEC_E_OK;
+    for (i = 0; i < MT_N && m->st == SEC_E_OK; i++) {
+        ULONG tok_len = 16;
+
+        fill(m->data[i], MT_LEN, (unsigned)i);
+        m->st = seal(m->h, 0, m->tok[i], &tok_len, m->data[i], MT_LEN);
+    }
+    return NULL;
+}
+
+static void *
+mt_unseal(void *arg)
+{
+    struct mt_msgs *m = arg;
+    unsigned char plain[MT_LEN];
+    ULONG qop;
+    int i;
+
+    m->st = SEC_E_OK;
+    for (i = 0; i < MT_N && m->st == SEC_E_OK; i++) {
+        m->st = unseal(m->h, m->tok[i], 16, m->data[i], MT_LEN, &qop);
+        fill(plain, MT_LEN, 1000u + (unsigned)i);
+        if (m->st == SEC_E_OK && memcmp(plain, m->data[i], MT_LEN) != 0)
+            m->st = SEC_E_INTERNAL_ERROR;
+    }
+    return NULL;
+}
+
+START_TEST(engine_threads)
+{
+    static struct mt_msgs out, in;
+    unsigned char plain[MT_LEN];
+    pthread_t a, b;
+    ULONG tok_len, qop;
+    struct pair p;
+    int i;
+
+    pair_open(&p, REQ_ALL);
+    for (i = 0; i < MT_N; i++) {
+        tok_len = 16;
+        fill(in.data[i], MT_LEN, 1000u + (unsigned)i);
+        ck_assert_sec(seal(SRV(&p), 0, in.tok[i], &tok_len, in.data[i],
+                           MT_LEN), SEC_E_OK);
+    }
+    out.h = CLI(&p);
+    in.h = CLI(&p);
+    ck_assert_int_eq(pthread_create(&a, NULL, mt_seal, &out), 0);
+    ck_assert_int_eq(pthread_create(&b, NULL, mt_unseal, &in), 0);
+    ck_assert_int_eq(pthread_join(a, NULL), 0);
+    ck_assert_int_eq(pthread_join(b, NULL), 0);
+    ck_assert_sec(out.st, SEC_E_OK);
+    ck_assert_sec(in.st, SEC_E_OK);
+    for (i = 0; i < MT_N; i++) {
+        assert_sec_why(unseal(SRV(&p), out.tok[i], 16, out.data[i], MT_LEN,
+                              &qop), SEC_E_OK);
+        fill(plain, MT_LEN, (unsigned)i);
+        ck_assert_mem_eq(out.data[i], plain, MT_LEN);
+    }
+    pair_close(&p);
+}
+END_TEST
+
 /* -------------------------------------------------------------- suite */
 
 static TCase *
@@ -2763,6 +2850,7 @@ ntlm_suite(void)
     tcase_add_loop_test(tc, engine_interop, 0, 2);
     tcase_add_loop_test(tc, engine_export_state, 0, 2);
     tcase_add_test(tc, engine_disabled);
+    tcase_add_test(tc, engine_threads);
 
     tc = tcase(s, "export");
     tcase_add_loop_test(tc, export_import, 0, 4);
