@@ -2850,6 +2850,9 @@ ntlm_suite(void)
     tcase_add_loop_test(tc, engine_interop, 0, 2);
     tcase_add_loop_test(tc, engine_export_state, 0, 2);
     tcase_add_test(tc, engine_disabled);
+
+    /* The TSan pass runs this TCase only (tests/local.am check-threads). */
+    tc = tcase(s, "threads");
     tcase_add_test(tc, engine_threads);
 
     tc = tcase(s, "export");
