@@ -126,6 +126,16 @@ teardown(void)
                   crypt32_live_contexts() - certs_before);
 }
 
+/* The last error names the cause: one of two texts is in it. */
+static void
+assert_cause2(const char *text, const char *or_text)
+{
+    ck_assert_msg(strstr(sspigss_last_error(), text) != NULL
+                      || strstr(sspigss_last_error(), or_text) != NULL,
+                  "last error \"%s\" lacks \"%s\" and \"%s\"",
+                  sspigss_last_error(), text, or_text);
+}
+
 /* The last error names the cause: text is in it. */
 static void
 assert_cause(const char *text)
@@ -2167,7 +2177,7 @@ START_TEST(gss_message_faults_kerberos)
     m[3].data[5] ^= 1;
     assert_sec(gss_accept_msg(&p.sx, seal, &m[3], m[3].tok_len, 13),
                SEC_E_MESSAGE_ALTERED);
-    assert_cause("Message Integrity Check");
+    assert_cause2("signature does not match", "Message Integrity Check");
     m[3].data[5] ^= 1;
     assert_sec(gss_accept_msg(&p.sx, seal, &m[3], m[3].tok_len, 13),
                SEC_E_OK);
@@ -2225,7 +2235,7 @@ START_TEST(gss_message_faults_ntlm)
     /* Duplicated: processed and refused; the direction has moved on. */
     assert_sec(gss_accept_msg(&p.sx, seal, &m[1], m[1].tok_len, 11),
                SEC_E_MESSAGE_ALTERED);
-    assert_cause("Message Integrity Check");
+    assert_cause2("signature does not match", "Message Integrity Check");
     assert_sec(gss_accept_msg(&p.sx, seal, &m[2], m[2].tok_len, 12),
                SEC_E_MESSAGE_ALTERED);
     /* The server's own messages to the client still pass. */
