@@ -19,6 +19,7 @@
 
 struct identity;
 struct ntlm_msg;
+struct krb_msg;
 
 /* What a GSS package runs on. */
 enum gss_mech_kind {
@@ -149,6 +150,10 @@ struct gss_ctx {
      * the keys, RC4 streams and sequence numbers; NULL: gss-ntlmssp does
      * (its state is stale once this is set). */
     struct ntlm_msg *nmsg;
+    /* Kerberos message fast path (krb_msg.c), chosen once when the
+     * context is established or imported: it then protects every
+     * message and owns the send sequence number; NULL: GSS-API does. */
+    struct krb_msg *fast;
 };
 
 /*
@@ -253,6 +258,13 @@ gss_cred_id_t gss_ctx_delegated(struct handle_obj *ctx);
  * TGT the client forwarded (krb_creds.c).
  */
 bool krb_creds_is_proxy(gss_cred_id_t deleg);
+
+/*
+ * Whether the messages of a context go through the Kerberos fast path
+ * (krb_msg.c) rather than GSS-API: for tests and benchmarks. obj is a
+ * context handle object of a GSS package. (pkg_gss.c)
+ */
+bool gss_ctx_fast_path(struct handle_obj *obj);
 
 /* Package ops of the GSS engine (pkg_gss.c). */
 extern const struct package_ops gss_package_ops;

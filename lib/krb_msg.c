@@ -1226,7 +1226,7 @@ get32(const unsigned char *p, size_t len, size_t off, int32_t *v)
 }
 
 bool
-krb_msg_patch_export(const struct krb_msg *m, void *token, size_t len,
+krb_msg_patch_export(void *token, size_t len, const uint64_t *send_next,
                      uint64_t recv_next)
 {
     unsigned char *p = token;
@@ -1249,7 +1249,6 @@ krb_msg_patch_export(const struct krb_msg *m, void *token, size_t len,
     len -= off;
     if (len < 88)
         return false;
-    put64(p + 72, m->send_seq);
     off = 88;
     for (;;) {
         if (!get32(p, len, off, &v))
@@ -1287,6 +1286,9 @@ krb_msg_patch_export(const struct krb_msg *m, void *token, size_t len,
     st.recvmap = st.next >= 64 ? UINT64_MAX
                                : ((uint64_t)1 << st.next) - 1;
     memcpy(p + off, &st, sizeof(st));
+    if (send_next != NULL)
+        put64(p + 72, *send_next);
+    put64(p + 80, recv_next);
     return true;
 }
 

@@ -96,13 +96,17 @@ OM_uint32 krb_msg_verify_mic(struct krb_msg *m, gss_iov_buffer_desc *iov,
 
 /*
  * Make MIT's exported context (the gss_export_sec_context token, krb5
- * mechanism, possibly inside SPNEGO's) carry the engine's sequence state:
- * the next number to send, and a receive window in which every number
- * before recv_next has arrived (as this package accepts messages only in
- * order). Changes the token in place. Returns false when the token is not
- * the MIT 1.20 layout this knows; the caller must not use it then.
+ * mechanism, possibly inside SPNEGO's) carry the sequence state sspigss
+ * knows: the next number to send (when send_next is not NULL: the engine
+ * owns it, MIT's stopped counting), and the next number expected from the
+ * peer, with a receive window in which every number before it has arrived
+ * (this package accepts messages only in order). MIT's own lucid view
+ * reports the receive number it started with, not the next one; after
+ * this, an imported context reports recv_next. Changes the token in
+ * place. Returns false when the token is not the MIT 1.20 layout this
+ * knows (nothing changed then).
  */
-bool krb_msg_patch_export(const struct krb_msg *m, void *token, size_t len,
+bool krb_msg_patch_export(void *token, size_t len, const uint64_t *send_next,
                           uint64_t recv_next);
 
 /* ---------------------------------------------- for the tests only */

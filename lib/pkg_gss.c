@@ -26,6 +26,7 @@
 #include "gss_int.h"
 #include "internal.h"
 #include "ntlm_msg.h"
+#include "krb_msg.h"
 
 const struct gss_mech gss_mech_kerberos = {
     /* 1.2.840.113554.1.2.2, RFC 1964 */
@@ -148,6 +149,7 @@ ctx_destroy(struct handle_obj *obj)
         gss_release_cred(&min, &c->negcred);
     pending_drop(c);
     ntlm_msg_free(c->nmsg);
+    krb_msg_free(c->fast);
     gss_release_name(&min, &c->target);
     handle_obj_unref(c->cred != NULL ? &c->cred->h : NULL);
     pthread_mutex_destroy(&c->lock);
@@ -400,6 +402,8 @@ learn_lucid(struct gss_ctx *c)
 
     c->seq_known = false;
     c->endtime = 0;
+    krb_msg_free(c->fast);
+    c->fast = NULL;
     if (c->actual->kind != KIND_KERBEROS)
         return;
     maj = gss_inquire_sec_context_by_oid(&min, c->gctx,
@@ -417,8 +421,38 @@ learn_lucid(struct gss_ctx *c)
         /* RFC 4121 tokens carry the sequence number in clear. */
         c->seq_known = lc->protocol == 1;
         c->recv_seq = lc->recv_seq;
+        /* RFC 4121 contexts with an AES enctype get their messages
+         * protected by krb_msg.c (issue #12) unless
+         * SSPIGSS_KRB_FASTPATH=0; anything else stays with GSS-API. */
+        if (c->seq_known && krb_msg_enabled())
+            c->fast = krb_msg_new(lc, (c->attrs & (c->initiator
+                                                   ? ISC_RET_USED_DCE_STYLE
+                                                   : ASC_RET_USED_DCE_STYLE))
+                                      != 0);
     }
     gss_krb5_free_lucid_sec_context(&min, p);
+}
+
+/*
+ * The fast path only for contexts whose token sizes it agrees with MIT
+ * on (compute_sizes asked GSS-API): a safety net, never expected to
+ * trip.
+ */
+static void
+fast_check_sizes(struct gss_ctx *c)
+{
+    if (c->fast == NULL)
+        return;
+    if (!c->cfx
+        || c->wrap_tok_len[0] != krb_msg_wrap_header_len(c->fast, false)
+        || c->wrap_tok_len[1] != krb_msg_wrap_header_len(c->fast, true)
+        || c->wrap_pad_len[0] != 0 || c->wrap_pad_len[1] != 0
+        || c->sizes.cbMaxSignature != krb_msg_mic_len(c->fast)) {
+        trace_cause("Kerberos fast path off: token sizes differ from "
+                    "GSS-API's");
+        krb_msg_free(c->fast);
+        c->fast = NULL;
+    }
 }
 
 /*
@@ -644,6 +678,7 @@ established(struct gss_ctx *c, OM_uint32 time_rec)
     learn_lucid(c);
     compute_sizes(c);
     ntlm_msg_start(c);
+    fast_check_sizes(c);
 }
 
 /*
@@ -1381,8 +1416,13 @@ gssp_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     iov[tok_i].buffer.length = len_iov[tok_i].buffer.length;
     if (pad_i != (size_t)-1)
         iov[pad_i].buffer.length = len_iov[pad_i].buffer.length;
-    maj = gss_wrap_iov(&min, c->gctx, conf, GSS_C_QOP_DEFAULT, NULL, iov,
-                       (int)n);
+    if (c->fast != NULL) {
+        maj = krb_msg_wrap(c->fast, conf != 0, iov, n);
+        min = 0;
+    } else {
+        maj = gss_wrap_iov(&min, c->gctx, conf, GSS_C_QOP_DEFAULT, NULL,
+                           iov, (int)n);
+    }
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_WRAP);
         goto out;
@@ -1457,7 +1497,14 @@ gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
                      true, &seq);
     if (st != SEC_E_OK)
         goto out;
-    maj = gss_unwrap_iov(&min, c->gctx, &conf, NULL, iov, (int)n);
+    if (c->fast != NULL) {
+        uint64_t fseq;
+
+        maj = krb_msg_unwrap(c->fast, iov, n, &conf, &fseq);
+        min = 0;
+    } else {
+        maj = gss_unwrap_iov(&min, c->gctx, &conf, NULL, iov, (int)n);
+    }
     if (maj != GSS_S_COMPLETE) {
         /* Errors and sequence problems alike: nothing decrypted may
          * reach the caller. */
@@ -1506,18 +1553,28 @@ gssp_sign(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     if (st != SEC_E_OK)
         goto out;
     memcpy(len_iov, iov, n * sizeof(iov[0]));
-    maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT, len_iov,
-                                 (int)n);
-    if (GSS_ERROR(maj)) {
-        st = map_gss(maj, min, &c->mech->oid, MAP_MIC);
-        goto out;
+    if (c->fast != NULL) {
+        len_iov[tok_i].buffer.length = krb_msg_mic_len(c->fast);
+    } else {
+        maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT,
+                                     len_iov, (int)n);
+        if (GSS_ERROR(maj)) {
+            st = map_gss(maj, min, &c->mech->oid, MAP_MIC);
+            goto out;
+        }
     }
     if (iov[tok_i].buffer.length < len_iov[tok_i].buffer.length) {
         st = SEC_E_BUFFER_TOO_SMALL;
         goto out;
     }
     iov[tok_i].buffer.length = len_iov[tok_i].buffer.length;
-    maj = gss_get_mic_iov(&min, c->gctx, GSS_C_QOP_DEFAULT, iov, (int)n);
+    if (c->fast != NULL) {
+        maj = krb_msg_get_mic(c->fast, iov, n);
+        min = 0;
+    } else {
+        maj = gss_get_mic_iov(&min, c->gctx, GSS_C_QOP_DEFAULT, iov,
+                              (int)n);
+    }
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_MIC);
         goto out;
@@ -1568,7 +1625,14 @@ gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
                      false, &seq);
     if (st != SEC_E_OK)
         goto out;
-    maj = gss_verify_mic_iov(&min, c->gctx, NULL, iov, (int)n);
+    if (c->fast != NULL) {
+        uint64_t fseq;
+
+        maj = krb_msg_verify_mic(c->fast, iov, n, &fseq);
+        min = 0;
+    } else {
+        maj = gss_verify_mic_iov(&min, c->gctx, NULL, iov, (int)n);
+    }
     if (maj != GSS_S_COMPLETE) {
         st = map_gss(maj, min, &c->mech->oid, MAP_VERIFY);
         if (st == SEC_E_OK)
@@ -1585,6 +1649,18 @@ gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
 out:
     pthread_mutex_unlock(&c->lock);
     return st;
+}
+
+bool
+gss_ctx_fast_path(struct handle_obj *obj)
+{
+    struct gss_ctx *c = (struct gss_ctx *)obj;
+    bool fast;
+
+    pthread_mutex_lock(&c->lock);
+    fast = c->fast != NULL;
+    pthread_mutex_unlock(&c->lock);
+    return fast;
 }
 
 /* --------------------------------------------------------- attributes */
@@ -1954,7 +2030,7 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
     struct gss_ctx *c = (struct gss_ctx *)obj;
     gss_buffer_desc blob = GSS_C_EMPTY_BUFFER, again;
     OM_uint32 maj, min;
-    bool packable;
+    bool packable, patched = true;
     void *p;
     SECURITY_STATUS st;
 
@@ -1976,7 +2052,23 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
     /* NTLM messages done by sspigss: their state goes into the blob
      * (gss-ntlmssp's own stopped when the engine took over). */
     packable = ntlm_export_patch(c, blob.value, blob.length);
-    p = packable ? ctxbuf_alloc(blob.length) : NULL;
+    /* MIT's token says which receive number the context started with,
+     * not the next one (its lucid view, which import reads, reports that
+     * field); and under the fast path MIT's counters stopped at the
+     * handshake. Put in what sspigss knows, so that the imported
+     * context, and this one re-imported, go on where this one is. */
+    if (c->seq_known) {
+        uint64_t send = c->fast != NULL ? krb_msg_send_seq(c->fast) : 0;
+
+        patched = krb_msg_patch_export(blob.value, blob.length,
+                                       c->fast != NULL ? &send : NULL,
+                                       c->recv_seq);
+        if (!patched)
+            trace_cause("ExportSecurityContext: MIT's exported context "
+                        "has a layout sspigss does not know -> "
+                        "SEC_E_CANNOT_PACK");
+    }
+    p = packable && patched ? ctxbuf_alloc(blob.length) : NULL;
     if (p != NULL)
         memcpy(p, blob.value, blob.length);
     if (!(flags & SECPKG_CONTEXT_EXPORT_DELETE_OLD) || p == NULL) {
@@ -1989,6 +2081,10 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
         }
     } else {
         c->established = false;
+    }
+    if (!patched) {
+        st = SEC_E_CANNOT_PACK;
+        goto out;
     }
     if (p == NULL) {
         st = packable ? SEC_E_INSUFFICIENT_MEMORY : SEC_E_CANNOT_PACK;
@@ -2070,6 +2166,7 @@ gssp_import(const struct package *pkg, const SecBuffer *packed, void *token,
             handle_obj_unref(&c->h);
             return SEC_E_INSUFFICIENT_MEMORY;
         }
+        fast_check_sizes(c);
     }
     *out = &c->h;
     return SEC_E_OK;
