@@ -20,6 +20,7 @@
  */
 #include "setup.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -511,6 +512,103 @@ START_TEST(export_after_messages)
 }
 END_TEST
 
+/*
+ * Threads share one context: each message gets its own sequence number
+ * (none twice, none skipped) and MIT accepts them all in that order.
+ */
+#define T_THREADS 4
+#define T_MSGS 150
+#define T_LEN 100
+
+struct t_msg {
+    unsigned char tok[T_LEN + 128];
+    ULONG len;
+    uint64_t seq;
+};
+
+struct t_arg {
+    CtxtHandle *h;
+    struct t_msg *msgs;
+    int failures;
+};
+
+static void *
+t_worker(void *v)
+{
+    struct t_arg *a = v;
+    int i;
+
+    for (i = 0; i < T_MSGS; i++) {
+        struct t_msg *m = &a->msgs[i];
+        unsigned char data[T_LEN];
+        SecBuffer b[2];
+        SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+        int k;
+
+        fill(data, T_LEN, (unsigned)i);
+        b[0] = (SecBuffer){ 128, SECBUFFER_TOKEN, m->tok };
+        b[1] = (SecBuffer){ T_LEN, SECBUFFER_DATA, data };
+        if (EncryptMessage(a->h, 0, &d, 0) != SEC_E_OK) {
+            a->failures++;
+            continue;
+        }
+        memmove(m->tok + b[0].cbBuffer, data, T_LEN);
+        m->len = b[0].cbBuffer + T_LEN;
+        m->seq = 0;
+        for (k = 8; k < 16; k++)
+            m->seq = m->seq << 8 | m->tok[k];
+    }
+    return NULL;
+}
+
+static int
+by_seq(const void *x, const void *y)
+{
+    const struct t_msg *a = *(const struct t_msg *const *)x;
+    const struct t_msg *b = *(const struct t_msg *const *)y;
+
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+START_TEST(threads_share_a_context)
+{
+    static struct t_msg msgs[T_THREADS][T_MSGS];
+    static struct t_msg *all[T_THREADS * T_MSGS];
+    struct t_arg args[T_THREADS];
+    pthread_t th[T_THREADS];
+    struct peers p;
+    size_t i, n = 0;
+
+    setup_enctype(1);
+    peers_open(&p, true, enctypes[1].et);
+    for (i = 0; i < T_THREADS; i++) {
+        args[i] = (struct t_arg){ &p.sspi, msgs[i], 0 };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, t_worker, &args[i]),
+                         0);
+    }
+    for (i = 0; i < T_THREADS; i++) {
+        int k;
+
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(args[i].failures, 0);
+        for (k = 0; k < T_MSGS; k++)
+            all[n++] = &msgs[i][k];
+    }
+    qsort(all, n, sizeof(all[0]), by_seq);
+    for (i = 0; i < n; i++) {
+        gss_buffer_desc in = { all[i]->len, all[i]->tok }, out;
+        OM_uint32 maj, min;
+
+        ck_assert_uint_eq(all[i]->seq, all[0]->seq + i);
+        maj = gss_unwrap(&min, p.gss, &in, &out, NULL, NULL);
+        ck_assert_msg(maj == GSS_S_COMPLETE, "message %zu: major %x", i,
+                      maj);
+        gss_release_buffer(&min, &out);
+    }
+    peers_close(&p);
+}
+END_TEST
+
 static Suite *
 fast_suite(void)
 {
@@ -521,6 +619,12 @@ fast_suite(void)
     tcase_add_loop_test(tc, equivalence, 0, 2 * N_ET);
     tcase_add_loop_test(tc, tamper_and_replay, 0, 2 * N_ET);
     tcase_add_loop_test(tc, export_after_messages, 0, 2 * N_ET);
+    suite_add_tcase(s, tc);
+    /* Tagged as check_kerberos.sh expects: left out under valgrind. */
+    tc = tcase_create("threads");
+    tcase_set_tags(tc, "threads");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, threads_share_a_context);
     suite_add_tcase(s, tc);
     return s;
 }
