@@ -106,10 +106,13 @@ main(int argc, char **argv)
         return 1;
     printf("<!-- bench_krb5: enctype %d (aes256-cts-hmac-sha1-96) on both "
            "paths; flags mutual, conf, integ, replay, sequence; "
-           "cbSecurityTrailer %lu, cbMaxSignature %lu; %d rounds%s -->\n",
+           "cbSecurityTrailer %lu, cbMaxSignature %lu; sspigss messages "
+           "through %s; %d rounds%s -->\n",
            p.enctype, (unsigned long)p.sizes.cbSecurityTrailer,
-           (unsigned long)p.sizes.cbMaxSignature, o.rounds,
-           o.smoke ? ", smoke: numbers mean nothing" : "");
+           (unsigned long)p.sizes.cbMaxSignature,
+           p.fast ? "its own engine (lib/krb_msg.c)"
+                  : "GSS-API (SSPIGSS_KRB_FASTPATH=0)",
+           o.rounds, o.smoke ? ", smoke: numbers mean nothing" : "");
     printf("| metric | raw MIT GSS-API | sspigss | ratio | "
            "ratio quartiles |\n");
     printf("|---|---|---|---|---|\n");

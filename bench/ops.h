@@ -22,6 +22,8 @@ struct bench_pair {
     bool have_raw, have_sspi;
     SecPkgContext_Sizes sizes;      /* of sspi_ini */
     int enctype;                    /* of both: checked equal */
+    bool fast;                      /* sspigss uses its own engine
+                                     * (lib/krb_msg.c) for messages */
 };
 
 /*
