@@ -54,7 +54,7 @@ for t in fuzz_accept fuzz_crypt32 fuzz_cred; do
     build $t "$work"/lib/*.o $libs
 done
 # fuzz/realm.c: a realm with a forged ticket and no KDC (see realm.h).
-for t in fuzz_initiate fuzz_target fuzz_message; do
+for t in fuzz_initiate fuzz_target fuzz_message fuzz_krb_msg; do
     # shellcheck disable=SC2086
     build $t "$here/fuzz/realm.c" "$work"/lib/*.o $libs
 done
@@ -69,7 +69,7 @@ for t in fuzz_ntlm_accept fuzz_negotiate_accept fuzz_schannel \
 done
 
 for t in fuzz_edata fuzz_unicode fuzz_identity fuzz_status fuzz_accept \
-    fuzz_initiate fuzz_target fuzz_message fuzz_ntlm_accept \
+    fuzz_initiate fuzz_target fuzz_message fuzz_krb_msg fuzz_ntlm_accept \
     fuzz_negotiate_accept fuzz_schannel fuzz_schannel_server fuzz_crypt32 \
     fuzz_ntlm_initiate fuzz_cred fuzz_ntlm_msg; do
     rm -rf "$work/seeds-$t"

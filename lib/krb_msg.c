@@ -961,12 +961,14 @@ open_wrap(struct keyset *k, unsigned char *h, bool conf, size_t ec,
         all[j++].f = SEG_ENC | SEG_SIGN;
         if (!unseal(k, all, j, cks_p))
             return GSS_S_BAD_SIG;
-        /* The encrypted copy must repeat the header (its EC and RRC
-         * aside). */
+        /* The encrypted copy must repeat the header, its RRC aside, and
+         * the EC too: a malformed token, not a forged one (MIT commit
+         * b0a2f8a, CVE-2024-37370, which Debian's 1.20.1-2+deb12u2 and
+         * later carry; before it MIT ignored EC and said BAD_SIG). */
         if (get16(alt) != TOK_WRAP || alt[2] != h[2] || alt[3] != h[3]
-            || memcmp(alt + 8, h + 8, 8) != 0) {
+            || get16(alt + 4) != ec || memcmp(alt + 8, h + 8, 8) != 0) {
             wipe_enc(all, j);
-            return GSS_S_BAD_SIG;
+            return GSS_S_DEFECTIVE_TOKEN;
         }
         return GSS_S_COMPLETE;
     }
