@@ -496,5 +496,55 @@ expect_rc "client --help" $? 0 "$tmp/u6.out"
 "$tool" server --help > "$tmp/u7.out" 2>&1
 expect_rc "server --help" $? 0 "$tmp/u7.out"
 
+# ------------------------- 5. every enctype of the Kerberos fast path
+#
+# lib/krb_msg.c protects messages itself for these enctypes (issue #12):
+# each one both ways against MIT's programs, encrypted and sign-only. A
+# service fastN/sspigss.test with keys of all four, and a krb5.conf in
+# front of the realm's asking for N first for service tickets (so the
+# session key and the acceptor subkey are N); the KDC's log shows the
+# session key it issued.
+krb5_conf_orig=$KRB5_CONFIG
+all_et="aes256-cts-hmac-sha384-192:normal aes128-cts-hmac-sha256-128:normal"
+all_et="$all_et aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal"
+for et in 17:aes128-cts-hmac-sha1-96 18:aes256-cts-hmac-sha1-96 \
+          19:aes128-cts-hmac-sha256-128 20:aes256-cts-hmac-sha384-192; do
+    n=${et%%:*}
+    name=${et#*:}
+    kadmin.local -q "addprinc -randkey -e \"$all_et\" fast$n/sspigss.test" \
+        > "$tmp/e$n-kadmin.out" 2>&1
+    kadmin.local -q "ktadd -norandkey fast$n/sspigss.test" \
+        >> "$tmp/e$n-kadmin.out" 2>&1
+    printf '[libdefaults]\n    default_tgs_enctypes = %s %s\n' "$name" \
+        "aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96" \
+        > "$tmp/kdc/fast-$n.conf"
+    KRB5_CONFIG="$tmp/kdc/fast-$n.conf:$krb5_conf_orig"
+    export KRB5_CONFIG
+    svc=fast$n@sspigss.test
+    cs_service=fast$n
+    on_service=fast$n
+    cs "e$n-c" "fast path $name, sspigss client"
+    expect_in "e$n-c: MIC" "$tmp/e$n-c.out" "Signature verified."
+    cs "e$n-c-nocrypt" "fast path $name, sign-only" --no-crypt
+    expect_in "e$n-c-nocrypt: MIC" "$tmp/e$n-c-nocrypt.out" \
+        "Signature verified."
+    sc "e$n-s" "fast path $name, MIT client"
+    expect_in "e$n-s: encrypted" "$tmp/e$n-s-srv.out" \
+        "Message protection: encrypted"
+    expect_in "e$n-s: MIC verified" "$tmp/e$n-s.out" "Signature verified."
+    sc "e$n-s-nocrypt" "fast path $name, MIT sign-only" -nx
+    expect_in "e$n-s-nocrypt: integrity only" "$tmp/e$n-s-nocrypt-srv.out" \
+        "integrity only (SECQOP_WRAP_NO_ENCRYPT)"
+    expect_in "e$n-s-nocrypt: MIC verified" "$tmp/e$n-s-nocrypt.out" \
+        "Signature verified."
+    expect_in "e$n: the KDC issued $name session keys" "$tmp/kdc/kdc.log" \
+        "ses=$name($n)}, alice@SSPIGSS.TEST for fast$n/sspigss.test"
+done
+KRB5_CONFIG=$krb5_conf_orig
+export KRB5_CONFIG
+svc=gssdemo@sspigss.test
+cs_service=gssdemo
+on_service=gssdemo
+
 echo "check_interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
