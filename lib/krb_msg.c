@@ -38,6 +38,7 @@
 /* SHA1_Init & co: see above. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,32 @@ struct cipher {
 
 static const unsigned char zero_iv[16];
 
+/*
+ * The AES ciphers, fetched once for the process ([0] AES-128, [1]
+ * AES-256): EVP_aes_256_cbc() & co make OpenSSL 3 look the cipher up
+ * again at every initialisation, which made a context's setup cost a
+ * quarter of a handshake.
+ */
+static EVP_CIPHER *aes_cbc[2], *aes_ecb[2];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_ciphers(void)
+{
+    aes_cbc[0] = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+    aes_cbc[1] = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    aes_ecb[0] = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+    aes_ecb[1] = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+}
+
+static bool
+ciphers_ready(void)
+{
+    pthread_once(&fetch_once, fetch_ciphers);
+    return aes_cbc[0] != NULL && aes_cbc[1] != NULL && aes_ecb[0] != NULL
+           && aes_ecb[1] != NULL;
+}
+
 static void
 cipher_clear(struct cipher *c)
 {
@@ -223,25 +250,44 @@ cipher_clear(struct cipher *c)
     c->enc = c->dec = c->ecb_dec = NULL;
 }
 
-static bool
-cipher_setkey(struct cipher *c, const unsigned char *key, size_t len)
+/* A new AES context for key: CBC or ECB, encrypting or decrypting,
+ * padding off; NULL on failure. */
+static EVP_CIPHER_CTX *
+aes_ctx(const unsigned char *key, size_t len, bool cbc, int enc)
 {
-    const EVP_CIPHER *cbc = len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
-    const EVP_CIPHER *ecb = len == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb();
+    EVP_CIPHER_CTX *x;
+    int i = len == 16 ? 0 : 1;
 
-    c->enc = EVP_CIPHER_CTX_new();
-    c->dec = EVP_CIPHER_CTX_new();
-    c->ecb_dec = EVP_CIPHER_CTX_new();
-    if (c->enc == NULL || c->dec == NULL || c->ecb_dec == NULL
-        || EVP_EncryptInit_ex(c->enc, cbc, NULL, key, zero_iv) != 1
-        || EVP_DecryptInit_ex(c->dec, cbc, NULL, key, zero_iv) != 1
-        || EVP_DecryptInit_ex(c->ecb_dec, ecb, NULL, key, NULL) != 1) {
+    if (!ciphers_ready())
+        return NULL;
+    x = EVP_CIPHER_CTX_new();
+    if (x == NULL
+        || EVP_CipherInit_ex(x, cbc ? aes_cbc[i] : aes_ecb[i], NULL, key,
+                             cbc ? zero_iv : NULL, enc) != 1) {
+        EVP_CIPHER_CTX_free(x);
+        return NULL;
+    }
+    EVP_CIPHER_CTX_set_padding(x, 0);
+    return x;
+}
+
+#define CIPH_ENC 1      /* CBC encryption */
+#define CIPH_DEC 2      /* CBC and single-block decryption */
+
+/* The contexts of key a sender (CIPH_ENC), a receiver (CIPH_DEC) or
+ * both need. */
+static bool
+cipher_setkey(struct cipher *c, const unsigned char *key, size_t len,
+              int which)
+{
+    memset(c, 0, sizeof(*c));
+    if (((which & CIPH_ENC) && (c->enc = aes_ctx(key, len, true, 1)) == NULL)
+        || ((which & CIPH_DEC)
+            && ((c->dec = aes_ctx(key, len, true, 0)) == NULL
+                || (c->ecb_dec = aes_ctx(key, len, false, 0)) == NULL))) {
         cipher_clear(c);
         return false;
     }
-    EVP_CIPHER_CTX_set_padding(c->enc, 0);
-    EVP_CIPHER_CTX_set_padding(c->dec, 0);
-    EVP_CIPHER_CTX_set_padding(c->ecb_dec, 0);
     return true;
 }
 
@@ -427,8 +473,9 @@ krb_msg_nfold(const void *in_, size_t inlen, void *out_, size_t outlen)
  * bytes.
  */
 static bool
-derive(const struct etype *et, const unsigned char *key, uint32_t usage,
-       unsigned char constant, unsigned char *out, size_t len)
+derive(const struct etype *et, const unsigned char *key, EVP_CIPHER_CTX *ecb,
+       uint32_t usage, unsigned char constant, unsigned char *out,
+       size_t len)
 {
     unsigned char label[5], blk[16], buf[HASH_MAX];
     bool ok = false;
@@ -458,29 +505,17 @@ derive(const struct etype *et, const unsigned char *key, uint32_t usage,
         ok = true;
     } else {
         /* DK(key, constant) = random-to-key(DR): E(nfold(constant)), then
-         * E of the previous block, concatenated (RFC 3961 5.1). */
-        EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+         * E of the previous block, concatenated (RFC 3961 5.1); ecb is
+         * AES-ECB encryption under key. */
         size_t got = 0;
 
-        if (x == NULL
-            || EVP_EncryptInit_ex(x, et->keylen == 16 ? EVP_aes_128_ecb()
-                                                      : EVP_aes_256_ecb(),
-                                  NULL, key, NULL) != 1) {
-            EVP_CIPHER_CTX_free(x);
-            return false;
-        }
-        EVP_CIPHER_CTX_set_padding(x, 0);
         krb_msg_nfold(label, 5, blk, 16);
-        ok = true;
-        while (got < len) {
-            if (!evp_run(x, blk, blk, 16)) {
-                ok = false;
-                break;
-            }
+        ok = ecb != NULL;
+        while (ok && got < len) {
+            ok = evp_run(ecb, blk, blk, 16);
             memcpy(out + got, blk, len - got < 16 ? len - got : 16);
             got += 16;
         }
-        EVP_CIPHER_CTX_free(x);
     }
     mem_wipe(blk, sizeof(blk));
     mem_wipe(buf, sizeof(buf));
@@ -511,27 +546,34 @@ keyset_clear(struct keyset *k)
 
 static bool
 keyset_init(struct keyset *k, const struct etype *et,
-            const unsigned char *key, uint32_t seal, uint32_t sign)
+            const unsigned char *key, uint32_t seal, uint32_t sign,
+            int which)
 {
+    EVP_CIPHER_CTX *ecb = NULL;
     unsigned char d[32];
     bool ok = false;
 
     memset(k, 0, sizeof(*k));
     k->et = et;
-    if (!derive(et, key, seal, 0xAA, d, et->keylen)
-        || !cipher_setkey(&k->ke, d, et->keylen))
+    /* RFC 3961 derivation encrypts with the base key: one context for
+     * the four keys. */
+    if (!et->rfc8009 && (ecb = aes_ctx(key, et->keylen, false, 1)) == NULL)
         goto out;
-    if (!derive(et, key, seal, 0x55, d, et->kilen))
+    if (!derive(et, key, ecb, seal, 0xAA, d, et->keylen)
+        || !cipher_setkey(&k->ke, d, et->keylen, which))
+        goto out;
+    if (!derive(et, key, ecb, seal, 0x55, d, et->kilen))
         goto out;
     mac_setkey(&k->ki, et->h, d, et->kilen);
-    if (!derive(et, key, seal, 0x99, d, et->kclen))
+    if (!derive(et, key, ecb, seal, 0x99, d, et->kclen))
         goto out;
     mac_setkey(&k->kc_seal, et->h, d, et->kclen);
-    if (!derive(et, key, sign, 0x99, d, et->kclen))
+    if (!derive(et, key, ecb, sign, 0x99, d, et->kclen))
         goto out;
     mac_setkey(&k->kc_sign, et->h, d, et->kclen);
     ok = true;
 out:
+    EVP_CIPHER_CTX_free(ecb);
     mem_wipe(d, sizeof(d));
     if (!ok)
         keyset_clear(k);
@@ -645,7 +687,19 @@ struct krb_msg {
     struct keyset recv_ctx;     /* the peer's, the initiator's key, for
                                  * tokens without FLAG_SUBKEY when an
                                  * acceptor subkey exists (MIT accepts
-                                 * them); et NULL otherwise */
+                                 * them): made at the first such token,
+                                 * which MIT and Windows peers never send;
+                                 * et NULL until then */
+    const struct etype *ctx_et; /* the initiator's key, for recv_ctx */
+    unsigned char ctx_key[32];
+    /* The token key, until send and recv are made from it: at the first
+     * message (krb_msg_prepare), so that a context that only
+     * authenticates never pays for the derivations and OpenSSL contexts
+     * (about 17 us here). */
+    const struct etype *tok_et;
+    unsigned char tok_key[32];
+    bool ready;
+    uint32_t s_seal, s_sign, r_seal, r_sign;
     uint64_t send_seq;
     /* Confounders: random bytes fetched in bulk. */
     unsigned char pool[POOL];
@@ -682,16 +736,34 @@ krb_msg_new(const gss_krb5_lucid_context_v1_t *lc, bool dce)
     s_sign = m->initiator ? 25 : 23;
     r_seal = m->initiator ? 22 : 24;
     r_sign = m->initiator ? 23 : 25;
-    if (!keyset_init(&m->send, et, tk->data, s_seal, s_sign)
-        || !keyset_init(&m->recv, et, tk->data, r_seal, r_sign)
-        || (m->acc_subkey
-            && !keyset_init(&m->recv_ctx, cet, ck->data, r_seal, r_sign))) {
-        krb_msg_free(m);
-        return NULL;
-    }
+    m->tok_et = et;
+    memcpy(m->tok_key, tk->data, tk->length);
+    m->ctx_et = cet;
+    memcpy(m->ctx_key, ck->data, ck->length);
+    m->s_seal = s_seal;
+    m->s_sign = s_sign;
+    m->r_seal = r_seal;
+    m->r_sign = r_sign;
     m->send_seq = lc->send_seq;
     m->pool_off = POOL;
     return m;
+}
+
+bool
+krb_msg_prepare(struct krb_msg *m)
+{
+    if (m->ready)
+        return true;
+    if (!keyset_init(&m->send, m->tok_et, m->tok_key, m->s_seal, m->s_sign,
+                     CIPH_ENC)
+        || !keyset_init(&m->recv, m->tok_et, m->tok_key, m->r_seal,
+                        m->r_sign, CIPH_DEC)) {
+        keyset_clear(&m->send);
+        keyset_clear(&m->recv);
+        return false;
+    }
+    m->ready = true;
+    return true;
 }
 
 void
@@ -717,14 +789,14 @@ krb_msg_wrap_header_len(const struct krb_msg *m, bool conf)
 {
     /* Header, confounder, E(header), checksum (EC 0); or header and
      * checksum. */
-    return conf ? 16 + 16 + 16 + m->send.et->cksum
-                : 16 + m->send.et->cksum;
+    return conf ? 16 + 16 + 16 + m->tok_et->cksum
+                : 16 + m->tok_et->cksum;
 }
 
 size_t
 krb_msg_mic_len(const struct krb_msg *m)
 {
-    return 16 + m->send.et->cksum;
+    return 16 + m->tok_et->cksum;
 }
 
 static bool
@@ -833,10 +905,12 @@ krb_msg_wrap(struct krb_msg *m, bool conf, gss_iov_buffer_desc *iov,
     gss_iov_buffer_desc *hdr = iov_find(iov, n, GSS_IOV_BUFFER_TYPE_HEADER);
     gss_iov_buffer_desc *pad = iov_find(iov, n, GSS_IOV_BUFFER_TYPE_PADDING);
     struct seg s[MAX_SEGS];
-    size_t cks = m->send.et->cksum, hlen = krb_msg_wrap_header_len(m, conf);
+    size_t cks = m->tok_et->cksum, hlen = krb_msg_wrap_header_len(m, conf);
     unsigned char *h;
     int k;
 
+    if (!krb_msg_prepare(m))
+        return GSS_S_FAILURE;
     if (hdr == NULL || hdr->buffer.length < hlen
         || iov_find(iov, n, GSS_IOV_BUFFER_TYPE_TRAILER) != NULL)
         return GSS_S_FAILURE;
@@ -898,13 +972,18 @@ cfx_id(size_t id)
 }
 
 /* The receiving keys for a token's flags (MIT k5sealv3iov.c: the acceptor
- * subkey when the context has one and the token says so). */
+ * subkey when the context has one and the token says so), or NULL when
+ * they cannot be made. */
 static struct keyset *
 recv_keys(struct krb_msg *m, unsigned char flags)
 {
-    if (m->acc_subkey && !(flags & FLAG_SUBKEY))
-        return &m->recv_ctx;
-    return &m->recv;
+    if (!m->acc_subkey || (flags & FLAG_SUBKEY))
+        return &m->recv;
+    if (m->recv_ctx.et == NULL
+        && !keyset_init(&m->recv_ctx, m->ctx_et, m->ctx_key, m->r_seal,
+                        m->r_sign, CIPH_DEC))
+        return NULL;
+    return &m->recv_ctx;
 }
 
 /* Rotate buf left by k (mod n) in place (three reversals). */
@@ -1016,13 +1095,15 @@ unwrap_stream(struct krb_msg *m, gss_iov_buffer_desc *stream,
     /* The lengths come from the token key's enctype; the checks below
      * from the key the flags choose (as MIT). */
     hl = 16 + (conf ? 16 : 0);
-    trailer = ec + (conf ? 16 : 0) + m->send.et->cksum;
+    trailer = ec + (conf ? 16 : 0) + m->tok_et->cksum;
     if (len < hl + trailer)
         return GSS_S_DEFECTIVE_TOKEN;
     /* kg_unseal_v3_iov with a TRAILER. */
     if ((h[2] & FLAG_ACCEPTOR) != (m->initiator ? FLAG_ACCEPTOR : 0))
         return GSS_S_BAD_SIG;
     k = recv_keys(m, h[2]);
+    if (k == NULL)
+        return GSS_S_FAILURE;
     if (get16(h) != TOK_WRAP || h[3] != 0xFF)
         return GSS_S_DEFECTIVE_TOKEN;
     ec = get16(h + 4);
@@ -1064,6 +1145,8 @@ krb_msg_unwrap(struct krb_msg *m, gss_iov_buffer_desc *iov, size_t n,
 
     *conf_out = 0;
     *seq = 0;
+    if (!krb_msg_prepare(m))
+        return GSS_S_FAILURE;
     stream = iov_find(iov, n, GSS_IOV_BUFFER_TYPE_STREAM);
     if (stream != NULL) {
         gss_iov_buffer_desc *data = iov_find(iov, n,
@@ -1089,6 +1172,8 @@ krb_msg_unwrap(struct krb_msg *m, gss_iov_buffer_desc *iov, size_t n,
     if ((h[2] & FLAG_ACCEPTOR) != (m->initiator ? FLAG_ACCEPTOR : 0))
         return GSS_S_BAD_SIG;
     k = recv_keys(m, h[2]);
+    if (k == NULL)
+        return GSS_S_FAILURE;
     if (get16(h) != TOK_WRAP || h[3] != 0xFF)
         return GSS_S_DEFECTIVE_TOKEN;
     conf = (h[2] & FLAG_SEALED) != 0;
@@ -1121,10 +1206,12 @@ krb_msg_get_mic(struct krb_msg *m, gss_iov_buffer_desc *iov, size_t n)
     gss_iov_buffer_desc *tok = iov_find(iov, n,
                                         GSS_IOV_BUFFER_TYPE_MIC_TOKEN);
     struct seg s[MAX_SEGS];
-    size_t cks = m->send.et->cksum;
+    size_t cks = m->tok_et->cksum;
     unsigned char *h;
     int k;
 
+    if (!krb_msg_prepare(m))
+        return GSS_S_FAILURE;
     if (tok == NULL || tok->buffer.length < 16 + cks)
         return GSS_S_FAILURE;
     k = iov_segs(iov, n, false, s, MAX_SEGS - 1);
@@ -1159,7 +1246,7 @@ krb_msg_verify_mic(struct krb_msg *m, gss_iov_buffer_desc *iov, size_t n,
     int ns;
 
     *seq = 0;
-    if (tok == NULL)
+    if (!krb_msg_prepare(m) || tok == NULL)
         return GSS_S_FAILURE;
     h = tok->buffer.value;
     len = tok->buffer.length;
@@ -1170,6 +1257,8 @@ krb_msg_verify_mic(struct krb_msg *m, gss_iov_buffer_desc *iov, size_t n,
     if ((h[2] & FLAG_ACCEPTOR) != (m->initiator ? FLAG_ACCEPTOR : 0))
         return GSS_S_BAD_SIG;
     k = recv_keys(m, h[2]);
+    if (k == NULL)
+        return GSS_S_FAILURE;
     if (get16(h) != TOK_MIC || h[3] != 0xFF)
         return GSS_S_DEFECTIVE_TOKEN;
     *seq = get64(h + 8);
@@ -1332,8 +1421,14 @@ krb_msg_derive(const struct krb_msg_key *k, uint32_t usage,
 {
     size_t len = constant == 0xAA ? k->et->keylen
                  : constant == 0x55 ? k->et->kilen : k->et->kclen;
+    EVP_CIPHER_CTX *ecb = NULL;
+    bool ok;
 
-    return derive(k->et, k->key, usage, constant, out, len) ? len : 0;
+    if (!k->et->rfc8009)
+        ecb = aes_ctx(k->key, k->et->keylen, false, 1);
+    ok = derive(k->et, k->key, ecb, usage, constant, out, len);
+    EVP_CIPHER_CTX_free(ecb);
+    return ok ? len : 0;
 }
 
 bool
@@ -1344,7 +1439,7 @@ krb_msg_cts(const struct krb_msg_key *k, bool encrypt, void *buf,
     struct seg s = { buf, len, SEG_ENC };
     bool ok;
 
-    if (!cipher_setkey(&c, k->key, k->et->keylen))
+    if (!cipher_setkey(&c, k->key, k->et->keylen, CIPH_ENC | CIPH_DEC))
         return false;
     ok = cts(&c, encrypt, &s, 1, len);
     cipher_clear(&c);
@@ -1358,7 +1453,8 @@ krb_msg_checksum(const struct krb_msg_key *k, uint32_t usage,
     struct keyset ks;
     struct seg s = { (void *)data, len, SEG_SIGN };
 
-    if (!keyset_init(&ks, k->et, k->key, usage, usage))
+    if (!keyset_init(&ks, k->et, k->key, usage, usage,
+                     CIPH_ENC | CIPH_DEC))
         return 0;
     mac_segs(&ks.kc_sign, false, &s, len > 0 ? 1 : 0, out, k->et->cksum);
     keyset_clear(&ks);
@@ -1374,7 +1470,8 @@ krb_msg_encrypt(const struct krb_msg_key *k, uint32_t usage,
     struct seg s[2];
     bool ok;
 
-    if (!keyset_init(&ks, k->et, k->key, usage, usage))
+    if (!keyset_init(&ks, k->et, k->key, usage, usage,
+                     CIPH_ENC | CIPH_DEC))
         return 0;
     memcpy(out, conf, 16);
     if (len > 0)
@@ -1405,7 +1502,8 @@ krb_msg_decrypt(const struct krb_msg_key *k, uint32_t usage, const void *in,
     if (buf == NULL)
         return false;
     memcpy(buf, in, len);
-    if (!keyset_init(&ks, k->et, k->key, usage, usage)) {
+    if (!keyset_init(&ks, k->et, k->key, usage, usage,
+                     CIPH_ENC | CIPH_DEC)) {
         free(buf);
         return false;
     }

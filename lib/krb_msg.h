@@ -47,6 +47,14 @@ bool krb_msg_enabled(void);
 struct krb_msg *krb_msg_new(const gss_krb5_lucid_context_v1_t *lc,
                             bool dce);
 
+/*
+ * Derive the keys and make the OpenSSL contexts, which krb_msg_new leaves
+ * to the first message (every operation below calls this). False when
+ * that fails (no memory): the engine is unusable then, and since no
+ * message went through it, the caller may go on with GSS-API.
+ */
+bool krb_msg_prepare(struct krb_msg *m);
+
 /* Wipe the keys and free; NULL is fine. */
 void krb_msg_free(struct krb_msg *m);
 

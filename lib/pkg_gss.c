@@ -434,6 +434,23 @@ learn_lucid(struct gss_ctx *c)
 }
 
 /*
+ * The fast path of c ready for a message (c->lock held), or NULL: GSS-API
+ * protects c's messages. The engine derives its keys at the first
+ * message; should that fail, the context goes on with GSS-API, whose
+ * state is still current since no message went through the fast path.
+ */
+static struct krb_msg *
+fast_path(struct gss_ctx *c)
+{
+    if (c->fast != NULL && !krb_msg_prepare(c->fast)) {
+        trace_cause("Kerberos fast path off: its keys could not be made");
+        krb_msg_free(c->fast);
+        c->fast = NULL;
+    }
+    return c->fast;
+}
+
+/*
  * The fast path only for contexts whose token sizes it agrees with MIT
  * on (compute_sizes asked GSS-API): a safety net, never expected to
  * trip.
@@ -1416,7 +1433,7 @@ gssp_encrypt(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     iov[tok_i].buffer.length = len_iov[tok_i].buffer.length;
     if (pad_i != (size_t)-1)
         iov[pad_i].buffer.length = len_iov[pad_i].buffer.length;
-    if (c->fast != NULL) {
+    if (fast_path(c) != NULL) {
         maj = krb_msg_wrap(c->fast, conf != 0, iov, n);
         min = 0;
     } else {
@@ -1497,7 +1514,7 @@ gssp_decrypt(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
                      true, &seq);
     if (st != SEC_E_OK)
         goto out;
-    if (c->fast != NULL) {
+    if (fast_path(c) != NULL) {
         uint64_t fseq;
 
         maj = krb_msg_unwrap(c->fast, iov, n, &conf, &fseq);
@@ -1553,7 +1570,7 @@ gssp_sign(struct handle_obj *obj, ULONG qop, SecBufferDesc *msg, ULONG seq)
     if (st != SEC_E_OK)
         goto out;
     memcpy(len_iov, iov, n * sizeof(iov[0]));
-    if (c->fast != NULL) {
+    if (fast_path(c) != NULL) {
         len_iov[tok_i].buffer.length = krb_msg_mic_len(c->fast);
     } else {
         maj = gss_get_mic_iov_length(&min, c->gctx, GSS_C_QOP_DEFAULT,
@@ -1625,7 +1642,7 @@ gssp_verify(struct handle_obj *obj, SecBufferDesc *msg, ULONG msgseq,
                      false, &seq);
     if (st != SEC_E_OK)
         goto out;
-    if (c->fast != NULL) {
+    if (fast_path(c) != NULL) {
         uint64_t fseq;
 
         maj = krb_msg_verify_mic(c->fast, iov, n, &fseq);

@@ -390,9 +390,14 @@ START_TEST(equivalence)
     size_t len, i;
     unsigned seed = 1;
 
+    /* Under valgrind (SSPIGSS_TEST_RUNNER) every 7th small length and
+     * the odd ones: the same code paths in a tenth of the time. */
+    const char *runner = getenv("SSPIGSS_TEST_RUNNER");
+    size_t step = runner != NULL && *runner != '\0' ? 7 : 1;
+
     setup_enctype(e);
     peers_open(&p, _i % 2 == 0, enctypes[e].et);
-    for (len = 0; len <= 70 + N_SIZES_EXTRA; len++) {
+    for (len = 0; len <= 70 + N_SIZES_EXTRA; len += len < 70 ? step : 1) {
         size_t l = len <= 70 ? len : odd_sizes[len - 71];
 
         for (i = 0; i < 2; i++) {
