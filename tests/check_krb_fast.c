@@ -10,6 +10,9 @@
  * Windows' codes with no plaintext left; a context exported and imported
  * after messages goes on with the right sequence numbers both ways.
  *
+ * The same under Negotiate: an SSPI "Negotiate" context against MIT's
+ * SPNEGO, which picks Kerberos.
+ *
  * Runs under tests/check_kerberos.sh (a throwaway MIT KDC) through
  * tests/check_krb_fast.sh. Each enctype gets a service fast/HOST with keys
  * of all four enctypes and a krb5.conf in front of the realm's that asks
@@ -522,6 +525,124 @@ START_TEST(export_after_messages)
 END_TEST
 
 /*
+ * Under Negotiate: an SSPI "Negotiate" context against a raw MIT SPNEGO
+ * context, token loop until both are done (SPNEGO may add a leg for its
+ * mechListMIC). The SSPI side must be on the fast path (Kerberos was
+ * negotiated) and talk to MIT's SPNEGO wrap and MIC both ways.
+ */
+static void
+negotiate_open(struct peers *p, bool sspi_initiates)
+{
+    static gss_OID_desc spnego = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };
+    static char hb[256];
+    unsigned char tok[12000];
+    SecBuffer ob, ib;
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob }, id = {
+        SECBUFFER_VERSION, 1, &ib };
+    gss_buffer_desc nb, gin = GSS_C_EMPTY_BUFFER, gout = GSS_C_EMPTY_BUFFER;
+    gss_name_t name = GSS_C_NO_NAME;
+    bool sspi_done = false, gss_done = false, sspi_turn = sspi_initiates;
+    bool sspi_started = false, gss_started = false;
+    OM_uint32 maj, min;
+    ULONG attrs, inlen = 0;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+    int legs;
+
+    memset(p, 0, sizeof(*p));
+    p->gss = GSS_C_NO_CONTEXT;
+    p->sspi_initiates = sspi_initiates;
+    ck_assert_sec(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Negotiate",
+                                            sspi_initiates
+                                            ? SECPKG_CRED_OUTBOUND
+                                            : SECPKG_CRED_INBOUND, NULL,
+                                            NULL, NULL, NULL, &p->cred, &ts),
+                  SEC_E_OK);
+    snprintf(hb, sizeof(hb), "%s", target);
+    *strchr(hb, '/') = '@';
+    nb.value = hb;
+    nb.length = strlen(hb);
+    ck_assert_uint_eq(gss_import_name(&min, &nb, GSS_C_NT_HOSTBASED_SERVICE,
+                                      &name), GSS_S_COMPLETE);
+    for (legs = 0; legs < 8 && !(sspi_done && gss_done); legs++,
+         sspi_turn = !sspi_turn) {
+        if (sspi_turn) {
+            if (sspi_done)
+                break;
+            ib = (SecBuffer){ (ULONG)gout.length, SECBUFFER_TOKEN,
+                              gout.value };
+            ob = (SecBuffer){ sizeof(tok), SECBUFFER_TOKEN, tok };
+            if (sspi_initiates)
+                st = InitializeSecurityContextA(
+                    &p->cred, sspi_started ? &p->sspi : NULL, target,
+                    ISC_FLAGS, 0, SECURITY_NATIVE_DREP,
+                    sspi_started ? &id : NULL, 0, &p->sspi, &od, &attrs,
+                    &ts);
+            else
+                st = AcceptSecurityContext(
+                    &p->cred, sspi_started ? &p->sspi : NULL, &id,
+                    ASC_FLAGS, SECURITY_NATIVE_DREP, &p->sspi, &od, &attrs,
+                    &ts);
+            ck_assert_msg(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED,
+                          "leg %d: %s", legs, sspigss_status_name(st));
+            sspi_started = true;
+            sspi_done = st == SEC_E_OK;
+            gss_release_buffer(&min, &gout);
+            inlen = ob.cbBuffer;
+            if (inlen == 0)
+                break;
+        } else {
+            if (gss_done)
+                break;
+            gin.value = tok;
+            gin.length = inlen;
+            if (sspi_initiates)
+                maj = gss_accept_sec_context(&min, &p->gss,
+                                             GSS_C_NO_CREDENTIAL, &gin,
+                                             GSS_C_NO_CHANNEL_BINDINGS, NULL,
+                                             NULL, &gout, NULL, NULL, NULL);
+            else
+                maj = gss_init_sec_context(&min, GSS_C_NO_CREDENTIAL,
+                                           &p->gss, name, &spnego, GSS_FLAGS,
+                                           0, GSS_C_NO_CHANNEL_BINDINGS,
+                                           gss_started ? &gin : NULL, NULL,
+                                           &gout, NULL, NULL);
+            ck_assert_msg(maj == GSS_S_COMPLETE
+                          || maj == GSS_S_CONTINUE_NEEDED,
+                          "leg %d: MIT major %x", legs, maj);
+            gss_started = true;
+            gss_done = maj == GSS_S_COMPLETE;
+            if (gout.length == 0)
+                break;
+        }
+    }
+    gss_release_buffer(&min, &gout);
+    gss_release_name(&min, &name);
+    ck_assert(sspi_done);
+    ck_assert(gss_done);
+    ck_assert_int_eq(ctx_is_fast(&p->sspi), fast_expected());
+}
+
+START_TEST(negotiate_equivalence)
+{
+    static const size_t sizes[] = { 0, 1, 17, 1000, 16384, 65536 };
+    struct peers p;
+    size_t i;
+    unsigned seed = 3;
+
+    setup_enctype((size_t)_i / 2);
+    negotiate_open(&p, _i % 2 == 0);
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        sspi_to_mit(&p, sizes[i], true, seed++);
+        sspi_to_mit(&p, sizes[i], false, seed++);
+        mit_to_sspi(&p, sizes[i], true, (int)(i % 3), seed++);
+        mit_to_sspi(&p, sizes[i], false, (int)((i + 1) % 3), seed++);
+    }
+    peers_close(&p);
+}
+END_TEST
+
+/*
  * Threads share one context: each message gets its own sequence number
  * (none twice, none skipped) and MIT accepts them all in that order.
  */
@@ -628,6 +749,7 @@ fast_suite(void)
     tcase_add_loop_test(tc, equivalence, 0, 2 * N_ET);
     tcase_add_loop_test(tc, tamper_and_replay, 0, 2 * N_ET);
     tcase_add_loop_test(tc, export_after_messages, 0, 2 * N_ET);
+    tcase_add_loop_test(tc, negotiate_equivalence, 0, 2 * N_ET);
     suite_add_tcase(s, tc);
     /* Tagged as check_kerberos.sh expects: left out under valgrind. */
     tc = tcase_create("threads");
