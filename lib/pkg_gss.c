@@ -2080,10 +2080,20 @@ gssp_export(struct handle_obj *obj, ULONG flags, SecBuffer *packed,
         patched = krb_msg_patch_export(blob.value, blob.length,
                                        c->fast != NULL ? &send : NULL,
                                        c->recv_seq);
-        if (!patched)
+        /* A layout of another MIT version: on the GSS-API path MIT's
+         * token is still right but for the receive number an import
+         * reports (as before); under the fast path it would carry stale
+         * numbers, so it is refused. */
+        if (!patched && c->fast == NULL) {
+            trace_cause("ExportSecurityContext: MIT's exported context "
+                        "has a layout sspigss does not know; exported "
+                        "as it is");
+            patched = true;
+        } else if (!patched) {
             trace_cause("ExportSecurityContext: MIT's exported context "
                         "has a layout sspigss does not know -> "
                         "SEC_E_CANNOT_PACK");
+        }
     }
     p = packable && patched ? ctxbuf_alloc(blob.length) : NULL;
     if (p != NULL)

@@ -432,6 +432,27 @@ START_TEST(unsupported_enctypes)
 }
 END_TEST
 
+/* An exported token of a layout the patcher does not know is left
+ * alone and refused. */
+START_TEST(patch_export_refuses_unknown_layouts)
+{
+    unsigned char tok[200], copy[200];
+    uint64_t send = 5;
+    size_t i;
+
+    for (i = 0; i < sizeof(tok); i++)
+        tok[i] = (unsigned char)(i * 7);
+    memcpy(copy, tok, sizeof(tok));
+    ck_assert(!krb_msg_patch_export(tok, sizeof(tok), &send, 9));
+    ck_assert(!krb_msg_patch_export(tok, 3, &send, 9));
+    /* A mechanism prefix (length 9, the krb5 OID) with no KG_CONTEXT. */
+    memcpy(tok, "\0\0\0\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", 13);
+    memcpy(copy, tok, sizeof(tok));
+    ck_assert(!krb_msg_patch_export(tok, sizeof(tok), &send, 9));
+    ck_assert(memcmp(tok, copy, sizeof(tok)) == 0);
+}
+END_TEST
+
 static Suite *
 krb_msg_suite(void)
 {
@@ -447,6 +468,7 @@ krb_msg_suite(void)
     tcase_add_test(tc, decrypt_vectors);
     tcase_add_test(tc, agrees_with_libk5crypto);
     tcase_add_test(tc, unsupported_enctypes);
+    tcase_add_test(tc, patch_export_refuses_unknown_layouts);
     suite_add_tcase(s, tc);
     return s;
 }
