@@ -12,6 +12,4 @@ SSPIGSS_KRB_FASTPATH=0
 export SSPIGSS_KRB_FASTPATH
 sh=${SHELL:-/bin/sh}
 "$sh" "${top_srcdir:-.}/tests/check_kerberos.sh" "$@" || exit $?
-SSPIGSS_SUITE=check_krb_fast
-export SSPIGSS_SUITE
-exec "$sh" "${top_srcdir:-.}/tests/check_kerberos.sh" "$@"
+exec "$sh" "${top_srcdir:-.}/tests/check_krb_fast.sh" "$@"
