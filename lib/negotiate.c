@@ -130,6 +130,8 @@ neg_cred_destroy(struct handle_obj *obj)
 
 static gss_OID_set_desc spnego_set = { 1, (gss_OID)&gss_mech_spnego.oid };
 
+static char *default_cache_principal(void);
+
 /* ------------------------------------------------------------ acquire */
 
 SECURITY_STATUS
@@ -314,6 +316,11 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
             goto out;
         }
         c->principal = strdup(c->neg_name);
+    } else if (c->use & SECPKG_CRED_OUTBOUND) {
+        /* The default user, for SECPKG_CRED_ATTR_NAMES: the default
+         * cache's principal, as the Kerberos package names its default
+         * credential. Without a cache the name stays unknown. */
+        c->principal = default_cache_principal();
     }
     st = SEC_E_OK;
 out:
@@ -324,6 +331,29 @@ out:
     }
     *out = c;
     return SEC_E_OK;
+}
+
+/* The default credential cache's principal, unparsed (malloc), or NULL
+ * when there is none. */
+static char *
+default_cache_principal(void)
+{
+    krb5_context k = NULL;
+    krb5_ccache cc = NULL;
+    krb5_principal p = NULL;
+    char *u = NULL, *out = NULL;
+
+    if (krb5_init_context(&k) != 0)
+        return NULL;
+    if (krb5_cc_default(k, &cc) == 0 && krb5_cc_get_principal(k, cc, &p) == 0
+        && krb5_unparse_name(k, p, &u) == 0)
+        out = strdup(u);
+    krb5_free_unparsed_name(k, u);
+    krb5_free_principal(k, p);
+    if (cc != NULL)
+        krb5_cc_close(k, cc);
+    krb5_free_context(k);
+    return out;
 }
 
 /* ---------------------------------------------------- a new context's */

@@ -362,6 +362,27 @@ START_TEST(chooses_kerberos)
 }
 END_TEST
 
+/* SECPKG_CRED_ATTR_NAMES of a default outbound credential: the default
+ * cache's user, as the Kerberos package says it. */
+START_TEST(default_credential_names)
+{
+    SecPkgCredentials_NamesA na;
+    CredHandle c;
+    TimeStamp ts;
+    char want[200];
+
+    assert_sec(AcquireCredentialsHandleA(NULL, (LPSTR)PKG,
+                                         SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                         NULL, NULL, &c, &ts), SEC_E_OK);
+    assert_sec(QueryCredentialsAttributesA(&c, SECPKG_CRED_ATTR_NAMES, &na),
+               SEC_E_OK);
+    snprintf(want, sizeof(want), "alice@%s", cfg.realm);
+    ck_assert_str_eq(na.sUserName, want);
+    ck_assert_sec(FreeContextBuffer(na.sUserName), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+}
+END_TEST
+
 /* A wrong password with the KDC reachable is the KDC's refusal: final,
  * no NTLM attempt (SEC_E_LOGON_DENIED at the first call). */
 START_TEST(wrong_password)
@@ -1152,6 +1173,7 @@ negotiate_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, chooses_kerberos, 0, 2);
     tcase_add_test(tc, wrong_password);
+    tcase_add_test(tc, default_credential_names);
     tcase_add_loop_test(tc, kerberos_error_reply, 0, 2);
     tcase_add_loop_test(tc, ex2_password_both, 0, 2);
     tcase_add_loop_test(tc, ex2_keytab_kerberos_only, 0, 2);
