@@ -80,12 +80,12 @@ struct gss_cred {
     char *deferred_why;
     /* The krb5 error of the last failed attempt at the initial ticket. */
     krb5_error_code krb_code;
-    /* SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (krb_proxy.c): the proxy server
-     * string as given (UTF-16, counted), whether every request goes
-     * through it, and, for a default credential, the krb5 context whose
-     * profile names it. */
-    WCHAR *kdc_proxy;
-    size_t kdc_proxy_len;
+    /* SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (krb_proxy.c): the proxy's URL,
+     * or why the server string names none (a static text; both NULL: no
+     * proxy), whether every request goes through it, and, for a default
+     * credential, the krb5 context whose profile names it. */
+    char *kdc_proxy_url;
+    const char *kdc_proxy_bad;
     bool kdc_proxy_force;
     krb5_context proxy_ctx;
     /* Negotiate (negotiate.c): which packages it may use (NEG_*), and
@@ -166,6 +166,14 @@ char *gss_name_text(gss_name_t name);
  * A Windows target name (pszTargetName) as a GSS name for a mechanism
  * (pkg_gss.c, which lists the forms). NTLM and Negotiate take NULL.
  */
+/*
+ * Is a Windows target name one of the host-based forms ("service/host",
+ * "service@host" with no upper-case realm after '@')? Then *svc_len is
+ * the service's length and *host the host part (pkg_gss.c).
+ */
+bool gss_target_hostbased(const char *target, size_t *svc_len,
+                          const char **host);
+
 SECURITY_STATUS gss_import_target(const char *target,
                                   enum gss_mech_kind kind, gss_name_t *out);
 

@@ -41,22 +41,16 @@
 #define PROXY_PORT "443"
 #define PROXY_PATH "KdcProxy"
 
-static void
-free_settings(struct gss_cred *c)
+void
+krb_proxy_free(struct gss_cred *c)
 {
-    free(c->kdc_proxy);
-    c->kdc_proxy = NULL;
-    c->kdc_proxy_len = 0;
+    free(c->kdc_proxy_url);
+    c->kdc_proxy_url = NULL;
+    c->kdc_proxy_bad = NULL;
     c->kdc_proxy_force = false;
     if (c->proxy_ctx != NULL)
         krb5_free_context(c->proxy_ctx);
     c->proxy_ctx = NULL;
-}
-
-void
-krb_proxy_free(struct gss_cred *c)
-{
-    free_settings(c);
 }
 
 /* Append s (n bytes) to the URL being built; false when out of room. */
@@ -433,7 +427,7 @@ realm_of(krb5_const_principal p)
  * whose profile names the proxy. c->lock held.
  */
 static SECURITY_STATUS
-apply_explicit(struct gss_cred *c, const char *url)
+apply_explicit(struct gss_cred *c, const char *url, bool force)
 {
     krb5_context k;
     krb5_error_code code;
@@ -441,7 +435,7 @@ apply_explicit(struct gss_cred *c, const char *url)
 
     if (realm == NULL)
         return SEC_E_INSUFFICIENT_MEMORY;
-    code = proxy_context(realm, url, c->kdc_proxy_force, &k);
+    code = proxy_context(realm, url, force, &k);
     free(realm);
     if (code != 0)
         return map_krb5(NULL, code, MAP_ACQUIRE);
@@ -458,9 +452,10 @@ krb_proxy_set(struct gss_cred *c, const void *buffer, ULONG size)
     const SecPkgCredentials_KdcProxySettingsW *s = buffer;
     const unsigned char *base = buffer;
     size_t off, len;
-    WCHAR *copy = NULL;
-    char url[1024];
-    const char *why = "";
+    WCHAR *copy;
+    char url[1024], *saved = NULL;
+    const char *why = "", *bad = NULL;
+    bool force;
     SECURITY_STATUS st;
 
     if (size < sizeof(*s)) {
@@ -496,63 +491,73 @@ krb_proxy_set(struct gss_cred *c, const void *buffer, ULONG size)
                     "proxy is not supported -> SEC_E_UNSUPPORTED_FUNCTION");
         return SEC_E_UNSUPPORTED_FUNCTION;
     }
+    force = (s->Flags & KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY) != 0;
     pthread_mutex_lock(&c->lock);
     if (len == 0) {
         /* No server: Windows then uses the proxies its policy names; no
          * such policy here, so the realm's KDCs serve as before. */
-        free_settings(c);
-        c->kdc_proxy_force =
-            (s->Flags & KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY) != 0;
+        krb_proxy_free(c);
+        c->kdc_proxy_force = force;
         pthread_mutex_unlock(&c->lock);
         trace_printf("KDC_PROXY_SETTINGS: no proxy server named; the "
                      "realm's KDCs are used");
         return SEC_E_OK;
     }
+    /* The string copied out (it need not be aligned for WCHAR), turned
+     * into the URL once; the credential changes only when all went
+     * well. Windows takes any string here (sspilib's test sets one with
+     * a NUL in it); one that names no proxy fails when a KDC is
+     * needed. */
     copy = malloc(len);
-    if (copy == NULL) {
-        pthread_mutex_unlock(&c->lock);
-        return SEC_E_INSUFFICIENT_MEMORY;
+    if (copy != NULL) {
+        memcpy(copy, base + off, len);
+        st = proxy_url(copy, len / sizeof(WCHAR), url, sizeof(url), &why);
+        free(copy);
+    } else {
+        st = SEC_E_INSUFFICIENT_MEMORY;
     }
-    memcpy(copy, base + off, len);
-    free_settings(c);
-    c->kdc_proxy = copy;
-    c->kdc_proxy_len = len / sizeof(WCHAR);
-    c->kdc_proxy_force = (s->Flags & KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY) != 0;
-    /* Windows takes any string here (sspilib's test sets one with a NUL
-     * in it); one that names no proxy fails when a KDC is needed. */
-    st = proxy_url(c->kdc_proxy, c->kdc_proxy_len, url, sizeof(url), &why);
+    if (st == SEC_E_OK && (saved = strdup(url)) == NULL)
+        st = SEC_E_INSUFFICIENT_MEMORY;
     if (st == SEC_E_OK && c->kctx != NULL && c->client != NULL)
-        st = apply_explicit(c, url);
-    else if (st == SEC_E_INVALID_PARAMETER)
+        st = apply_explicit(c, url, force);
+    if (st == SEC_E_INVALID_PARAMETER) {
+        bad = why;
         st = SEC_E_OK;
-    if (st == SEC_E_OK && trace_enabled())
-        trace_printf("KDC_PROXY_SETTINGS: %s%s", url[0] ? url : why,
-                     c->kdc_proxy_force ? " (FORCEPROXY)" : "");
+    }
+    if (st != SEC_E_OK) {
+        free(saved);
+        pthread_mutex_unlock(&c->lock);
+        return st;
+    }
+    krb_proxy_free(c);
+    c->kdc_proxy_url = saved;
+    c->kdc_proxy_bad = bad;
+    c->kdc_proxy_force = force;
+    if (trace_enabled())
+        trace_printf("KDC_PROXY_SETTINGS: %s%s", saved != NULL ? saved : bad,
+                     force ? " (FORCEPROXY)" : "");
     pthread_mutex_unlock(&c->lock);
-    return st;
+    return SEC_E_OK;
 }
 
-/* The target as the krb5 principal GSS-API asks a ticket for
- * (gss_import_target's forms: "svc/host" and "svc@host" are host-based). */
+/* The target as the krb5 principal GSS-API asks a ticket for: its
+ * host-based forms as gss_import_target() reads them. */
 static krb5_error_code
 target_principal(krb5_context k, const char *target, krb5_principal *out)
 {
-    const char *slash = strchr(target, '/'), *at = strchr(target, '@');
-    char *svc = NULL;
+    const char *host;
+    size_t svc_len;
+    char *svc;
     krb5_error_code code;
 
-    if (slash != NULL && at == NULL && strchr(slash + 1, '/') == NULL
-        && strchr(slash + 1, ':') == NULL && slash != target
-        && slash[1] != '\0') {
-        svc = strndup(target, (size_t)(slash - target));
-        if (svc == NULL)
-            return ENOMEM;
-        code = krb5_sname_to_principal(k, slash + 1, svc, KRB5_NT_SRV_HST,
-                                       out);
-        free(svc);
-        return code;
-    }
-    return krb5_parse_name(k, target, out);
+    if (!gss_target_hostbased(target, &svc_len, &host))
+        return krb5_parse_name(k, target, out);
+    svc = strndup(target, svc_len);
+    if (svc == NULL)
+        return ENOMEM;
+    code = krb5_sname_to_principal(k, host, svc, KRB5_NT_SRV_HST, out);
+    free(svc);
+    return code;
 }
 
 SECURITY_STATUS
@@ -562,61 +567,58 @@ krb_proxy_prefetch(struct gss_cred *c, const char *target)
     krb5_ccache cc = NULL;
     krb5_principal client = NULL;
     krb5_creds in, *out = NULL;
-    krb5_error_code code;
+    krb5_error_code code = 0;
+    const char *url = c->kdc_proxy_url;
     SECURITY_STATUS st;
-    const char *why = "";
-    char url[1024];
-    char *realm = NULL;
 
-    if (c->kdc_proxy == NULL || target == NULL || *target == '\0')
+    if ((url == NULL && c->kdc_proxy_bad == NULL) || target == NULL
+        || *target == '\0')
         return SEC_E_OK;
-    st = proxy_url(c->kdc_proxy, c->kdc_proxy_len, url, sizeof(url), &why);
-    if (st != SEC_E_OK) {
-        if (st == SEC_E_INVALID_PARAMETER) {
-            trace_cause("KDC_PROXY_SETTINGS: %s, so no KDC can be "
-                        "reached through it -> "
-                        "SEC_E_NO_AUTHENTICATING_AUTHORITY", why);
-            st = SEC_E_NO_AUTHENTICATING_AUTHORITY;
-        }
-        return st;
+    if (url == NULL) {
+        trace_cause("KDC_PROXY_SETTINGS: %s, so no KDC can be reached "
+                    "through it -> SEC_E_NO_AUTHENTICATING_AUTHORITY",
+                    c->kdc_proxy_bad);
+        return SEC_E_NO_AUTHENTICATING_AUTHORITY;
     }
     memset(&in, 0, sizeof(in));
     if (c->ccache != NULL) {
         /* An explicit identity: its context already names the proxy. */
         k = c->kctx;
         cc = c->ccache;
-        code = krb5_cc_get_principal(k, cc, &client);
     } else {
-        /* A default credential: the default cache's principal decides
-         * the realm; its context is made once. */
-        krb5_context probe = NULL;
+        /* A default credential: its context is made once, for the realm
+         * of the default cache's principal. */
+        if (c->proxy_ctx == NULL) {
+            krb5_context probe = NULL;
+            char *realm = NULL;
 
-        code = krb5_init_context(&probe);
-        if (code == 0)
-            code = krb5_cc_default(probe, &cc);
-        if (code == 0)
-            code = krb5_cc_get_principal(probe, cc, &client);
-        if (code == 0 && c->proxy_ctx == NULL) {
-            realm = realm_of(client);
-            code = realm == NULL ? ENOMEM
-                                 : proxy_context(realm, url,
-                                                 c->kdc_proxy_force,
-                                                 &c->proxy_ctx);
-        }
-        if (cc != NULL)
-            krb5_cc_close(probe, cc);
-        cc = NULL;
-        if (client != NULL)
+            code = krb5_init_context(&probe);
+            if (code == 0)
+                code = krb5_cc_default(probe, &cc);
+            if (code == 0)
+                code = krb5_cc_get_principal(probe, cc, &client);
+            if (code == 0) {
+                realm = realm_of(client);
+                code = realm == NULL ? ENOMEM
+                                     : proxy_context(realm, url,
+                                                     c->kdc_proxy_force,
+                                                     &c->proxy_ctx);
+            }
+            free(realm);
+            if (cc != NULL)
+                krb5_cc_close(probe, cc);
+            cc = NULL;
             krb5_free_principal(probe, client);
-        client = NULL;
-        if (probe != NULL)
-            krb5_free_context(probe);
+            client = NULL;
+            if (probe != NULL)
+                krb5_free_context(probe);
+        }
         k = c->proxy_ctx;
         if (code == 0)
             code = krb5_cc_default(k, &cc);
-        if (code == 0)
-            code = krb5_cc_get_principal(k, cc, &client);
     }
+    if (code == 0)
+        code = krb5_cc_get_principal(k, cc, &client);
     if (code == 0)
         code = target_principal(k, target, &in.server);
     if (code == 0) {
@@ -630,7 +632,6 @@ krb_proxy_prefetch(struct gss_cred *c, const char *target)
     } else {
         st = SEC_E_OK;
     }
-    free(realm);
     if (k != NULL) {
         krb5_free_creds(k, out);
         krb5_free_principal(k, in.server);

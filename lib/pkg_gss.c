@@ -190,11 +190,40 @@ ctx_new(struct gss_cred *cred, bool initiator)
  *                         upper case like a realm
  *   "name"                a principal in the default realm
  */
+bool
+gss_target_hostbased(const char *target, size_t *svc_len, const char **host)
+{
+    const char *slash = strchr(target, '/'), *at = strchr(target, '@');
+
+    if (slash != NULL && at == NULL && strchr(slash + 1, '/') == NULL
+        && strchr(slash + 1, ':') == NULL && slash != target
+        && slash[1] != '\0') {
+        *svc_len = (size_t)(slash - target);
+        *host = slash + 1;
+        return true;
+    }
+    if (slash == NULL && at != NULL) {
+        const char *p;
+        bool realm_like = at[1] != '\0';
+
+        for (p = at + 1; *p != '\0'; p++)
+            if (*p >= 'a' && *p <= 'z')
+                realm_like = false;
+        if (!realm_like) {
+            *svc_len = (size_t)(at - target);
+            *host = at + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
 SECURITY_STATUS
 gss_import_target(const char *target, enum gss_mech_kind kind,
                   gss_name_t *out)
 {
-    const char *slash, *at;
+    const char *host;
+    size_t svc_len;
     gss_buffer_desc b;
     gss_OID type = GSS_KRB5_NT_PRINCIPAL_NAME;
     char *tmp = NULL;
@@ -210,31 +239,17 @@ gss_import_target(const char *target, enum gss_mech_kind kind,
     }
     if (target == NULL || *target == '\0')
         return SEC_E_TARGET_UNKNOWN;
-    slash = strchr(target, '/');
-    at = strchr(target, '@');
-    if (slash != NULL && at == NULL && strchr(slash + 1, '/') == NULL
-        && strchr(slash + 1, ':') == NULL && slash != target
-        && slash[1] != '\0') {
+    if (gss_target_hostbased(target, &svc_len, &host)) {
         size_t n = strlen(target);
 
+        /* GSS-API's host-based form is "service@host". */
         tmp = strdup(target);
         if (tmp == NULL)
             return SEC_E_INSUFFICIENT_MEMORY;
-        tmp[slash - target] = '@';
+        tmp[svc_len] = '@';
         b.value = tmp;
         b.length = n;
         type = GSS_C_NT_HOSTBASED_SERVICE;
-    } else if (slash == NULL && at != NULL) {
-        const char *p;
-        bool realm_like = at[1] != '\0';
-
-        for (p = at + 1; *p != '\0'; p++)
-            if (*p >= 'a' && *p <= 'z')
-                realm_like = false;
-        if (!realm_like)
-            type = GSS_C_NT_HOSTBASED_SERVICE;
-        b.value = (void *)target;
-        b.length = strlen(target);
     } else {
         b.value = (void *)target;
         b.length = strlen(target);
