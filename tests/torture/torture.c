@@ -700,10 +700,10 @@ tls_step(struct end *e, bool server, struct wire *in, struct wire *out)
     if (SEC_SUCCESS(st)) {
         size_t extra = 0;
 
-        if (!(!server && !e->have) && ib[1].BufferType == SECBUFFER_EXTRA)
-            extra = ib[1].cbBuffer;
         if (!server && !e->have)
-            extra = in->n;
+            extra = in->n;      /* the first client call takes none */
+        else if (ib[1].BufferType == SECBUFFER_EXTRA)
+            extra = ib[1].cbBuffer;
         if (extra > in->n) {
             bad("EXTRA larger than the input");
             extra = in->n;
