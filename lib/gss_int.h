@@ -93,6 +93,7 @@ struct gss_cred {
      * needs (the password's NT hash, kept until the credential is
      * freed, as Windows keeps the secret for each new context). */
     unsigned neg_allowed;
+    bool neg_ntlm_named;        /* PackageList names NTLM alone */
     gss_cred_id_t raw_gcred;    /* inbound: for tokens without SPNEGO */
     struct gss_cred *krb;
     char *neg_name;             /* GSS_C_NT_USER_NAME for both mechs */
@@ -154,6 +155,11 @@ struct gss_ctx {
      * context is established or imported: it then protects every
      * message and owns the send sequence number; NULL: GSS-API does. */
     struct krb_msg *fast;
+    /* Negotiate: an initiator whose SPNEGO framing sspigss makes around
+     * an NTLM context (neg_ntlm_init); an acceptor whose client offered
+     * NTLM alone (neg_init_sole_ntlm). */
+    bool neg_wrap;
+    bool neg_sole_ntlm;
 };
 
 /*
@@ -296,7 +302,46 @@ SECURITY_STATUS neg_creds_acquire(const struct package *pkg,
  * the caller's (gss_release_cred). Called with cred->lock held.
  */
 SECURITY_STATUS neg_context_cred(struct gss_cred *cred, const char *target,
-                                 gss_cred_id_t *gcred);
+                                 gss_cred_id_t *gcred, bool *ntlm_wrap);
+
+/*
+ * Negotiate's two-leg NTLM client (negotiate.c): when the PackageList
+ * names NTLM alone, Windows' client is done once it sends the
+ * AUTHENTICATE (sspilib's test_sec_exchange_allowed_package_list: ISC #2
+ * SEC_E_OK). MIT's SPNEGO waits for the server's mechListMIC, so such a
+ * context (neg_context_cred sets *ntlm_wrap, and *gcred is an NTLM
+ * credential) is a gss-ntlmssp context inside SPNEGO framing made here:
+ * NegTokenInit { NTLMSSP } with the NEGOTIATE; then, from the server's
+ * NegTokenResp, the CHALLENGE in and NegTokenResp { AUTHENTICATE,
+ * mechListMIC } out. Arguments as gss_init_sec_context's. Returns
+ * SEC_E_OK with *maj from gss-ntlmssp (a GSS error for the caller to
+ * map), or a failure of its own (traced): SEC_E_INVALID_TOKEN (not a
+ * NegTokenResp, another mechanism, no CHALLENGE), SEC_E_LOGON_DENIED
+ * (negState reject), SEC_E_INSUFFICIENT_MEMORY. A failed second step
+ * deletes *gctx.
+ */
+SECURITY_STATUS neg_ntlm_init(gss_cred_id_t cred, gss_ctx_id_t *gctx,
+                              gss_name_t target, OM_uint32 req,
+                              gss_channel_bindings_t cb,
+                              const gss_buffer_desc *in,
+                              gss_buffer_desc *out, OM_uint32 *maj,
+                              OM_uint32 *min, OM_uint32 *ret_flags,
+                              OM_uint32 *time_rec);
+
+/* The fields of a SPNEGO NegTokenResp (RFC 4178 4.2.2), pointing into
+ * the token; state -1 when absent. */
+struct neg_resp {
+    int state;
+    const unsigned char *mech, *token, *mic;
+    size_t mech_len, token_len, mic_len;
+};
+
+/* Parse a NegTokenResp strictly (each field once, each element filling
+ * its field). False when token is not one. */
+bool neg_resp_parse(const void *token, size_t len, struct neg_resp *r);
+
+/* Whether a NegTokenInit offers NTLM and nothing else. */
+bool neg_init_sole_ntlm(const void *token, size_t len);
 
 /*
  * The mechanism of a Negotiate acceptor's first token: SPNEGO's for a
@@ -368,6 +413,10 @@ SECURITY_STATUS ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg,
  * the context is no longer established.
  */
 void ntlm_msg_start(struct gss_ctx *c);
+
+/* Whether NTLM messages may be done by sspigss (ntlm_msg.c): not when
+ * SSPIGSS_NTLM_ENGINE=0. */
+bool ntlm_engine_enabled(void);
 
 /*
  * ExportSecurityContext: write c->nmsg's state into blob, gss-ntlmssp's

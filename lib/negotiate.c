@@ -49,14 +49,19 @@
  * listed without '!' are the only ones allowed (names of packages this
  * library lacks allow nothing); exclusions remove from that set (or
  * from all when nothing is listed). Surrounding spaces are ignored.
+ * *ntlm_named: the list names NTLM and no other package, and leaves it
+ * allowed (Windows' client then offers NTLM alone and is done after its
+ * AUTHENTICATE: neg_ntlm_init).
  */
 static unsigned
-package_list_mask(const char *list)
+package_list_mask(const char *list, bool *ntlm_named)
 {
     unsigned include = 0, exclude = 0;
     bool named = false;         /* a package listed without '!' */
+    bool other = false;         /* one listed that is not NTLM */
     const char *p = list;
 
+    *ntlm_named = false;
     if (list == NULL)
         return NEG_KERBEROS | NEG_NTLM;
     while (*p != '\0') {
@@ -85,6 +90,8 @@ package_list_mask(const char *list)
         else if (n > 0) {
             include |= bit;
             named = true;
+            if (bit != NEG_NTLM)
+                other = true;
         }
         if (e == NULL)
             break;
@@ -95,6 +102,7 @@ package_list_mask(const char *list)
      * SEC_E_NO_CREDENTIALS, as sspilib's tests record on Windows). */
     if (!named)
         include = NEG_KERBEROS | NEG_NTLM;
+    *ntlm_named = named && !other && (include & ~exclude) == NEG_NTLM;
     return include & ~exclude;
 }
 
@@ -161,7 +169,7 @@ neg_creds_acquire(const struct package *pkg, const struct acquire_args *args,
         if (st != SEC_E_OK)
             goto out;
     }
-    c->neg_allowed = package_list_mask(id.package_list);
+    c->neg_allowed = package_list_mask(id.package_list, &c->neg_ntlm_named);
 
     if (c->use & SECPKG_CRED_INBOUND) {
         char ktname[64];
@@ -403,7 +411,7 @@ kdc_refused_logon(SECURITY_STATUS st)
 
 SECURITY_STATUS
 neg_context_cred(struct gss_cred *cred, const char *target,
-                 gss_cred_id_t *gcred)
+                 gss_cred_id_t *gcred, bool *ntlm_wrap)
 {
     gss_key_value_element_desc el[3];
     gss_key_value_set_desc store = { 0, el };
@@ -422,6 +430,7 @@ neg_context_cred(struct gss_cred *cred, const char *target,
     bool unusable = false;
 
     *gcred = GSS_C_NO_CREDENTIAL;
+    *ntlm_wrap = false;
 
     /* 1. Kerberos, if allowed and it reaches the target. */
     if (use & NEG_KERBEROS) {
@@ -526,6 +535,29 @@ kerberos_done:
             el[store.count].key = "ntlmssp_nthash";
             el[store.count++].value = cred->ntlm_nthash;
         }
+    }
+    /* A PackageList naming NTLM alone: the two-leg client
+     * (neg_ntlm_init) over an NTLM credential. It needs the NTLM engine,
+     * which learns that the server's mechListMIC was not waited for
+     * (ntlm_msg_peer_mic_unseen); without it, MIT's SPNEGO and its third
+     * leg. */
+    if (use == NEG_NTLM && cred->neg_ntlm_named && ntlm_engine_enabled()) {
+        gss_OID_set_desc ntlm = { 1, (gss_OID)&gss_mech_ntlm.oid };
+
+        maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &ntlm,
+                                    GSS_C_INITIATE,
+                                    store.count > 0 ? &store
+                                                    : GSS_C_NO_CRED_STORE,
+                                    gcred, NULL, NULL);
+        gss_release_name(&min, &name);
+        if (GSS_ERROR(maj)) {
+            *gcred = GSS_C_NO_CREDENTIAL;
+            st = map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
+            return st == SEC_E_INSUFFICIENT_MEMORY ? st
+                                                   : SEC_E_NO_CREDENTIALS;
+        }
+        *ntlm_wrap = true;
+        return SEC_E_OK;
     }
     maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &spnego_set,
                                 GSS_C_INITIATE,
@@ -668,4 +700,328 @@ neg_raw_mech(const void *token, size_t len)
             || memcmp(p, mskrb5, sizeof(mskrb5)) == 0))
         return &gss_mech_kerberos;
     return &gss_mech_spnego;
+}
+
+/* ------------------------------------- SPNEGO fields and NegTokenInit */
+
+bool
+neg_resp_parse(const void *token, size_t len, struct neg_resp *r)
+{
+    const unsigned char *p, *q;
+    size_t n, field, m, l;
+    unsigned char tag, inner;
+
+    memset(r, 0, sizeof(*r));
+    r->state = -1;
+    if (!neg_resp_fields(token, len, &p, &n))
+        return false;
+    while (n > 0) {
+        if (!der_header(&p, &n, &tag, &field))
+            return false;
+        q = p;
+        m = field;
+        /* Each field holds one element that fills it exactly. */
+        if (!der_header(&q, &m, &inner, &l) || l != m)
+            return false;
+        switch (tag) {
+        case 0xa0:              /* negState ENUMERATED */
+            if (inner != 0x0a || l != 1 || r->state >= 0)
+                return false;
+            r->state = q[0];
+            break;
+        case 0xa1:              /* supportedMech OBJECT IDENTIFIER */
+            if (inner != 0x06 || r->mech != NULL)
+                return false;
+            r->mech = q;
+            r->mech_len = l;
+            break;
+        case 0xa2:              /* responseToken OCTET STRING */
+            if (inner != 0x04 || r->token != NULL)
+                return false;
+            r->token = q;
+            r->token_len = l;
+            break;
+        case 0xa3:              /* mechListMIC OCTET STRING */
+            if (inner != 0x04 || r->mic != NULL)
+                return false;
+            r->mic = q;
+            r->mic_len = l;
+            break;
+        default:
+            return false;
+        }
+        p += field;
+        n -= field;
+    }
+    return true;
+}
+
+/* 1.3.6.1.5.5.2, SPNEGO, as its DER element. */
+static const unsigned char spnego_oid_der[] = {
+    0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02 };
+/* MechTypeList { NTLMSSP }: what a NegTokenInit offering NTLM alone
+ * lists, and what its mechListMIC signs (RFC 4178 4.2.1, 5). */
+static const unsigned char ntlm_mech_list[] = {
+    0x30, 0x0c, 0x06, 0x0a,
+    0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a };
+
+bool
+neg_init_sole_ntlm(const void *token, size_t len)
+{
+    const unsigned char *p = token;
+    size_t n = len, l;
+    unsigned char tag;
+
+    /* [APPLICATION 0] { SPNEGO OID, [0] NegTokenInit SEQUENCE {
+     * [0] MechTypeList, ... } } (RFC 4178 4.2.1, RFC 2743 3.1). */
+    if (p == NULL || !der_header(&p, &n, &tag, &l) || tag != 0x60)
+        return false;
+    n = l;
+    if (n < sizeof(spnego_oid_der)
+        || memcmp(p, spnego_oid_der, sizeof(spnego_oid_der)) != 0)
+        return false;
+    p += sizeof(spnego_oid_der);
+    n -= sizeof(spnego_oid_der);
+    if (!der_header(&p, &n, &tag, &l) || tag != 0xa0)
+        return false;
+    n = l;
+    if (!der_header(&p, &n, &tag, &l) || tag != 0x30)
+        return false;
+    n = l;
+    if (!der_header(&p, &n, &tag, &l) || tag != 0xa0)
+        return false;
+    return l == sizeof(ntlm_mech_list)
+           && memcmp(p, ntlm_mech_list, sizeof(ntlm_mech_list)) == 0;
+}
+
+/* ------------------------------------- the two-leg NTLM client */
+
+/* gss-ntlmssp's controls (its src/gssapi_ntlmssp.h; MIT's spnego_mech.c
+ * uses both): asked about, the first tells it that SPNEGO will carry a
+ * mechListMIC, so it may put its own MIC in the AUTHENTICATE; set, the
+ * second restarts a direction's RC4 stream after a mechListMIC
+ * (MS-SPNG 3.3.5.1). */
+static const gss_OID_desc ntlm_req_mic_oid = {
+    11, (void *)"\x2b\x06\x01\x04\x01\xb7\x7d\x85\x0f\x01\x02" };
+static const gss_OID_desc ntlm_reset_crypto_oid = {
+    11, (void *)"\x2b\x06\x01\x04\x01\xb7\x7d\x85\x0f\x01\x03" };
+
+/* The bytes of a DER length. */
+static size_t
+der_len_size(size_t n)
+{
+    size_t k = 1;
+
+    if (n < 0x80)
+        return 1;
+    while (n > 0) {
+        k++;
+        n >>= 8;
+    }
+    return k;
+}
+
+/* A tag and a length at p; returns what follows. */
+static unsigned char *
+der_put(unsigned char *p, unsigned char tag, size_t n)
+{
+    size_t k = der_len_size(n), i;
+
+    *p++ = tag;
+    if (k == 1) {
+        *p++ = (unsigned char)n;
+        return p;
+    }
+    *p++ = (unsigned char)(0x80 | (k - 1));
+    for (i = k - 1; i > 0; i--)
+        *p++ = (unsigned char)(n >> (8 * (i - 1)));
+    return p;
+}
+
+/* The size of an element of n content bytes. */
+static size_t
+der_size(size_t n)
+{
+    return 1 + der_len_size(n) + n;
+}
+
+/* NegTokenInit { mechTypes { NTLMSSP }, mechToken } in its framing. */
+static bool
+wrap_init(const gss_buffer_desc *mech, gss_buffer_desc *out)
+{
+    size_t tok = der_size(mech->length), types = der_size(
+               sizeof(ntlm_mech_list)),
+           seq = types + der_size(tok), init = der_size(der_size(seq)),
+           all = sizeof(spnego_oid_der) + init;
+    unsigned char *b = malloc(der_size(all)), *p = b;
+
+    if (b == NULL)
+        return false;
+    p = der_put(p, 0x60, all);
+    memcpy(p, spnego_oid_der, sizeof(spnego_oid_der));
+    p += sizeof(spnego_oid_der);
+    p = der_put(p, 0xa0, der_size(seq));
+    p = der_put(p, 0x30, seq);
+    p = der_put(p, 0xa0, sizeof(ntlm_mech_list));
+    memcpy(p, ntlm_mech_list, sizeof(ntlm_mech_list));
+    p += sizeof(ntlm_mech_list);
+    p = der_put(p, 0xa2, der_size(mech->length));
+    p = der_put(p, 0x04, mech->length);
+    memcpy(p, mech->value, mech->length);
+    out->value = b;
+    out->length = der_size(all);
+    return true;
+}
+
+/* NegTokenResp { responseToken, mechListMIC (if any) }; an initiator's
+ * token gives no negState (RFC 4178 4.2.2). */
+static bool
+wrap_resp(const gss_buffer_desc *mech, const gss_buffer_desc *mic,
+          gss_buffer_desc *out)
+{
+    size_t tok = der_size(der_size(mech->length)),
+           m = mic->length > 0 ? der_size(der_size(mic->length)) : 0,
+           seq = der_size(tok + m);
+    unsigned char *b = malloc(der_size(seq)), *p = b;
+
+    if (b == NULL)
+        return false;
+    p = der_put(p, 0xa1, seq);
+    p = der_put(p, 0x30, tok + m);
+    p = der_put(p, 0xa2, der_size(mech->length));
+    p = der_put(p, 0x04, mech->length);
+    memcpy(p, mech->value, mech->length);
+    p += mech->length;
+    if (m > 0) {
+        p = der_put(p, 0xa3, der_size(mic->length));
+        p = der_put(p, 0x04, mic->length);
+        memcpy(p, mic->value, mic->length);
+    }
+    out->value = b;
+    out->length = der_size(seq);
+    return true;
+}
+
+/* The server's NegTokenResp: the CHALLENGE in it, or why not. */
+static SECURITY_STATUS
+challenge_of(const gss_buffer_desc *in, gss_buffer_desc *challenge)
+{
+    struct neg_resp r;
+
+    if (!neg_resp_parse(in->value, in->length, &r)) {
+        trace_cause("Negotiate: the server's token is not a SPNEGO "
+                    "NegTokenResp -> SEC_E_INVALID_TOKEN");
+        return SEC_E_INVALID_TOKEN;
+    }
+    if (r.state == 2) {
+        /* As the MIT SPNEGO path reads a reject (pkg_gss.c). */
+        trace_cause("Negotiate: the server rejected the authentication "
+                    "(SPNEGO negState reject) -> SEC_E_LOGON_DENIED");
+        return SEC_E_LOGON_DENIED;
+    }
+    if (r.mech != NULL
+        && (r.mech_len != gss_mech_ntlm.oid.length
+            || memcmp(r.mech, gss_mech_ntlm.oid.elements, r.mech_len) != 0)) {
+        trace_cause("Negotiate: the server chose a mechanism other than "
+                    "NTLM, the only one offered -> SEC_E_INVALID_TOKEN");
+        return SEC_E_INVALID_TOKEN;
+    }
+    if (r.token == NULL || r.token_len == 0) {
+        trace_cause("Negotiate: the server's NegTokenResp carries no NTLM "
+                    "CHALLENGE -> SEC_E_INVALID_TOKEN");
+        return SEC_E_INVALID_TOKEN;
+    }
+    challenge->value = (void *)r.token;
+    challenge->length = r.token_len;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS
+neg_ntlm_init(gss_cred_id_t cred, gss_ctx_id_t *gctx, gss_name_t target,
+              OM_uint32 req, gss_channel_bindings_t cb,
+              const gss_buffer_desc *in, gss_buffer_desc *out,
+              OM_uint32 *maj, OM_uint32 *min, OM_uint32 *ret_flags,
+              OM_uint32 *time_rec)
+{
+    gss_buffer_desc mech_in = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc mech_out = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
+    bool first = *gctx == GSS_C_NO_CONTEXT;
+    SECURITY_STATUS st = SEC_E_OK;
+    OM_uint32 m2;
+
+    *maj = GSS_S_COMPLETE;
+    *min = 0;
+    out->value = NULL;
+    out->length = 0;
+    if (!first) {
+        st = challenge_of(in, &mech_in);
+        if (st != SEC_E_OK)
+            return st;
+    }
+    /* SPNEGO asks its mechanism for integrity, which protects the
+     * mechanism list (RFC 4178 5; MIT's SPNEGO does the same). */
+    *maj = gss_init_sec_context(min, cred, gctx, target,
+                                (gss_OID)&gss_mech_ntlm.oid,
+                                req | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
+                                cb, &mech_in, NULL, &mech_out, ret_flags,
+                                time_rec);
+    if (GSS_ERROR(*maj))
+        return SEC_E_OK;            /* the caller maps it */
+    if (first) {
+        gss_buffer_set_t bs = GSS_C_NO_BUFFER_SET;
+
+        if (*maj != GSS_S_CONTINUE_NEEDED) {
+            trace_cause("Negotiate: NTLM finished on its first message "
+                        "-> SEC_E_INTERNAL_ERROR");
+            st = SEC_E_INTERNAL_ERROR;
+            goto out;
+        }
+        if (!GSS_ERROR(gss_inquire_sec_context_by_oid(
+                &m2, *gctx, (gss_OID)&ntlm_req_mic_oid, &bs)))
+            gss_release_buffer_set(&m2, &bs);
+        if (!wrap_init(&mech_out, out))
+            st = SEC_E_INSUFFICIENT_MEMORY;
+        goto out;
+    }
+    if (*maj != GSS_S_COMPLETE) {
+        trace_cause("Negotiate: NTLM wants a message after its "
+                    "AUTHENTICATE -> SEC_E_INTERNAL_ERROR");
+        st = SEC_E_INTERNAL_ERROR;
+        goto out;
+    }
+    /* The mechListMIC: MIT's and Samba's servers answer with theirs
+     * once they get it, and Windows' insist on it when the AUTHENTICATE
+     * has its own MIC (MIT's spnego_mech.c, mech_requires_mechlistMIC).
+     * Then the send stream starts again (MS-SPNG 3.3.5.1). */
+    if (*ret_flags & GSS_C_INTEG_FLAG) {
+        gss_buffer_desc list = { sizeof(ntlm_mech_list),
+                                 (void *)ntlm_mech_list };
+        OM_uint32 zero = 0, j;
+        gss_buffer_desc which = { sizeof(zero), &zero };
+
+        j = gss_get_mic(min, *gctx, GSS_C_QOP_DEFAULT, &list, &mic);
+        if (!GSS_ERROR(j)) {
+            j = gss_set_sec_context_option(
+                min, gctx, (gss_OID)&ntlm_reset_crypto_oid, &which);
+            if (j == GSS_S_UNAVAILABLE)
+                j = GSS_S_COMPLETE;
+        }
+        if (GSS_ERROR(j)) {
+            st = map_gss(j, *min, &gss_mech_ntlm.oid, MAP_INIT);
+            if (st == SEC_E_OK)
+                st = SEC_E_INTERNAL_ERROR;
+            goto out;
+        }
+    }
+    if (!wrap_resp(&mech_out, &mic, out))
+        st = SEC_E_INSUFFICIENT_MEMORY;
+out:
+    gss_release_buffer(&m2, &mech_out);
+    gss_release_buffer(&m2, &mic);
+    if (st != SEC_E_OK && !first && *gctx != GSS_C_NO_CONTEXT)
+        /* A failed step leaves no half-made context (as GSS drops its
+         * own after a failed step). */
+        gss_delete_sec_context(&m2, gctx, GSS_C_NO_BUFFER);
+    return st;
 }

@@ -642,20 +642,27 @@ ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg, ULONG *qop)
 
 /* --------------------------------------------- the engine's lifecycle */
 
+bool
+ntlm_engine_enabled(void)
+{
+    const char *env = getenv("SSPIGSS_NTLM_ENGINE");
+
+    return env == NULL || strcmp(env, "0") != 0;
+}
+
 void
 ntlm_msg_start(struct gss_ctx *c)
 {
     gss_buffer_desc blob = GSS_C_EMPTY_BUFFER, again;
     gss_buffer_set_t keys = GSS_C_NO_BUFFER_SET;
-    const char *why = NULL, *env;
+    const char *why = NULL;
     OM_uint32 maj, min;
 
     ntlm_msg_free(c->nmsg);
     c->nmsg = NULL;
     if (!c->established || c->actual->kind != KIND_NTLM)
         return;
-    env = getenv("SSPIGSS_NTLM_ENGINE");
-    if (env != NULL && strcmp(env, "0") == 0) {
+    if (!ntlm_engine_enabled()) {
         trace_printf("NTLM messages stay with gss-ntlmssp: "
                      "SSPIGSS_NTLM_ENGINE=0");
         return;
@@ -701,6 +708,14 @@ out:
             mem_wipe(keys->elements[i].value, keys->elements[i].length);
         gss_release_buffer_set(&min, &keys);
     }
+    /* Negotiate's two-leg client did not wait for the server's
+     * mechListMIC (neg_ntlm_init). */
+    if (c->nmsg != NULL && c->neg_wrap)
+        ntlm_msg_peer_mic_unseen(c->nmsg);
+    else if (c->neg_wrap)
+        trace_printf("Negotiate: without the NTLM engine the server's "
+                     "first message is expected to carry number 0; a "
+                     "server that sent a mechListMIC uses 1");
     /* Notes, not failures: the handshake succeeded either way. */
     if (c->nmsg != NULL)
         trace_printf("NTLM messages by sspigss (ntlm_msg.c), negotiated "

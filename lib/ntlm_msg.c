@@ -55,6 +55,9 @@ struct dir {
 struct ntlm_msg {
     uint32_t flags;
     struct dir send, recv;
+    /* ntlm_msg_peer_mic_unseen: the peer's first message may carry the
+     * number before recv.seq (its mechListMIC was never sent). */
+    bool recv_either;
 };
 
 /* ------------------------------------------------------------- RC4 */
@@ -570,16 +573,24 @@ ntlm_msg_seal(struct ntlm_msg *m, struct ntlm_part *parts, size_t n,
  * plaintext where it was sealed), spending the receive number. */
 static int
 expect(struct ntlm_msg *m, const struct ntlm_part *parts, size_t n,
-       unsigned char *const *plain, unsigned char sig[16])
+       unsigned char *const *plain, const unsigned char got[16],
+       unsigned char sig[16])
 {
     unsigned char cks[8];
+    uint32_t seq = m->recv.seq;
 
-    if (mac(m->recv.sign_key, m->recv.seq, parts, n, plain, cks) != 0)
+    /* The first message after ntlm_msg_peer_mic_unseen: the number it
+     * carries, if it is the one the peer's mechListMIC would have
+     * taken. The checksum covers it either way. */
+    if (m->recv_either && seq > 0 && get32(got + 12) == seq - 1)
+        seq--;
+    if (mac(m->recv.sign_key, seq, parts, n, plain, cks) != 0)
         return -1;
     if (m->flags & NTLMSSP_NEGOTIATE_KEY_EXCH)
         rc4_xor(&m->recv.rc4, cks, 8);
-    signature(sig, cks, m->recv.seq);
-    m->recv.seq++;
+    signature(sig, cks, seq);
+    m->recv.seq = seq + 1;
+    m->recv_either = false;
     OPENSSL_cleanse(cks, sizeof(cks));
     return 0;
 }
@@ -611,7 +622,7 @@ ntlm_msg_unseal(struct ntlm_msg *m, struct ntlm_part *parts, size_t n,
         rc4_xor(&m->recv.rc4, plain[k], parts[k].len);
         off += parts[k].len;
     }
-    if (expect(m, parts, n, plain, want) != 0) {
+    if (expect(m, parts, n, plain, sig, want) != 0) {
         m->recv.rc4 = saved;
         m->recv.seq = saved_seq;
         goto out;
@@ -661,6 +672,13 @@ ntlm_msg_sign(struct ntlm_msg *m, const struct ntlm_part *parts, size_t n,
     return 0;
 }
 
+void
+ntlm_msg_peer_mic_unseen(struct ntlm_msg *m)
+{
+    m->recv.seq++;
+    m->recv_either = true;
+}
+
 int
 ntlm_msg_verify(struct ntlm_msg *m, const struct ntlm_part *parts, size_t n,
                 const unsigned char sig[16])
@@ -673,7 +691,7 @@ ntlm_msg_verify(struct ntlm_msg *m, const struct ntlm_part *parts, size_t n,
             return -2;
         return CRYPTO_memcmp(sig, dummy_sig, 16) == 0 ? 0 : 1;
     }
-    if (expect(m, parts, n, NULL, want) != 0)
+    if (expect(m, parts, n, NULL, sig, want) != 0)
         return -1;
     rc = CRYPTO_memcmp(want, sig, 16) == 0 ? 0 : 1;
     OPENSSL_cleanse(want, sizeof(want));

@@ -104,6 +104,16 @@ int ntlm_msg_sign(struct ntlm_msg *m, const struct ntlm_part *parts,
 int ntlm_msg_verify(struct ntlm_msg *m, const struct ntlm_part *parts,
                     size_t n, const unsigned char sig[16]);
 
+/*
+ * The peer's SPNEGO mechListMIC was not waited for (Negotiate's two-leg
+ * NTLM client, negotiate.c): a peer that sent one spent its sequence
+ * number on it (MS-SPNG 3.3.5.1 leaves the RC4 stream as it was), one
+ * that did not starts its messages at the number expected now. The next
+ * number expected becomes one more, and the first message received may
+ * carry either.
+ */
+void ntlm_msg_peer_mic_unseen(struct ntlm_msg *m);
+
 /* For tests: the keys of one direction (send or receive). */
 void ntlm_msg_keys(const struct ntlm_msg *m, bool send,
                    unsigned char sign_key[16], unsigned char seal_key[16]);

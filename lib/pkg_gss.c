@@ -868,7 +868,8 @@ no_output(SecBufferDesc *output, bool allocate)
  * InitializeSecurityContext to target (cred->lock held).
  */
 static SECURITY_STATUS
-creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred)
+creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred,
+            bool *ntlm_wrap)
 {
     switch (cred->mech->kind) {
     case KIND_KERBEROS: {
@@ -878,7 +879,7 @@ creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred)
         return st == SEC_E_OK ? krb_proxy_prefetch(cred, target) : st;
     }
     case KIND_SPNEGO:
-        return neg_context_cred(cred, target, negcred);
+        return neg_context_cred(cred, target, negcred, ntlm_wrap);
     case KIND_NTLM:
         break;
     }
@@ -939,13 +940,14 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
     SecBuffer *tok;
     const char *why;
     unsigned ntlm_type = 0;
+    bool ntlm_wrap = false;
     SECURITY_STATUS st;
 
     if (c == NULL) {
         if (!(cred->use & SECPKG_CRED_OUTBOUND))
             return SEC_E_NO_CREDENTIALS;
         pthread_mutex_lock(&cred->lock);
-        st = creds_ready(cred, args->target, &negcred);
+        st = creds_ready(cred, args->target, &negcred, &ntlm_wrap);
         pthread_mutex_unlock(&cred->lock);
         if (st != SEC_E_OK)
             return st;
@@ -962,6 +964,11 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         target = GSS_C_NO_NAME;
         c->negcred = negcred;
         negcred = GSS_C_NO_CREDENTIAL;
+        c->neg_wrap = ntlm_wrap;
+        if (ntlm_wrap)
+            trace_printf("Negotiate: the PackageList names NTLM alone: "
+                         "SPNEGO framing by sspigss around NTLM, done "
+                         "after the AUTHENTICATE as Windows is");
     } else {
         if (cred != NULL && cred != c->cred)
             return SEC_E_WRONG_CREDENTIAL_HANDLE;
@@ -1004,16 +1011,18 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
+    /* The call repeated after SEC_E_BUFFER_TOO_SMALL brings the token
+     * GSS has taken already: before the checks of what is due. */
+    if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
+                                      expiry, &st)) {
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
     if (fresh == NULL && !spnego_ntlm_due(c, &in, 2, &ntlm_type, &why)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("%s: the server's token %s -> SEC_E_INVALID_TOKEN",
                     c->mech->package, why);
         st = SEC_E_INVALID_TOKEN;
-        goto out;
-    }
-    if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
-                                      expiry, &st)) {
-        pthread_mutex_unlock(&c->lock);
         goto out;
     }
     if (fresh == NULL
@@ -1025,15 +1034,26 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
-    maj = gss_init_sec_context(&min, c->negcred != GSS_C_NO_CREDENTIAL
-                                         ? c->negcred : c->cred->gcred,
-                               &c->gctx, c->target,
-                               (gss_OID)&c->mech->oid,
-                               to_gss(isc_req_map, NFLAGS(isc_req_map),
-                                      c->req),
-                               GSS_C_INDEFINITE,
-                               have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
-                               &in, NULL, &out, &ret_flags, &time_rec);
+    if (c->neg_wrap) {
+        st = neg_ntlm_init(c->negcred, &c->gctx, c->target,
+                           to_gss(isc_req_map, NFLAGS(isc_req_map), c->req),
+                           have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS, &in,
+                           &out, &maj, &min, &ret_flags, &time_rec);
+        if (st != SEC_E_OK) {
+            pthread_mutex_unlock(&c->lock);
+            goto out;
+        }
+    } else {
+        maj = gss_init_sec_context(&min, c->negcred != GSS_C_NO_CREDENTIAL
+                                             ? c->negcred : c->cred->gcred,
+                                   &c->gctx, c->target,
+                                   (gss_OID)&c->mech->oid,
+                                   to_gss(isc_req_map, NFLAGS(isc_req_map),
+                                          c->req),
+                                   GSS_C_INDEFINITE,
+                                   have_cb ? &cb : GSS_C_NO_CHANNEL_BINDINGS,
+                                   &in, NULL, &out, &ret_flags, &time_rec);
+    }
     if (!GSS_ERROR(maj) && ntlm_type != 0)
         c->ntlm_taken |= 1u << ntlm_type;
     if (GSS_ERROR(maj)) {
@@ -1079,6 +1099,20 @@ out:
     return st;
 }
 
+/* Whether an acceptor's last token may stay unsent: the caller gave no
+ * output TOKEN buffer, and the token is a NegTokenResp without a
+ * responseToken. */
+static bool
+final_unwanted(const SecBufferDesc *output, const gss_buffer_desc *out)
+{
+    struct neg_resp r;
+
+    if (output != NULL && secbuf_find(output, SECBUFFER_TOKEN, 0) != NULL)
+        return false;
+    return neg_resp_parse(out->value, out->length, &r) && r.token == NULL
+           && r.state == 0;
+}
+
 static SECURITY_STATUS
 gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
            const struct accept_args *args, ULONG *attrs, TimeStamp *expiry)
@@ -1121,8 +1155,10 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         if (c == NULL)
             return SEC_E_INSUFFICIENT_MEMORY;
         c->req = args->req;
-        if (cred->mech->kind == KIND_SPNEGO)
+        if (cred->mech->kind == KIND_SPNEGO) {
             c->mech = c->actual = neg_raw_mech(in.value, in.length);
+            c->neg_sole_ntlm = neg_init_sole_ntlm(in.value, in.length);
+        }
     } else {
         if (cred != NULL && cred != c->cred)
             return SEC_E_WRONG_CREDENTIAL_HANDLE;
@@ -1155,16 +1191,18 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
+    /* The call repeated after SEC_E_BUFFER_TOO_SMALL brings the token
+     * GSS has taken already: before the checks of what is due. */
+    if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
+                                      expiry, &st)) {
+        pthread_mutex_unlock(&c->lock);
+        goto out;
+    }
     if (fresh == NULL && !spnego_ntlm_due(c, &in, 3, &ntlm_type, &why)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("%s: the client's token %s -> SEC_E_INVALID_TOKEN",
                     c->mech->package, why);
         st = SEC_E_INVALID_TOKEN;
-        goto out;
-    }
-    if (fresh == NULL && pending_take(c, &in, args->output, allocate, attrs,
-                                      expiry, &st)) {
-        pthread_mutex_unlock(&c->lock);
         goto out;
     }
     if (ntlm_input_unsafe(c->mech, &in, ntlm_authenticate_unsafe)) {
@@ -1228,6 +1266,23 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_MESSAGE_ALTERED;
         pthread_mutex_unlock(&c->lock);
         goto out;
+    }
+    if (maj == GSS_S_COMPLETE && c->neg_sole_ntlm && out.length > 0
+        && final_unwanted(args->output, &out)) {
+        /* A client that offered NTLM alone may be done already (Windows'
+         * is, after its AUTHENTICATE; sspilib's
+         * test_sec_exchange_allowed_package_list), and this caller has
+         * nowhere to put the last token, which carries no NTLM message,
+         * only negState and mechListMIC: Windows' server answers
+         * SEC_E_OK there. With an output buffer the token is given, for
+         * clients (MIT's, Samba's) that wait for the mechListMIC. */
+        OM_uint32 m2;
+
+        trace_printf("Negotiate: the final SPNEGO token (%zu bytes, "
+                     "negState and mechListMIC) is not given: the caller "
+                     "supplied no output TOKEN buffer, and a client that "
+                     "offered NTLM alone does not need it", out.length);
+        gss_release_buffer(&m2, &out);
     }
     /* MIT flags delegation for its proxy credential too (an acceptor
      * credential that can also initiate gets one for every forwardable

@@ -734,17 +734,171 @@ END_TEST
 
 /* ------------------------------------------------------ PackageList */
 
-/* "NTLM" alone: NTLM although Kerberos would work. */
+/* MechTypeList { NTLMSSP } as a NegTokenInit's [0] field. */
+static const unsigned char ntlm_alone[] = {
+    0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
+    0x01, 0x82, 0x37, 0x02, 0x02, 0x0a };
+
+static bool
+has_bytes(const unsigned char *p, size_t n, const unsigned char *what,
+          size_t wn)
+{
+    return n >= wn && memmem(p, n, what, wn) != NULL;
+}
+
+/* Messages both ways, several times (sequence numbers move on). */
+static void
+messages_both_ways(CtxtHandle *c, CtxtHandle *s)
+{
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        roundtrip(s, c);
+        roundtrip(c, s);
+    }
+}
+
+/*
+ * "NTLM" alone: NTLM although Kerberos would work, in two legs as
+ * Windows' client takes them (sspilib's test_sec_exchange_allowed_
+ * package_list): the client offers NTLM alone and is done when it sends
+ * the AUTHENTICATE with its mechListMIC; the server's last token
+ * (accept-completed and its mechListMIC) is not needed. The server's
+ * first message after that carries number 1 (its mechListMIC had 0).
+ */
 START_TEST(package_list_ntlm_only)
 {
     CredHandle c, s;
     struct tokenloop t;
+    struct tokenloop_opts o = { .target = cfg.target, .isc_req = REQ,
+                                .asc_req = AREQ,
+                                .final_to_done_client = true };
+    struct neg_resp r;
+    char who[256];
 
     assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
     acquire_server(&s);
-    handshake(&c, &s, cfg.target, &t);
+    assert_sec(tokenloop_run(&c, &s, &o, &t), SEC_E_OK);
+    ck_assert_int_eq(t.nlegs, 4);
+    assert_sec(t.legs[0].status, SEC_I_CONTINUE_NEEDED);
+    assert_sec(t.legs[1].status, SEC_I_CONTINUE_NEEDED);
+    assert_sec(t.legs[2].status, SEC_E_OK);
+    assert_sec(t.legs[3].status, SEC_E_OK);
+    ck_assert(has_bytes(t.legs[0].token, t.legs[0].token_len, ntlm_alone,
+                        sizeof(ntlm_alone)));
+    /* The AUTHENTICATE leg: responseToken and mechListMIC, no negState. */
+    ck_assert(neg_resp_parse(t.legs[2].token, t.legs[2].token_len, &r));
+    ck_assert_int_eq(r.state, -1);
+    ck_assert_ptr_nonnull(r.token);
+    ck_assert_mem_eq(r.token, "NTLMSSP\0\3\0\0\0", 12);
+    ck_assert_uint_eq(r.mic_len, 16);
+    /* The server's last: accept-completed, its mechListMIC, no token. */
+    ck_assert(neg_resp_parse(t.legs[3].token, t.legs[3].token_len, &r));
+    ck_assert_int_eq(r.state, 0);
+    ck_assert_ptr_null(r.token);
+    ck_assert_uint_eq(r.mic_len, 16);
     assert_chosen(&t.client, "NTLM");
     assert_chosen(&t.server, "NTLM");
+    snprintf(who, sizeof(who), "%s\\alice", cfg.domain);
+    assert_names(&t.server, who);
+    messages_both_ways(&t.client, &t.server);
+    tokenloop_free(&t);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/*
+ * The same two legs with the server called as sspilib's test calls it:
+ * AcceptSecurityContext #2 with pOutput NULL is SEC_E_OK (Windows'
+ * answer there), the unsent token's number spent all the same.
+ * _i 1: a TOKEN-less output descriptor (an EMPTY buffer) is the same;
+ * _i 2: a TOKEN buffer too small is not: SEC_E_BUFFER_TOO_SMALL, and the
+ * call repeated with room gives the token.
+ */
+START_TEST(package_list_ntlm_no_output)
+{
+    unsigned char buf[4096], cbuf[4096];
+    CredHandle c, s;
+    CtxtHandle ch, sh;
+    SecBuffer ib, ob, cb;
+    SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+    SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+    SecBufferDesc cd = { SECBUFFER_VERSION, 1, &cb };
+    ULONG attrs;
+    TimeStamp ts;
+
+    assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
+    acquire_server(&s);
+    cb = (SecBuffer){ sizeof(cbuf), SECBUFFER_TOKEN, cbuf };
+    assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)cfg.target,
+                                          REQ, 0, 0, NULL, 0, &ch, &cd,
+                                          &attrs, &ts),
+               SEC_I_CONTINUE_NEEDED);
+    ib = (SecBuffer){ cb.cbBuffer, SECBUFFER_TOKEN, cbuf };
+    ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+    assert_sec(AcceptSecurityContext(&s, NULL, &id, AREQ, 0, &sh, &od,
+                                     &attrs, &ts), SEC_I_CONTINUE_NEEDED);
+    ib = (SecBuffer){ ob.cbBuffer, SECBUFFER_TOKEN, buf };
+    cb = (SecBuffer){ sizeof(cbuf), SECBUFFER_TOKEN, cbuf };
+    assert_sec(InitializeSecurityContextA(NULL, &ch, NULL, REQ, 0, 0, &id,
+                                          0, &ch, &cd, &attrs, &ts),
+               SEC_E_OK);
+    ib = (SecBuffer){ cb.cbBuffer, SECBUFFER_TOKEN, cbuf };
+    switch (_i) {
+    case 0:
+        assert_sec(AcceptSecurityContext(&s, &sh, &id, AREQ, 0, &sh, NULL,
+                                         &attrs, &ts), SEC_E_OK);
+        break;
+    case 1:
+        ob = (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+        assert_sec(AcceptSecurityContext(&s, &sh, &id, AREQ, 0, &sh, &od,
+                                         &attrs, &ts), SEC_E_OK);
+        break;
+    default:
+        ob = (SecBuffer){ 8, SECBUFFER_TOKEN, buf };
+        assert_sec(AcceptSecurityContext(&s, &sh, &id, AREQ, 0, &sh, &od,
+                                         &attrs, &ts),
+                   SEC_E_BUFFER_TOO_SMALL);
+        ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
+        assert_sec(AcceptSecurityContext(&s, &sh, &id, AREQ, 0, &sh, &od,
+                                         &attrs, &ts), SEC_E_OK);
+        ck_assert_uint_gt(ob.cbBuffer, 0);
+        break;
+    }
+    assert_chosen(&ch, "NTLM");
+    assert_chosen(&sh, "NTLM");
+    messages_both_ways(&ch, &sh);
+    ck_assert_sec(DeleteSecurityContext(&ch), SEC_E_OK);
+    ck_assert_sec(DeleteSecurityContext(&sh), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
+    ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
+}
+END_TEST
+
+/*
+ * Excluding Kerberos ("!Kerberos") is not naming NTLM alone: Windows
+ * takes the three-leg form there (sspilib's test_sec_exchange_with_
+ * negotiate_restricted_package), mechListMICs both ways, and so does
+ * the library (MIT's SPNEGO).
+ */
+START_TEST(package_list_not_kerberos)
+{
+    CredHandle c, s;
+    struct tokenloop t;
+    struct tokenloop_opts o = { .target = cfg.target, .isc_req = REQ,
+                                .asc_req = AREQ };
+
+    assert_sec(acquire_alice("!Kerberos", &c), SEC_E_OK);
+    acquire_server(&s);
+    assert_sec(tokenloop_run(&c, &s, &o, &t), SEC_E_OK);
+    ck_assert_int_eq(t.nlegs, 5);
+    assert_sec(t.legs[2].status, SEC_I_CONTINUE_NEEDED);
+    assert_sec(t.legs[3].status, SEC_E_OK);
+    assert_sec(t.legs[4].status, SEC_E_OK);
+    ck_assert_uint_eq(t.legs[4].token_len, 0);
+    assert_chosen(&t.client, "NTLM");
+    messages_both_ways(&t.client, &t.server);
     tokenloop_free(&t);
     ck_assert_sec(FreeCredentialsHandle(&c), SEC_E_OK);
     ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
@@ -926,12 +1080,16 @@ strip_mic(unsigned char *tok, size_t len)
  * An NTLM exchange through Negotiate whose leg-th token (1: the server's
  * first, 2: the client's AUTHENTICATE leg, 3: the server's last) goes
  * through tamper on the way; the side that reads it must fail with want,
- * the others having succeeded before.
+ * the others having succeeded before. list is the client's PackageList:
+ * "!Kerberos" takes three legs (MIT's SPNEGO, mechListMICs both ways),
+ * "NTLM" two (the client is done after its AUTHENTICATE).
  */
 static void
-tampered_exchange(int leg_at, size_t (*tamper)(unsigned char *, size_t),
+tampered_exchange(const char *list, int leg_at,
+                  size_t (*tamper)(unsigned char *, size_t),
                   SECURITY_STATUS want)
 {
+    bool two_legs = strcmp(list, "NTLM") == 0;
     unsigned char buf[4096];
     CredHandle c, s;
     CtxtHandle ch, sh;
@@ -943,7 +1101,7 @@ tampered_exchange(int leg_at, size_t (*tamper)(unsigned char *, size_t),
     SECURITY_STATUS st;
     int leg;
 
-    assert_sec(acquire_alice("NTLM", &c), SEC_E_OK);
+    assert_sec(acquire_alice(list, &c), SEC_E_OK);
     acquire_server(&s);
     ob = (SecBuffer){ sizeof(buf), SECBUFFER_TOKEN, buf };
     assert_sec(InitializeSecurityContextA(&c, NULL, (SEC_CHAR *)cfg.target,
@@ -970,7 +1128,8 @@ tampered_exchange(int leg_at, size_t (*tamper)(unsigned char *, size_t),
             ck_assert_uint_eq(ob.cbBuffer, 0);
             break;
         }
-        assert_sec(st, leg == 3 ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
+        assert_sec(st, leg == 3 || (two_legs && leg == 2)
+                           ? SEC_E_OK : SEC_I_CONTINUE_NEEDED);
     }
     if (leg_at == 2 && want == SEC_E_MESSAGE_ALTERED) {
         /* The server's failed context is done for: even a whole token
@@ -1020,17 +1179,25 @@ START_TEST(mech_list_mic)
 {
     switch (_i) {
     case 0:
-        tampered_exchange(2, alter_mic, SEC_E_MESSAGE_ALTERED);
+        tampered_exchange("!Kerberos", 2, alter_mic, SEC_E_MESSAGE_ALTERED);
         break;
     case 1:
-        tampered_exchange(3, alter_mic, SEC_E_MESSAGE_ALTERED);
+        tampered_exchange("!Kerberos", 3, alter_mic, SEC_E_MESSAGE_ALTERED);
         break;
     case 2:
-        tampered_exchange(2, strip_mic, SEC_E_MESSAGE_ALTERED);
+        tampered_exchange("!Kerberos", 2, strip_mic, SEC_E_MESSAGE_ALTERED);
         ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "mechListMIC"));
         break;
+    case 3:
+        tampered_exchange("!Kerberos", 3, strip_mic, SEC_E_INVALID_TOKEN);
+        break;
+    /* The two-leg client's mechListMIC protects its list as well. */
+    case 4:
+        tampered_exchange("NTLM", 2, alter_mic, SEC_E_MESSAGE_ALTERED);
+        break;
     default:
-        tampered_exchange(3, strip_mic, SEC_E_INVALID_TOKEN);
+        tampered_exchange("NTLM", 2, strip_mic, SEC_E_MESSAGE_ALTERED);
+        ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "mechListMIC"));
         break;
     }
 }
@@ -1041,7 +1208,10 @@ END_TEST
  * SEC_E_LOGON_DENIED, as the server's own was, not a bare failure. */
 START_TEST(server_rejects)
 {
-    tampered_exchange(3, reject_token, SEC_E_LOGON_DENIED);
+    tampered_exchange("!Kerberos", 3, reject_token, SEC_E_LOGON_DENIED);
+    ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "reject"));
+    /* The two-leg client reads a reject in place of the CHALLENGE. */
+    tampered_exchange("NTLM", 1, reject_token, SEC_E_LOGON_DENIED);
     ck_assert_ptr_nonnull(strstr(sspigss_last_error(), "reject"));
 }
 END_TEST
@@ -1192,6 +1362,8 @@ negotiate_suite(void)
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, package_list_ntlm_only);
+    tcase_add_loop_test(tc, package_list_ntlm_no_output, 0, 3);
+    tcase_add_test(tc, package_list_not_kerberos);
     tcase_add_loop_test(tc, package_list_without_ntlm, 0, 3);
     tcase_add_loop_test(tc, package_list_nothing, 0, 2);
     tcase_add_test(tc, no_common_package);
@@ -1200,7 +1372,7 @@ negotiate_suite(void)
     tc = tcase_create("tampering");
     tcase_add_checked_fixture(tc, leak_setup, leak_teardown);
     tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, mech_list_mic, 0, 4);
+    tcase_add_loop_test(tc, mech_list_mic, 0, 6);
     tcase_add_test(tc, server_rejects);
     suite_add_tcase(s, tc);
     return s;

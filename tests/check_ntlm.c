@@ -2556,6 +2556,57 @@ START_TEST(nlmp_vectors)
 END_TEST
 
 /*
+ * ntlm_msg_peer_mic_unseen (Negotiate's two-leg client, which does not
+ * wait for the server's mechListMIC): the server's first message may
+ * carry number 1 (it sent a mechListMIC with 0: MIT's, Samba's servers)
+ * or 0 (it sent none), whichever, once; later ones follow on. _i: 0 the
+ * server sent a mechListMIC, 1 it did not, 2 its first message carries
+ * 2 (a message lost: refused, as any number out of turn is).
+ */
+START_TEST(engine_peer_mic_unseen)
+{
+    /* Without KEY_EXCH a signature leaves the RC4 stream alone, so the
+     * numbers alone differ (the handshakes of check_negotiate cover the
+     * stream restart, MS-SPNG 3.3.5.1, with gss-ntlmssp's own). */
+    const uint32_t flags = 0xE28A8233u & ~NTLMSSP_NEGOTIATE_KEY_EXCH;
+    static const unsigned char mech_list[] = {
+        0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
+        0x01, 0x82, 0x37, 0x02, 0x02, 0x0a };
+    unsigned char rsk[16], sig[16], msg[32];
+    struct ntlm_msg *cli, *srv;
+    struct ntlm_part mic = { (unsigned char *)mech_list, sizeof(mech_list),
+                             false };
+    struct ntlm_part part = { msg, sizeof(msg), false };
+    int k, spent = _i == 0 ? 1 : _i == 1 ? 0 : 2;
+
+    memset(rsk, 0x42, sizeof(rsk));
+    cli = ntlm_msg_new(flags, true, rsk);
+    srv = ntlm_msg_new(flags, false, rsk);
+    ck_assert_ptr_nonnull(cli);
+    ck_assert_ptr_nonnull(srv);
+    ntlm_msg_peer_mic_unseen(cli);
+    /* The server's mechListMIC (and for _i 2 one more), never
+     * delivered. */
+    for (k = 0; k < spent; k++)
+        ck_assert_int_eq(ntlm_msg_sign(srv, &mic, 1, sig), 0);
+    for (k = 0; k < 3; k++) {
+        int rc;
+
+        memset(msg, 'a' + k, sizeof(msg));
+        ck_assert_int_eq(ntlm_msg_sign(srv, &part, 1, sig), 0);
+        rc = ntlm_msg_verify(cli, &part, 1, sig);
+        if (_i == 2) {
+            ck_assert_int_eq(rc, 1);
+            break;
+        }
+        ck_assert_int_eq(rc, 0);
+    }
+    ntlm_msg_free(cli);
+    ntlm_msg_free(srv);
+}
+END_TEST
+
+/*
  * sspigss's engine on one side, gss-ntlmssp (gss_wrap, gss_unwrap,
  * gss_get_mic, gss_verify_mic on the peer's context) on the other: _i 0
  * the client has the engine, 1 the server. Every length 1..64, then
@@ -2854,6 +2905,7 @@ ntlm_suite(void)
 
     tc = tcase(s, "engine");
     tcase_add_test(tc, nlmp_vectors);
+    tcase_add_loop_test(tc, engine_peer_mic_unseen, 0, 3);
     tcase_add_loop_test(tc, engine_interop, 0, 2);
     tcase_add_loop_test(tc, engine_export_state, 0, 2);
     tcase_add_test(tc, engine_disabled);

@@ -260,6 +260,11 @@ tokenloop_run(CredHandle *client_cred, CredHandle *server_cred,
                             t->server_done ? "done" : "waiting");
             goto out;
         }
+        if (!client_turn && t->client_done && t->server_done
+            && o->final_to_done_client) {
+            ret = SEC_E_OK;
+            goto out;
+        }
         if ((client_turn && t->server_done)
             || (!client_turn && t->client_done)) {
             ret = loop_fail(t, "%s sent a token to a peer that is done",

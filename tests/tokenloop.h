@@ -40,6 +40,11 @@ struct tokenloop_opts {
     ULONG bindings_len;
     const void *server_bindings;
     ULONG server_bindings_len;
+    /* The server's last token may go to a client that is done already
+     * (Negotiate's two-leg NTLM client: the token carries only the
+     * server's mechListMIC, which Windows' client does not wait for).
+     * The loop ends there, the token recorded and not delivered. */
+    bool final_to_done_client;
 };
 
 struct tokenloop_leg {
