@@ -24,6 +24,10 @@
  * target only moves Negotiate to NTLM. When nothing is left, the
  * Kerberos failure (if any) is the answer, else SEC_E_NO_CREDENTIALS.
  *
+ * A PackageList naming NTLM alone makes the client Windows' two-leg one
+ * (done once the AUTHENTICATE is sent): sspigss frames SPNEGO itself
+ * around gss-ntlmssp then (neg_ntlm_init, at the end of this file).
+ *
  * Acceptors take a SPNEGO credential over the keytab and gss-ntlmssp's
  * user file, whichever exist.
  */
