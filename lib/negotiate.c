@@ -708,6 +708,19 @@ neg_raw_mech(const void *token, size_t len)
 
 /* ------------------------------------- SPNEGO fields and NegTokenInit */
 
+/* One NegTokenResp field's element (of tag inner) into *dst: it must be
+ * of the tag wanted, and the field must not have come before. */
+static bool
+resp_field(unsigned char inner, unsigned char want, const unsigned char *q,
+           size_t l, const unsigned char **dst, size_t *dst_len)
+{
+    if (inner != want || *dst != NULL)
+        return false;
+    *dst = q;
+    *dst_len = l;
+    return true;
+}
+
 bool
 neg_resp_parse(const void *token, size_t len, struct neg_resp *r)
 {
@@ -734,22 +747,16 @@ neg_resp_parse(const void *token, size_t len, struct neg_resp *r)
             r->state = q[0];
             break;
         case 0xa1:              /* supportedMech OBJECT IDENTIFIER */
-            if (inner != 0x06 || r->mech != NULL)
+            if (!resp_field(inner, 0x06, q, l, &r->mech, &r->mech_len))
                 return false;
-            r->mech = q;
-            r->mech_len = l;
             break;
         case 0xa2:              /* responseToken OCTET STRING */
-            if (inner != 0x04 || r->token != NULL)
+            if (!resp_field(inner, 0x04, q, l, &r->token, &r->token_len))
                 return false;
-            r->token = q;
-            r->token_len = l;
             break;
         case 0xa3:              /* mechListMIC OCTET STRING */
-            if (inner != 0x04 || r->mic != NULL)
+            if (!resp_field(inner, 0x04, q, l, &r->mic, &r->mic_len))
                 return false;
-            r->mic = q;
-            r->mic_len = l;
             break;
         default:
             return false;

@@ -1148,6 +1148,76 @@ tampered_exchange(const char *list, int leg_at,
     ck_assert_sec(FreeCredentialsHandle(&s), SEC_E_OK);
 }
 
+/*
+ * neg_resp_parse, which the two-leg client reads the server's reply
+ * with, takes a NegTokenResp only: each field once, each element of its
+ * type and filling its field, nothing after the SEQUENCE's fields.
+ */
+START_TEST(resp_parse_strict)
+{
+    static const struct {
+        const char *what;
+        unsigned char tok[24];
+        size_t len;
+        bool ok;
+        int state;
+    } cases[] = {
+        { "negState reject", { 0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a,
+                               0x01, 0x02 }, 9, true, 2 },
+        { "empty", { 0xa1, 0x02, 0x30, 0x00 }, 4, true, -1 },
+        { "responseToken", { 0xa1, 0x08, 0x30, 0x06, 0xa2, 0x04, 0x04,
+                             0x02, 'h', 'i' }, 10, true, -1 },
+        { "negState twice", { 0xa1, 0x0c, 0x30, 0x0a, 0xa0, 0x03, 0x0a,
+                              0x01, 0x00, 0xa0, 0x03, 0x0a, 0x01, 0x01 },
+          14, false, 0 },
+        { "responseToken not an OCTET STRING",
+          { 0xa1, 0x08, 0x30, 0x06, 0xa2, 0x04, 0x05, 0x02, 'h', 'i' },
+          10, false, 0 },
+        { "an element shorter than its field",
+          { 0xa1, 0x09, 0x30, 0x07, 0xa2, 0x05, 0x04, 0x02, 'h', 'i',
+            0x00 }, 11, false, 0 },
+        { "an unknown field", { 0xa1, 0x07, 0x30, 0x05, 0xa4, 0x03, 0x0a,
+                                0x01, 0x00 }, 9, false, 0 },
+        { "a NegTokenInit", { 0x60, 0x02, 0x30, 0x00 }, 4, false, 0 },
+        { "cut short", { 0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01 },
+          8, false, 0 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct neg_resp r;
+        bool ok = neg_resp_parse(cases[i].tok, cases[i].len, &r);
+
+        ck_assert_msg(ok == cases[i].ok, "%s: %s", cases[i].what,
+                      ok ? "taken" : "refused");
+        if (ok)
+            ck_assert_int_eq(r.state, cases[i].state);
+    }
+    /* A NegTokenInit offering NTLM alone, and one offering more. */
+    {
+        static const unsigned char init[] = {
+            0x60, 0x1c, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
+            0xa0, 0x12, 0x30, 0x10, 0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a,
+            0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a };
+        unsigned char two[sizeof(init) + 11];
+
+        ck_assert(neg_init_sole_ntlm(init, sizeof(init)));
+        ck_assert(!neg_init_sole_ntlm(init, sizeof(init) - 1));
+        /* The krb5 OID added to the list. */
+        memcpy(two, init, 18);
+        memcpy(two + 18, "\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02",
+               11);
+        memcpy(two + 29, init + 18, sizeof(init) - 18);
+        two[1] += 11;
+        two[11] += 11;
+        two[13] += 11;
+        two[15] += 11;
+        two[17] += 11;
+        ck_assert(!neg_init_sole_ntlm(two, sizeof(two)));
+    }
+}
+END_TEST
+
 /* What MIT's SPNEGO acceptor sends when it refuses the logon: a
  * NegTokenResp with negState reject (RFC 4178 4.2.2). */
 static size_t
@@ -1374,6 +1444,7 @@ negotiate_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, mech_list_mic, 0, 6);
     tcase_add_test(tc, server_rejects);
+    tcase_add_test(tc, resp_parse_strict);
     suite_add_tcase(s, tc);
     return s;
 }
