@@ -7,7 +7,8 @@
 # says more): A. PackageList "NTLM" (two legs) -> Samba's acceptor, whose
 # unsent mechListMIC took the server's sequence number 0; B. PackageList
 # "!Kerberos" (three legs); C. Samba's client -> our Negotiate server;
-# D. wrong passwords both ways. Messages both ways after each handshake.
+# D. wrong passwords both ways; E. changed mechListMICs, each side's
+# refused. Messages both ways after each handshake.
 #
 # Samba's acceptor checks the NTLM responses in this process with its
 # "sam" auth method over a copy of the harness's AD DC template
@@ -120,7 +121,7 @@ to=""
 command -v timeout > /dev/null 2>&1 && to="timeout 120"
 # Nothing from the caller's environment but what the test reads.
 env -i PATH="/usr/sbin:/usr/bin:/sbin:/bin" HOME="$tmp/dc" LANG=C.UTF-8 \
-    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     KRB5_CONFIG="$tmp/krb5.conf" KRB5CCNAME="FILE:$tmp/no-ccache" \
     KRB5_KTNAME="FILE:$tmp/no-keytab" \
     KRB5_CLIENT_KTNAME="FILE:$tmp/no-client-keytab" \

@@ -24,6 +24,9 @@ makes it the Windows-compatible peer these cases want:
      client waits for the server's mechListMIC, so ASC #2 must return it.
   D. Wrong passwords: Samba's acceptor refuses A's AUTHENTICATE, and our
      acceptor refuses Samba's client's.
+  E. A mechListMIC changed in one byte: Samba's acceptor refuses our
+     client's, our acceptor refuses Samba's client's, Samba's client
+     refuses our acceptor's (each side really checks the other's MIC).
 
 Usage: /usr/bin/python3 samba_gensec.py LIBSSPIGSS DCDIR
        (DCDIR: a copy of the harness's DC template with its smb.conf;
@@ -296,6 +299,69 @@ def same_session_key(lib, ours, theirs, case):
           "%s, ours %s, Samba's %r" % (name_of(st), key.hex(), skey))
 
 
+def der(b, i):
+    """The DER element at b[i]: (tag, start of its value, end)."""
+    tag, n = b[i], b[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(b[i:i + k], "big")
+        i += k
+    return tag, i, i + n
+
+
+def neg_resp(tok):
+    """A NegTokenResp's fields (RFC 4178 4.2.2), by context number:
+    {0: negState, 2: responseToken, 3: mechListMIC} as (start, end) of
+    each field's inner value (the ENUMERATED or OCTET STRING's bytes);
+    None when tok is not a NegTokenResp."""
+    try:
+        tag, s, e = der(tok, 0)
+        if tag != 0xA1:
+            return None
+        tag, s, e = der(tok, s)
+        if tag != 0x30:
+            return None
+        out = {}
+        while s < e:
+            tag, vs, ve = der(tok, s)
+            _, is_, ie = der(tok, vs)
+            out[tag & 0x1F] = (is_, ie)
+            s = ve
+        return out
+    except IndexError:
+        return None
+
+
+def flip_mic(tok):
+    """tok with one byte of its mechListMIC's checksum changed (MS-NLMP
+    2.2.2.9.1: version 4 bytes, checksum 8, sequence number 4)."""
+    f = neg_resp(tok) or {}
+    if 3 not in f or f[3][1] - f[3][0] != 16:
+        return None
+    b = bytearray(tok)
+    b[f[3][0] + 6] ^= 0x5A
+    return bytes(b)
+
+
+def tok_byte(tok, span):
+    return tok[span[0]] if span[1] > span[0] else None
+
+
+def describe(tok):
+    f = neg_resp(tok)
+    if f is None:
+        return "not a NegTokenResp"
+    parts = []
+    if 0 in f:
+        parts.append("negState %d" % tok[f[0][0]])
+    if 2 in f:
+        parts.append("responseToken %d bytes" % (f[2][1] - f[2][0]))
+    if 3 in f:
+        parts.append("mechListMIC %d bytes" % (f[3][1] - f[3][0]))
+    return ", ".join(parts) or "empty"
+
+
 def samba_account(theirs):
     info = theirs.session_info().info
     return "%s\\%s" % (info.domain_name, info.account_name)
@@ -333,9 +399,15 @@ def case_client(lib, sb, plist, case, password=PASSWORD):
                    name_of(st))
     if not ok:
         return None
+    f = neg_resp(t3) or {}
+    if two_legs:
+        check("%s: ISC #2's NegTokenResp holds the AUTHENTICATE and a "
+              "16-byte mechListMIC" % case, 2 in f and 3 in f
+              and f[3][1] - f[3][0] == 16, describe(t3))
     done, t4, err = samba_update(server, t3)
     if password != PASSWORD:
-        check("%s: Samba server refuses the wrong password" % case,
+        check("%s: Samba server refuses the wrong password (%s)"
+              % (case, (err or "")[:10]),
               err is not None and err.startswith(("0xC000006A",
                                                   "0xC000006D")),
               err or "accepted (finished %r)" % done)
@@ -347,6 +419,10 @@ def case_client(lib, sb, plist, case, password=PASSWORD):
                  err is None and done is True and t4,
                  err or "finished %r, %d bytes" % (done, len(t4))):
         return None
+    f = neg_resp(t4) or {}
+    check("%s: Samba's final token: accept-completed and its mechListMIC"
+          % case, 0 in f and tok_byte(t4, f[0]) == 0 and 3 in f,
+          describe(t4))
     if not two_legs:
         st, t5 = isc(lib, c, cred, t4)
         if not check("%s: ISC #3 SEC_E_OK on Samba's final token, no "
@@ -398,6 +474,10 @@ def case_server(lib, sb, case, password=PASSWORD):
                  "bytes)" % (case, len(t4)), st == SEC_E_OK and t4,
                  name_of(st)):
         return
+    f = neg_resp(t4) or {}
+    check("%s: ASC #2's token: accept-completed and a 16-byte "
+          "mechListMIC" % case, 0 in f and tok_byte(t4, f[0]) == 0
+          and 3 in f and f[3][1] - f[3][0] == 16, describe(t4))
     done, t5, err = samba_update(client, t4)
     if not check("%s: Samba client update #3 accepts our mechListMIC and "
                  "finishes, nothing to send" % case,
@@ -413,6 +493,68 @@ def case_server(lib, sb, case, password=PASSWORD):
     messages(lib, s, client, case, "server")
     s.delete()
     cred.free()
+
+
+def case_tampered_client_mic(lib, sb, case):
+    """Our "NTLM" client's mechListMIC, one checksum byte changed: Samba's
+    acceptor must refuse it (it does check the MIC)."""
+    ident, keep = ex_identity(USER, DOMAIN, PASSWORD, "NTLM")
+    cred = Cred(lib, "Negotiate", SECPKG_CRED_OUTBOUND, ident)
+    c = Ctx(lib)
+    server = sb.server()
+    st, t1 = isc(lib, c, cred, None)
+    done, t2, err = samba_update(server, t1)
+    st2, t3 = isc(lib, c, cred, t2) if err is None else (None, b"")
+    bad = flip_mic(t3)
+    if check("%s: handshake up to ISC #2 (SEC_E_OK, a mechListMIC to "
+             "change)" % case, err is None and st2 == SEC_E_OK and bad,
+             err or "%s, %s" % (name_of(st2 or 0), describe(t3))):
+        done, t4, err = samba_update(server, bad)
+        check("%s: Samba's acceptor refuses the changed mechListMIC (%s)"
+              % (case, (err or "")[:10]), err is not None,
+              "finished %r" % done)
+    c.delete()
+    cred.free()
+
+
+def case_tampered_mics_server(lib, sb, case):
+    """Samba's client against our server: Samba's mechListMIC changed
+    (our ASC #2 must refuse it), then ours changed (Samba's client must
+    refuse it)."""
+    for whose in ("Samba client's", "our server's"):
+        cred = Cred(lib, "Negotiate", SECPKG_CRED_INBOUND)
+        client = sb.client()
+        s = Ctx(lib)
+        done, t1, err = samba_update(client, b"")
+        st, t2 = asc(lib, s, cred, t1) if err is None else (None, b"")
+        done, t3, err2 = samba_update(client, t2) if st == \
+            SEC_I_CONTINUE_NEEDED else (None, None, "no CHALLENGE")
+        if not check("%s, %s mechListMIC changed: handshake up to the "
+                     "AUTHENTICATE" % (case, whose),
+                     err is None and err2 is None and t3,
+                     err or err2 or name_of(st or 0)):
+            continue
+        if whose == "Samba client's":
+            bad = flip_mic(t3)
+            if check("%s: Samba client's token has a mechListMIC to change"
+                     % case, bad is not None, describe(t3)):
+                st, t4 = asc(lib, s, cred, bad)
+                check("%s: our ASC #2 refuses Samba client's changed "
+                      "mechListMIC (%s)" % (case, name_of(st)),
+                      st not in (SEC_E_OK, SEC_I_CONTINUE_NEEDED),
+                      "%s, %d bytes" % (name_of(st), len(t4)))
+        else:
+            st, t4 = asc(lib, s, cred, t3)
+            bad = flip_mic(t4) if st == SEC_E_OK else None
+            if check("%s: our ASC #2 SEC_E_OK with a mechListMIC to change"
+                     % case, bad is not None,
+                     "%s, %s" % (name_of(st), describe(t4))):
+                done, t5, err = samba_update(client, bad)
+                check("%s: Samba's client refuses our changed mechListMIC"
+                      " (%s)" % (case, (err or "")[:10]), err is not None,
+                      "finished %r" % done)
+        s.delete()
+        cred.free()
 
 
 def main():
@@ -432,6 +574,10 @@ def main():
                 password="not-alice-pw")
     case_server(lib, sb, "D (Samba client, wrong password -> Negotiate "
                 "server)", password="not-alice-pw")
+    case_tampered_client_mic(lib, sb, "E1 (changed mechListMIC, "
+                             "\"NTLM\" -> Samba)")
+    case_tampered_mics_server(lib, sb, "E2 (changed mechListMICs, Samba "
+                              "client -> Negotiate server)")
     print("samba_gensec: %d passed, %d failed" % (S.passed, S.failed))
     return 1 if S.failed else 0
 
