@@ -17,7 +17,7 @@ makes it the Windows-compatible peer these cases want:
      neg_ntlm_init) -> Samba server: the server's final token (its
      mechListMIC) is never given to the client, so the server's first
      message has to pass ntlm_msg_peer_mic_unseen; wrap/unwrap and
-     sign/check both ways, server first.
+     sign/check both ways, server first (A2: client first).
   B. The same with PackageList "!Kerberos" (MIT's three-leg SPNEGO): the
      client takes the server's final token at ISC #3.
   C. Samba client (NTLM only) -> libsspigss Negotiate server: Samba's
@@ -200,16 +200,17 @@ def our_verify(lib, ctx, data, sig):
     return st & 0xFFFFFFFF
 
 
-def messages(lib, ours, theirs, case, ours_is):
-    """Messages both ways, Samba's side first (with an unsent mechListMIC
-    on one side, the first message after the handshake is the one whose
-    sequence number tells), then sign/check both ways."""
+def messages(lib, ours, theirs, case, ours_is, ours_first=False):
+    """Messages both ways, Samba's side first unless ours_first (with an
+    unsent mechListMIC on one side, the first message after the handshake
+    is the one whose sequence number tells), then sign/check both ways."""
     st, sz = sizes(lib, ours)
     if not check_st("%s: QueryContextAttributesW(SIZES)" % case, st,
                     SEC_E_OK):
         return
     them = "Samba " + ("server" if ours_is == "client" else "client")
-    for r in range(ROUNDS):
+
+    def theirs_to_ours(r):
         plain = ("%s: %s -> libsspigss %s, round %d"
                  % (case, them, ours_is, r)).encode() + os.urandom(16)
         try:
@@ -219,33 +220,42 @@ def messages(lib, ours, theirs, case, ours_is):
             wrapped, err = b"", nt_error(e)
         if not check("%s: %s wrap, round %d" % (case, them, r),
                      err is None, err or ""):
-            return
+            return False
         st, got = our_unseal(lib, ours, wrapped)
         # NTLMSSP signature (MS-NLMP 2.2.2.9.1): version, checksum, then
         # the sequence number, in clear with extended session security.
         seq = int.from_bytes(wrapped[12:16], "little")
-        if not check("%s: our DecryptMessage of %s's wrap (%d bytes, "
+        return check("%s: our DecryptMessage of %s's wrap (%d bytes, "
                      "sequence number %d), round %d"
                      % (case, them, len(wrapped), seq, r),
                      st == SEC_E_OK and got == plain,
                      "%s%s" % (name_of(st), "" if got == plain or
-                               st != SEC_E_OK else ", wrong plaintext")):
-            return
+                               st != SEC_E_OK else ", wrong plaintext"))
+
+    def ours_to_theirs(r):
         plain = ("%s: libsspigss %s -> %s, round %d"
                  % (case, ours_is, them, r)).encode() + os.urandom(16)
         st, wrapped = our_seal(lib, ours, plain, sz.cbSecurityTrailer)
         if not check_st("%s: our EncryptMessage [TOKEN, DATA], round %d"
                         % (case, r), st, SEC_E_OK):
-            return
+            return False
+        seq = int.from_bytes(wrapped[12:16], "little")
         try:
             got, err = theirs.unwrap(wrapped), None
         except (samba.NTSTATUSError, RuntimeError) as e:
             got, err = None, nt_error(e)
-        if not check("%s: %s unwrap of our EncryptMessage (%d bytes), "
-                     "round %d" % (case, them, len(wrapped), r),
+        return check("%s: %s unwrap of our EncryptMessage (%d bytes, "
+                     "sequence number %d), round %d"
+                     % (case, them, len(wrapped), seq, r),
                      err is None and got == plain,
-                     err or "wrong plaintext"):
-            return
+                     err or "wrong plaintext")
+
+    order = ((ours_to_theirs, theirs_to_ours) if ours_first
+             else (theirs_to_ours, ours_to_theirs))
+    for r in range(ROUNDS):
+        for step in order:
+            if not step(r):
+                return
     # Signatures: Samba's sign_packet(data, whole_pdu) signs whole_pdu
     # (NTLMSSP's signature covers the whole PDU); with whole_pdu = data it
     # is MakeSignature's over [DATA].
@@ -367,7 +377,8 @@ def samba_account(theirs):
     return "%s\\%s" % (info.domain_name, info.account_name)
 
 
-def case_client(lib, sb, plist, case, password=PASSWORD):
+def case_client(lib, sb, plist, case, password=PASSWORD,
+                ours_first=False):
     """A/B/D: our Negotiate client with PackageList plist -> Samba's
     SPNEGO server. Returns (ctx, server) when established, else None."""
     ident, keep = ex_identity(USER, DOMAIN, password, plist)
@@ -433,7 +444,7 @@ def case_client(lib, sb, plist, case, password=PASSWORD):
     check("%s: Samba's session_info is %s\\%s" % (case, DOMAIN, USER),
           acct.upper() == ("%s\\%s" % (DOMAIN, USER)).upper(), acct)
     same_session_key(lib, c, server, case)
-    messages(lib, c, server, case, "client")
+    messages(lib, c, server, case, "client", ours_first)
     c.delete()
     cred.free()
     return True
@@ -567,6 +578,8 @@ def main():
     lib = S.Lib(sys.argv[1])
     sb = Samba(sys.argv[2])
     case_client(lib, sb, "NTLM", "A (PackageList \"NTLM\" -> Samba)")
+    case_client(lib, sb, "NTLM", "A2 (PackageList \"NTLM\" -> Samba, "
+                "client's message first)", ours_first=True)
     case_client(lib, sb, "!Kerberos",
                 "B (PackageList \"!Kerberos\" -> Samba)")
     case_server(lib, sb, "C (Samba client -> Negotiate server)")
