@@ -15,10 +15,20 @@
  * Input: byte 0 chooses the mode, the rest is the token.
  *   bit 0  0: the token is the first one, given to a fresh context;
  *          1: an NTLM-only client (SEC_WINNT_AUTH_IDENTITY_EXA with
- *             PackageList "NTLM") and the server make a real NegTokenInit
- *             and NegTokenResp (NTLM NEGOTIATE, CHALLENGE), the client is
- *             dropped, and the token is the server's second input
- * Other bits are ignored. Every token is its own exact-size copy.
+ *             PackageList "NTLM": the library's own two-leg SPNEGO
+ *             framing, lib/negotiate.c neg_ntlm_init) and the server make
+ *             a real NegTokenInit and NegTokenResp (NTLM NEGOTIATE,
+ *             CHALLENGE), the client is dropped, and the token is the
+ *             server's second input
+ *   bit 1  (second tokens) the server's call has no output descriptor,
+ *          as sspilib's callers make it once the client is done: the
+ *          final negState-and-mechListMIC token is dropped
+ *          (lib/pkg_gss.c final_unwanted), any other token is
+ *          SEC_E_BUFFER_TOO_SMALL
+ * Other bits are ignored. Every token is its own exact-size copy. Every
+ * token also goes straight to the library's SPNEGO readers
+ * (lib/negotiate.c neg_resp_parse, neg_init_sole_ntlm), whose answers
+ * must stay inside it.
  * Known bugs (fixed.h) are stepped around: second tokens that would
  * crash gss-ntlmssp itself are skipped, and a Kerberos-framed first token
  * other than an AP-REQ may get SEC_I_CONTINUE_NEEDED without a token.
@@ -31,6 +41,9 @@
  *    completes in one leg), for a second only when it is a NegTokenResp
  *    holding an NTLM AUTHENTICATE, and then for alice (SECPKG_ATTR_NAMES),
  *    the only user either mechanism knows;
+ *  - without an output descriptor, never SEC_I_CONTINUE_NEEDED;
+ *  - neg_resp_parse accepts only a [1] NegTokenResp, and its fields lie
+ *    inside the token; neg_init_sole_ntlm only a GSS-framed token;
  * a failed call hands out no token; each context deletes with SEC_E_OK;
  * nothing is left behind (handles, context buffers, memory; run.sh
  * suppresses gss-ntlmssp's own leaks, tests/lsan-gssntlmssp.supp).
@@ -43,6 +56,7 @@
 #include <strings.h>
 
 #include "fixed.h"
+#include "gss_int.h"
 #include "handles.h"
 #include "internal.h"
 #include "realm.h"
@@ -51,6 +65,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SECOND 0x01
+#define NO_OUTPUT 0x02
 
 /* The NTLM-only client's target: an SPN (gss-ntlmssp takes no realm);
  * the Kerberos clients' is REALM_TARGET. */
@@ -139,8 +154,9 @@ delete_ctx(CtxtHandle *h)
  * token (NULL when there is none).
  */
 static SECURITY_STATUS
-leg(CredHandle *client, const char *target, CtxtHandle *ctx, bool have_ctx,
-    const void *tok, size_t len, unsigned char **out, size_t *out_len)
+leg_out(CredHandle *client, const char *target, CtxtHandle *ctx,
+        bool have_ctx, const void *tok, size_t len, bool output,
+        unsigned char **out, size_t *out_len)
 {
     void *copy = malloc(len ? len : 1);
     SecBuffer in = { (ULONG)len, SECBUFFER_TOKEN, copy };
@@ -163,7 +179,7 @@ leg(CredHandle *client, const char *target, CtxtHandle *ctx, bool have_ctx,
     else
         st = AcceptSecurityContext(&server_cred, have_ctx ? ctx : NULL,
                                    &ind, ASC_REQ, SECURITY_NATIVE_DREP, ctx,
-                                   &outd, &attrs, &ts);
+                                   output ? &outd : NULL, &attrs, &ts);
     known(st, client != NULL ? "InitializeSecurityContext"
                              : "AcceptSecurityContext");
     free(copy);
@@ -180,6 +196,42 @@ leg(CredHandle *client, const char *target, CtxtHandle *ctx, bool have_ctx,
     if (o.pvBuffer != NULL && FreeContextBuffer(o.pvBuffer) != SEC_E_OK)
         abort();
     return st;
+}
+
+/* leg_out with an output descriptor, as every call but one makes it. */
+static SECURITY_STATUS
+leg(CredHandle *client, const char *target, CtxtHandle *ctx, bool have_ctx,
+    const void *tok, size_t len, unsigned char **out, size_t *out_len)
+{
+    return leg_out(client, target, ctx, have_ctx, tok, len, true, out,
+                   out_len);
+}
+
+/*
+ * The library's SPNEGO readers on the token as it came (libFuzzer's
+ * exact-size buffer: a read past it is ASan's finding): what they
+ * accept has the tag they read, and neg_resp_parse's fields lie inside
+ * the token.
+ */
+static void
+readers(const unsigned char *tok, size_t len)
+{
+    struct neg_resp r;
+    const unsigned char *end = tok + len;
+
+    if (neg_resp_parse(tok, len, &r)) {
+        if (len == 0 || tok[0] != 0xa1 || r.state < -1 || r.state > 255)
+            abort();
+        if ((r.mech != NULL
+             && (r.mech < tok || r.mech_len > (size_t)(end - r.mech)))
+            || (r.token != NULL
+                && (r.token < tok || r.token_len > (size_t)(end - r.token)))
+            || (r.mic != NULL
+                && (r.mic < tok || r.mic_len > (size_t)(end - r.mic))))
+            abort();
+    }
+    if (neg_init_sole_ntlm(tok, len) && (len == 0 || tok[0] != 0x60))
+        abort();
 }
 
 /* The first leg of every second-token input: the NTLM-only client's
@@ -238,6 +290,7 @@ one_input(const uint8_t *data, size_t size)
 
     if (size < 1)
         return SEC_E_INVALID_TOKEN;
+    readers(tok, len);
     if (!(data[0] & SECOND)) {
         bool framed = len > 0 && tok[0] == 0x60;
 
@@ -258,16 +311,20 @@ one_input(const uint8_t *data, size_t size)
     } else {
         unsigned char *resp;
         size_t resp_len;
+        bool output = !(data[0] & NO_OUTPUT);
 
         if (fixed_ntlm_known_bug(tok, len))
             return SEC_E_INVALID_TOKEN;     /* not ours: fixed.h */
         fixed_clock(true);
         first_leg(&server, NULL, &resp, &resp_len);
         free(resp);
-        st = leg(NULL, NULL, &server, true, tok, len, &out, &out_len);
+        st = leg_out(NULL, NULL, &server, true, tok, len, output, &out,
+                     &out_len);
         fixed_clock(false);
         if (st == SEC_I_CONTINUE_NEEDED) {
-            if (out_len == 0 || len == 0 || tok[0] != 0xa1)
+            /* A token to send and nowhere to put it is
+             * SEC_E_BUFFER_TOO_SMALL (lib/pkg_gss.c output_fits). */
+            if (!output || out_len == 0 || len == 0 || tok[0] != 0xa1)
                 abort();
         } else if (st == SEC_E_OK) {
             if (len == 0 || tok[0] != 0xa1
@@ -308,10 +365,11 @@ seed(const char *name, unsigned char mode, const unsigned char *tok,
     free(in);
 }
 
-/* A client's first token. */
+/* A client's first token; sole: whether it offers NTLM alone
+ * (neg_init_sole_ntlm must say so). */
 static void
 first_token(CredHandle *cred, const char *target, const char *name,
-            SECURITY_STATUS want)
+            SECURITY_STATUS want, bool sole)
 {
     unsigned char *tok;
     size_t len;
@@ -323,6 +381,11 @@ first_token(CredHandle *cred, const char *target, const char *name,
         != SEC_I_CONTINUE_NEEDED)
         abort();
     delete_ctx(&c);
+    if (neg_init_sole_ntlm(tok, len) != sole) {
+        fprintf(stderr, "seed %s: neg_init_sole_ntlm says %d\n", name,
+                !sole);
+        abort();
+    }
     seed(name, 0, tok, len, want);
     free(tok);
 }
@@ -335,21 +398,26 @@ seeds(void)
     CtxtHandle c, s;
 
     first_token(&ntlm_only, NTLM_TARGET, "init-ntlm",
-                SEC_I_CONTINUE_NEEDED);
-    first_token(&neg_default, REALM_TARGET, "init-kerberos", SEC_E_OK);
+                SEC_I_CONTINUE_NEEDED, true);
+    first_token(&neg_default, REALM_TARGET, "init-kerberos", SEC_E_OK,
+                false);
     first_token(&ntlm_pkg, NTLM_TARGET, "raw-ntlm-negotiate",
-                SEC_I_CONTINUE_NEEDED);
-    first_token(&krb_pkg, REALM_TARGET, "raw-ap-req", SEC_E_OK);
+                SEC_I_CONTINUE_NEEDED, false);
+    first_token(&krb_pkg, REALM_TARGET, "raw-ap-req", SEC_E_OK, false);
 
+    /* The client offering NTLM alone is done after its AUTHENTICATE
+     * (ISC #2 SEC_E_OK). */
     fixed_clock(true);
     first_leg(&s, &c, &resp, &resp_len);
     if (leg(&ntlm_only, NTLM_TARGET, &c, true, resp, resp_len, &auth,
-            &auth_len) != SEC_I_CONTINUE_NEEDED)
+            &auth_len) != SEC_E_OK)
         abort();
     fixed_clock(false);
     delete_ctx(&c);
     delete_ctx(&s);
     seed("resp-authenticate", SECOND, auth, auth_len, SEC_E_OK);
+    seed("resp-authenticate-no-output", SECOND | NO_OUTPUT, auth, auth_len,
+         SEC_E_OK);
     free(resp);
     free(auth);
 }

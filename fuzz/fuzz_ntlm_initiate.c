@@ -17,9 +17,14 @@
  *
  * Input: byte 0 chooses the mode, the rest is the server's token.
  *   bits 0-1  0: NTLM: the token answers the client's NEGOTIATE (ISC#2);
- *             1: Negotiate, NTLM only (PackageList "NTLM"): the token
- *                answers the NegTokenInit (ISC#2);
- *             2: Negotiate, NTLM only, after a real NegTokenInit,
+ *             1: Negotiate, NTLM alone (PackageList "NTLM", the library's
+ *                own SPNEGO framing, lib/negotiate.c neg_ntlm_init): the
+ *                token answers the NegTokenInit (ISC#2), the client's
+ *                last call; then the real server takes the client's
+ *                final token without an output buffer, as sspilib's
+ *                callers do, and messages go both ways;
+ *             2: Negotiate, NTLM only through MIT's SPNEGO (PackageList
+ *                "!Kerberos", three legs), after a real NegTokenInit,
  *                CHALLENGE and AUTHENTICATE: the token is the server's
  *                last reply, where the mechListMIC is checked (ISC#3);
  *             3: Negotiate with alice's ticket (Kerberos first): the
@@ -39,8 +44,16 @@
  *  - NTLM: SEC_E_OK only for a CHALLENGE message, with an AUTHENTICATE
  *    message as output; never SEC_I_CONTINUE_NEEDED;
  *  - Negotiate: SEC_E_OK or SEC_I_CONTINUE_NEEDED only for a
- *    NegTokenResp (0xa1); in mode 1, continuing means an AUTHENTICATE
- *    goes out;
+ *    NegTokenResp (0xa1);
+ *  - mode 1: never SEC_I_CONTINUE_NEEDED (the client is done after its
+ *    AUTHENTICATE, as Windows' is); SEC_E_OK only with a NegTokenResp
+ *    out that holds an AUTHENTICATE. When the reply's CHALLENGE is the
+ *    real server's own (its framing may differ), the server must accept
+ *    that token with SEC_E_OK and no output buffer, and a sealed message
+ *    must open at the other end each way, the server's first (its
+ *    unsent mechListMIC took sequence number 0: ntlm_msg_peer_mic_unseen);
+ *    for any other reply, whatever the server and the messages answer
+ *    must be a known code;
  * a failed call hands out no token; a complete context answers
  * SECPKG_ATTR_SIZES; each context deletes with SEC_E_OK; nothing is left
  * behind (handles, context buffers, memory; run.sh suppresses
@@ -53,6 +66,7 @@
 #include <string.h>
 
 #include "fixed.h"
+#include "gss_int.h"
 #include "handles.h"
 #include "internal.h"
 #include "realm.h"
@@ -75,9 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                  | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT \
                  | ASC_REQ_SEQUENCE_DETECT | ASC_REQ_ALLOCATE_MEMORY)
 
-/* NTLM's client, Negotiate's NTLM-only and default clients, the
- * server. */
-static CredHandle ntlm_client, neg_ntlm, neg_default, server;
+/* NTLM's client; Negotiate's clients: NTLM alone (PackageList "NTLM",
+ * two legs), NTLM through MIT's SPNEGO ("!Kerberos", three legs), the
+ * default; the server. */
+static CredHandle ntlm_client, neg_ntlm, neg_not_krb, neg_default, server;
 
 /* A token: malloc'd bytes and their length. */
 struct tok {
@@ -223,7 +238,8 @@ client_of(unsigned mode, const char **target)
 {
     *target = mode == MODE_NEG_KERBEROS ? REALM_TARGET : NTLM_TARGET;
     return mode == MODE_NTLM ? &ntlm_client
-           : mode == MODE_NEG_KERBEROS ? &neg_default : &neg_ntlm;
+           : mode == MODE_NEG_KERBEROS ? &neg_default
+           : mode == MODE_NEG_LAST ? &neg_not_krb : &neg_ntlm;
 }
 
 /*
@@ -231,10 +247,12 @@ client_of(unsigned mode, const char **target)
  * the NTLM clock pinned), as the seeds were made: the client's first
  * call and, for the last-reply mode, the real server's two legs and the
  * client's second. *c is the client context; when reply is not NULL it
- * gets the real server's answer to the fuzzed call's position.
+ * gets the real server's answer to the fuzzed call's position; when srv
+ * is not NULL (mode 1) the server's context is kept there for the leg
+ * after the fuzzed call.
  */
 static void
-legs_before(unsigned mode, CtxtHandle *c, struct tok *reply)
+legs_before(unsigned mode, CtxtHandle *c, struct tok *reply, CtxtHandle *srv)
 {
     struct tok t1, t2 = { NULL, 0 }, t3 = { NULL, 0 }, t4 = { NULL, 0 };
     const char *target;
@@ -246,7 +264,7 @@ legs_before(unsigned mode, CtxtHandle *c, struct tok *reply)
     fixed_rng_reset();
     if (leg(cred, target, c, false, NULL, &t1) != SEC_I_CONTINUE_NEEDED)
         abort();
-    if (reply == NULL && mode != MODE_NEG_LAST) {
+    if (reply == NULL && srv == NULL && mode != MODE_NEG_LAST) {
         free(t1.p);
         return;
     }
@@ -263,13 +281,92 @@ legs_before(unsigned mode, CtxtHandle *c, struct tok *reply)
         free(t2.p);
         t2 = t4;
     }
-    delete_ctx(&s);
+    if (srv != NULL)
+        *srv = s;
+    else
+        delete_ctx(&s);
     free(t1.p);
     free(t3.p);
     if (reply != NULL)
         *reply = t2;
     else
         free(t2.p);
+}
+
+/*
+ * Mode 1's last leg: AcceptSecurityContext with the client's final
+ * token and no output descriptor (sspilib's callers pass NULL once the
+ * client is done; the library then drops its negState-and-mechListMIC
+ * token, lib/pkg_gss.c final_unwanted).
+ */
+static SECURITY_STATUS
+accept_final(CtxtHandle *s, const struct tok *in)
+{
+    void *copy = malloc(in->n > 0 ? in->n : 1);
+    SecBuffer ib = { (ULONG)in->n, SECBUFFER_TOKEN, copy };
+    SecBufferDesc ind = { SECBUFFER_VERSION, 1, &ib };
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS st;
+
+    if (copy == NULL)
+        abort();
+    memcpy(copy, in->p, in->n);
+    st = AcceptSecurityContext(&server, s, &ind, ASC_REQ,
+                               SECURITY_NATIVE_DREP, s, NULL, &attrs, &ts);
+    known(st, "AcceptSecurityContext (no output)");
+    free(copy);
+    return st;
+}
+
+/*
+ * A message sealed at from, opened at to ([TOKEN, DATA] both ways, as
+ * NTLM's SSPI callers lay it out). Returns the first failure, or
+ * SEC_E_OK when the text came back; every status must be known.
+ */
+static SECURITY_STATUS
+sealed(CtxtHandle *from, CtxtHandle *to)
+{
+    static const char text[] = "fuzz_ntlm_initiate";
+    unsigned char sig[64], data[sizeof(text) - 1];
+    SecPkgContext_Sizes sz;
+    SecBuffer b[2];
+    SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
+    ULONG qop;
+    SECURITY_STATUS st;
+
+    st = QueryContextAttributesA(from, SECPKG_ATTR_SIZES, &sz);
+    known(st, "QueryContextAttributes");
+    if (st != SEC_E_OK)
+        return st;
+    if (sz.cbSecurityTrailer > sizeof(sig))
+        abort();
+    memcpy(data, text, sizeof(data));
+    b[0] = (SecBuffer){ sz.cbSecurityTrailer, SECBUFFER_TOKEN, sig };
+    b[1] = (SecBuffer){ sizeof(data), SECBUFFER_DATA, data };
+    st = EncryptMessage(from, 0, &d, 0);
+    known(st, "EncryptMessage");
+    if (st != SEC_E_OK)
+        return st;
+    st = DecryptMessage(to, &d, 0, &qop);
+    known(st, "DecryptMessage");
+    if (st == SEC_E_OK && (b[1].cbBuffer != sizeof(data)
+                           || memcmp(b[1].pvBuffer, text, sizeof(data)) != 0))
+        abort();
+    return st;
+}
+
+/* Whether reply carries the same NTLM message as the real server's
+ * answer, whatever the SPNEGO framing around it. */
+static bool
+same_challenge(const struct tok *reply, const struct tok *real)
+{
+    struct neg_resp a, b;
+
+    return neg_resp_parse(reply->p, reply->n, &a)
+           && neg_resp_parse(real->p, real->n, &b) && a.token != NULL
+           && b.token != NULL && a.token_len == b.token_len
+           && memcmp(a.token, b.token, a.token_len) == 0;
 }
 
 /* ---------------------------------------------------------- one input */
@@ -282,14 +379,45 @@ fail(const char *what, SECURITY_STATUS st)
     abort();
 }
 
+/*
+ * Mode 1 after the client's SEC_E_OK: the real server takes the final
+ * token (out) with no output buffer, then a message each way, the
+ * server's first. Required to work when the reply's CHALLENGE was the
+ * server's own (genuine); otherwise only known codes.
+ */
+static void
+two_leg_end(CtxtHandle *c, CtxtHandle *s, const struct tok *out,
+            bool genuine)
+{
+    SECURITY_STATUS st;
+
+    fixed_clock(true);
+    st = accept_final(s, out);
+    fixed_clock(false);
+    if (genuine && st != SEC_E_OK)
+        fail("the server refuses the AUTHENTICATE for its own CHALLENGE",
+             st);
+    if (st == SEC_E_OK) {
+        st = sealed(s, c);
+        if (genuine && st != SEC_E_OK)
+            fail("the server's first message does not open at the client",
+                 st);
+        st = sealed(c, s);
+        if (genuine && st != SEC_E_OK)
+            fail("the client's first message does not open at the server",
+                 st);
+    }
+    delete_ctx(s);
+}
+
 static SECURITY_STATUS
 one_input(const uint8_t *data, size_t size)
 {
-    struct tok in, out = { NULL, 0 };
+    struct tok in, out = { NULL, 0 }, real = { NULL, 0 };
     unsigned mode;
     const char *target;
     CredHandle *cred;
-    CtxtHandle c;
+    CtxtHandle c, s;
     SECURITY_STATUS st;
     bool resp;
 
@@ -303,7 +431,11 @@ one_input(const uint8_t *data, size_t size)
         return SEC_E_INVALID_TOKEN;
     cred = client_of(mode, &target);
     fixed_clock(mode != MODE_NEG_KERBEROS);
-    legs_before(mode, &c, NULL);
+    /* Mode 1 keeps the server, for the token the client ends with. */
+    if (mode == MODE_NEG_NTLM)
+        legs_before(mode, &c, &real, &s);
+    else
+        legs_before(mode, &c, NULL, NULL);
     st = leg(cred, target, &c, true, &in, &out);
     fixed_clock(false);
     if (mode == MODE_NTLM) {
@@ -314,10 +446,14 @@ one_input(const uint8_t *data, size_t size)
             fail("SEC_E_OK without CHALLENGE in, AUTHENTICATE out", st);
     } else if (st >= 0 && !resp) {
         fail("a Negotiate client moves on without a NegTokenResp", st);
-    } else if (mode == MODE_NEG_NTLM && st == SEC_I_CONTINUE_NEEDED
-               && !ntlm_message(out.p, out.n, 3, true)) {
-        fail("the Negotiate client continues without an AUTHENTICATE",
+    } else if (mode == MODE_NEG_NTLM && st == SEC_I_CONTINUE_NEEDED) {
+        fail("the two-leg Negotiate client continues after the CHALLENGE",
              st);
+    } else if (mode == MODE_NEG_NTLM && st == SEC_E_OK
+               && (out.n == 0 || out.p[0] != 0xa1
+                   || !ntlm_message(out.p, out.n, 3, true))) {
+        fail("the two-leg Negotiate client ends without a NegTokenResp "
+             "holding an AUTHENTICATE", st);
     }
     if (st == SEC_E_OK) {
         SecPkgContext_Sizes sz;
@@ -326,6 +462,13 @@ one_input(const uint8_t *data, size_t size)
 
         if (q != SEC_E_OK)
             fail("a complete context without SECPKG_ATTR_SIZES", q);
+    }
+    if (mode == MODE_NEG_NTLM) {
+        if (st == SEC_E_OK)
+            two_leg_end(&c, &s, &out, same_challenge(&in, &real));
+        else
+            delete_ctx(&s);
+        free(real.p);
     }
     free(out.p);
     delete_ctx(&c);
@@ -345,7 +488,7 @@ seed(const char *name, unsigned mode, SECURITY_STATUS want)
     SECURITY_STATUS st;
 
     fixed_clock(mode != MODE_NEG_KERBEROS);
-    legs_before(mode, &c, &reply);
+    legs_before(mode, &c, &reply, NULL);
     fixed_clock(false);
     delete_ctx(&c);
     realm_seed(name, &head, 1, reply.p, reply.n);
@@ -416,11 +559,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
     acquire("NTLM", SECPKG_CRED_OUTBOUND, &id, &ntlm_client);
     acquire("Negotiate", SECPKG_CRED_OUTBOUND, &ex, &neg_ntlm);
+    ex.PackageList = (unsigned char *)"!Kerberos";
+    ex.PackageListLength = 9;
+    acquire("Negotiate", SECPKG_CRED_OUTBOUND, &ex, &neg_not_krb);
     acquire("Negotiate", SECPKG_CRED_OUTBOUND, NULL, &neg_default);
     acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, &server);
 
     seed("challenge", MODE_NTLM, SEC_E_OK);
-    seed("neg-challenge", MODE_NEG_NTLM, SEC_I_CONTINUE_NEEDED);
+    seed("neg-challenge", MODE_NEG_NTLM, SEC_E_OK);
     seed("neg-last-reply", MODE_NEG_LAST, SEC_E_OK);
     seed("neg-kerberos-reply", MODE_NEG_KERBEROS, 0);
     return 0;
