@@ -410,7 +410,9 @@ SECURITY_STATUS ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg,
  * engine does not take (no extended session security, datagram mode),
  * which stay with gss-ntlmssp. Called with c->lock held (or before the
  * context is published). If gss-ntlmssp cannot re-import its own export
- * the context is no longer established.
+ * the context is no longer established; nor is a Negotiate two-leg
+ * client's (c->neg_wrap) whose messages could not be taken for want of
+ * memory (gss-ntlmssp would refuse the server's first message).
  */
 void ntlm_msg_start(struct gss_ctx *c);
 

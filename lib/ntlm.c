@@ -657,6 +657,7 @@ ntlm_msg_start(struct gss_ctx *c)
     gss_buffer_set_t keys = GSS_C_NO_BUFFER_SET;
     const char *why = NULL;
     OM_uint32 maj, min;
+    bool oom = false;               /* the engine failed for memory */
 
     ntlm_msg_free(c->nmsg);
     c->nmsg = NULL;
@@ -672,6 +673,10 @@ ntlm_msg_start(struct gss_ctx *c)
     if (GSS_ERROR(maj) || keys == GSS_C_NO_BUFFER_SET || keys->count < 1
         || keys->elements[0].length != 16) {
         why = "gss-ntlmssp gives no 16-byte session key";
+        /* Mapped (and so traced) only where it decides the outcome. */
+        oom = c->neg_wrap && GSS_ERROR(maj)
+              && map_gss(maj, min, &gss_mech_ntlm.oid, MAP_QUERY)
+                     == SEC_E_INSUFFICIENT_MEMORY;
         goto out;
     }
     /* gss-ntlmssp's export holds the state the handshake left: keys,
@@ -681,10 +686,16 @@ ntlm_msg_start(struct gss_ctx *c)
     maj = gss_export_sec_context(&min, &c->gctx, &blob);
     if (GSS_ERROR(maj)) {
         why = "gss-ntlmssp cannot export the context";
+        oom = c->neg_wrap
+              && map_gss(maj, min, &gss_mech_ntlm.oid, MAP_EXPORT)
+                     == SEC_E_INSUFFICIENT_MEMORY;
         goto out;
     }
     c->nmsg = ntlm_msg_from_export(blob.value, blob.length,
                                    keys->elements[0].value, &why);
+    /* ntlm_msg_from_export's reason for its own allocations. */
+    oom = c->nmsg == NULL && why != NULL
+          && strcmp(why, "out of memory") == 0;
     again = blob;
     maj = gss_import_sec_context(&min, &again, &c->gctx);
     if (GSS_ERROR(maj)) {
@@ -710,12 +721,26 @@ out:
     }
     /* Negotiate's two-leg client did not wait for the server's
      * mechListMIC (neg_ntlm_init). */
-    if (c->nmsg != NULL && c->neg_wrap)
+    if (c->nmsg != NULL && c->neg_wrap) {
         ntlm_msg_peer_mic_unseen(c->nmsg);
-    else if (c->neg_wrap)
+    } else if (c->neg_wrap && c->established && oom) {
+        /* Without the engine gss-ntlmssp would refuse the server's
+         * first message (number 1, after its mechListMIC): a context
+         * that fails later for a want of memory now. The caller reads
+         * it as gss-ntlmssp's failed import (SEC_E_INSUFFICIENT_MEMORY;
+         * alloc_torture's negotiate-ntlm). */
+        trace_cause("Negotiate: the two-leg NTLM context's messages "
+                    "could not be taken (%s); without them the server's "
+                    "first message would be refused -> "
+                    "SEC_E_INSUFFICIENT_MEMORY", why);
+        gss_delete_sec_context(&min, &c->gctx, GSS_C_NO_BUFFER);
+        c->established = false;
+        why = NULL;
+    } else if (c->neg_wrap) {
         trace_printf("Negotiate: without the NTLM engine the server's "
                      "first message is expected to carry number 0; a "
                      "server that sent a mechListMIC uses 1");
+    }
     /* Notes, not failures: the handshake succeeded either way. */
     if (c->nmsg != NULL)
         trace_printf("NTLM messages by sspigss (ntlm_msg.c), negotiated "

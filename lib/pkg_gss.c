@@ -773,8 +773,18 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
     if (maj == GSS_S_COMPLETE) {
         established(c, time_rec);
         /* Only ntlm_msg_start can undo it: gss-ntlmssp could not import
-         * its own export (out of memory), and the context is gone. */
+         * its own export, or Negotiate's two-leg client could not take
+         * its messages (out of memory both), and the context is gone.
+         * The token delivered is taken back: the caller's no_output()
+         * forgets it, and a block of ALLOCATE_MEMORY's would leak. */
         st = c->established ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
+        if (st != SEC_E_OK && allocated) {
+            SecBuffer *b = secbuf_find(output, SECBUFFER_TOKEN, 0);
+
+            (void)ctxbuf_free(b->pvBuffer);
+            b->pvBuffer = NULL;
+            b->cbBuffer = 0;
+        }
     } else {
         st = SEC_I_CONTINUE_NEEDED;
     }

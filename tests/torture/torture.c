@@ -511,6 +511,129 @@ ntlm(void)
     return st;
 }
 
+/*
+ * Negotiate's two-leg NTLM exchange (lib/negotiate.c neg_ntlm_init), as
+ * sspilib records Windows: the client, whose PackageList names NTLM
+ * alone, sends NegTokenInit { NEGOTIATE } and is done (SEC_E_OK) when it
+ * sends NegTokenResp { AUTHENTICATE, mechListMIC }; the server's second
+ * call has no output descriptor (sspilib's callers pass NULL once the
+ * client is done), so its final token, negState and mechListMIC only,
+ * is dropped. gss_handshake would call the server with an output buffer
+ * and refuse a token after the client was done.
+ */
+static SECURITY_STATUS
+neg_ntlm_handshake(CredHandle *cc, CredHandle *sc, struct pair *p)
+{
+    static unsigned char tc[65536], ts[65536];
+    SecBuffer cin, cout, sin, sout;
+    SecBufferDesc cind = { SECBUFFER_VERSION, 1, &cin };
+    SecBufferDesc coutd = { SECBUFFER_VERSION, 1, &cout };
+    SecBufferDesc sind = { SECBUFFER_VERSION, 1, &sin };
+    SecBufferDesc soutd = { SECBUFFER_VERSION, 1, &sout };
+    ULONG attrs;
+    SECURITY_STATUS st;
+
+    memset(p, 0, sizeof(*p));
+    /* ISC #1: the NegTokenInit. */
+    cout = (SecBuffer){ sizeof(tc), SECBUFFER_TOKEN, tc };
+    st = sec("InitializeSecurityContextA",
+             InitializeSecurityContextA(cc, NULL, spn, GSS_REQ, 0,
+                                        SECURITY_NATIVE_DREP, NULL, 0,
+                                        &p->c, &coutd, &attrs, NULL));
+    if (st < 0)
+        return st;
+    p->have_c = true;
+    if (st != SEC_I_CONTINUE_NEEDED || cout.cbBuffer == 0)
+        return bad("ISC #1 gave %s", sspigss_status_name(st)),
+               SEC_E_INTERNAL_ERROR;
+    /* ASC #1: the CHALLENGE. */
+    sin = (SecBuffer){ cout.cbBuffer, SECBUFFER_TOKEN, tc };
+    sout = (SecBuffer){ sizeof(ts), SECBUFFER_TOKEN, ts };
+    st = sec("AcceptSecurityContext",
+             AcceptSecurityContext(sc, NULL, &sind, GSS_AREQ,
+                                   SECURITY_NATIVE_DREP, &p->s, &soutd,
+                                   &attrs, NULL));
+    if (st < 0)
+        return st;
+    p->have_s = true;
+    if (st != SEC_I_CONTINUE_NEEDED || sout.cbBuffer == 0)
+        return bad("ASC #1 gave %s", sspigss_status_name(st)),
+               SEC_E_INTERNAL_ERROR;
+    /* ISC #2: the AUTHENTICATE, and the client is done. */
+    cin = (SecBuffer){ sout.cbBuffer, SECBUFFER_TOKEN, ts };
+    cout = (SecBuffer){ sizeof(tc), SECBUFFER_TOKEN, tc };
+    st = sec("InitializeSecurityContextA",
+             InitializeSecurityContextA(cc, &p->c, spn, GSS_REQ, 0,
+                                        SECURITY_NATIVE_DREP, &cind, 0,
+                                        &p->c, &coutd, &attrs, NULL));
+    if (st < 0)
+        return st;
+    if (st != SEC_E_OK || cout.cbBuffer == 0)
+        return bad("ISC #2 gave %s (Windows: SEC_E_OK and the "
+                   "AUTHENTICATE)", sspigss_status_name(st)),
+               SEC_E_INTERNAL_ERROR;
+    /* ASC #2, no output descriptor. */
+    sin = (SecBuffer){ cout.cbBuffer, SECBUFFER_TOKEN, tc };
+    st = sec("AcceptSecurityContext",
+             AcceptSecurityContext(sc, &p->s, &sind, GSS_AREQ,
+                                   SECURITY_NATIVE_DREP, &p->s, NULL,
+                                   &attrs, NULL));
+    if (st < 0)
+        return st;
+    if (st != SEC_E_OK)
+        return bad("ASC #2 without an output descriptor gave %s",
+                   sspigss_status_name(st)), SEC_E_INTERNAL_ERROR;
+    return SEC_E_OK;
+}
+
+/* Negotiate, PackageList "NTLM": the two-leg handshake, then messages
+ * the server's way first (its unsent mechListMIC took sequence number
+ * 0, lib/ntlm_msg.c ntlm_msg_peer_mic_unseen), then the client's. */
+static SECURITY_STATUS
+negotiate_ntlm(void)
+{
+    SEC_WINNT_AUTH_IDENTITY_EXA ex;
+    CredHandle cc, sc;
+    bool hc = false, hs = false;
+    struct pair p = { 0 };
+    SECURITY_STATUS st;
+
+    memset(&ex, 0, sizeof(ex));
+    ex.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+    ex.Length = sizeof(ex);
+    ex.User = (unsigned char *)"alice";
+    ex.UserLength = 5;
+    ex.Domain = (unsigned char *)"SSPIGSS";
+    ex.DomainLength = 7;
+    ex.Password = (unsigned char *)"alice-pw-1";
+    ex.PasswordLength = 10;
+    ex.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    ex.PackageList = (unsigned char *)"NTLM";
+    ex.PackageListLength = 4;
+    st = acquire("Negotiate", SECPKG_CRED_OUTBOUND, &ex, &cc);
+    if (st == SEC_E_OK) {
+        hc = true;
+        st = acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, &sc);
+    }
+    if (st == SEC_E_OK) {
+        hs = true;
+        st = neg_ntlm_handshake(&cc, &sc, &p);
+    }
+    if (st == SEC_E_OK) {
+        struct msgstate m = { 0 };
+
+        st = msg_steps(&p.s, &p.c, &m, 3);
+        if (st == SEC_E_OK) {
+            memset(&m, 0, sizeof(m));
+            st = msg_steps(&p.c, &p.s, &m, 3);
+        }
+    }
+    pair_free(&p);
+    release(&sc, &hs);
+    release(&cc, &hc);
+    return st;
+}
+
 /* Kerberos messages over contexts made before the runs. */
 static bool
 krb_messages_prepare(void)
@@ -1039,6 +1162,9 @@ static const struct scenario scenarios[] = {
       "password, handshake, messages", NULL, negotiate, rerun, NULL, false },
     { "ntlm", "NTLM (gss-ntlmssp): explicit password, handshake, "
       "messages", NULL, ntlm, rerun, NULL, false },
+    { "negotiate-ntlm", "Negotiate, PackageList \"NTLM\": explicit "
+      "password, the two-leg handshake (ASC #2 without output), messages "
+      "the server's way first", NULL, negotiate_ntlm, rerun, NULL, false },
     { "schannel-tls12", "Schannel: client and server credentials, TLS "
       "1.2 handshake, a record each way", schannel_prepare, schannel_tls12,
       rerun, NULL, false },
