@@ -160,6 +160,9 @@ struct gss_ctx {
      * NTLM alone (neg_init_sole_ntlm). */
     bool neg_wrap;
     bool neg_sole_ntlm;
+    /* An acceptor whose CHALLENGE negotiated NTLM key exchange
+     * (ntlm_authenticate_unsafe_kx). */
+    bool ntlm_kx;
 };
 
 /*
@@ -377,6 +380,13 @@ unsigned ntlm_message_whole(const void *token, size_t len);
  * (ntlm.c).
  */
 bool ntlm_authenticate_unsafe(const void *token, size_t len);
+/* The same once the acceptor's CHALLENGE negotiated key exchange, which
+ * is what gss-ntlmssp goes by: an empty key is unsafe whatever the
+ * AUTHENTICATE's own flags say. */
+bool ntlm_authenticate_unsafe_kx(const void *token, size_t len);
+/* Whether token (an acceptor's output: raw, or in SPNEGO) holds a
+ * CHALLENGE_MESSAGE with NTLMSSP_NEGOTIATE_KEY_EXCH (ntlm.c). */
+bool ntlm_challenge_key_exch(const void *token, size_t len);
 
 /* Free what a Negotiate credential holds beyond the common fields. */
 void neg_creds_clear(struct gss_cred *c);

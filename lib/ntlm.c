@@ -897,10 +897,14 @@ ntlm_challenge_unsafe(const void *token, size_t len)
  * NegotiateFlags (offset 60). A 16-byte key is the only one MS-NLMP
  * defines (3.1.5.1.2); gss-ntlmssp 1.2.0 copies 16 bytes without looking
  * at the length when key exchange is on (src/gss_sec_ctx.c), so any
- * other length is refused before it sees the message.
+ * other length is refused before it sees the message. "On" is what its
+ * CHALLENGE negotiated (kx), not what the AUTHENTICATE says: gss-ntlmssp
+ * reads its own flags there, and nothing the NTLMv2 proof covers stops
+ * anyone in the path from clearing the AUTHENTICATE's
+ * (fuzz_negotiate_accept's regress-empty-session-key-flags).
  */
-bool
-ntlm_authenticate_unsafe(const void *token, size_t len)
+static bool
+authenticate_unsafe(const void *token, size_t len, bool kx)
 {
     const unsigned char *p = token;
     uint32_t type, flags;
@@ -915,5 +919,36 @@ ntlm_authenticate_unsafe(const void *token, size_t len)
     flags = le32(p + 60);
     if (key_len != 0 && key_len != 16)
         return true;
-    return key_len == 0 && (flags & 0x40000000u) != 0;
+    return key_len == 0 && (kx || (flags & 0x40000000u) != 0);
+}
+
+bool
+ntlm_authenticate_unsafe(const void *token, size_t len)
+{
+    return authenticate_unsafe(token, len, false);
+}
+
+bool
+ntlm_authenticate_unsafe_kx(const void *token, size_t len)
+{
+    return authenticate_unsafe(token, len, true);
+}
+
+bool
+ntlm_challenge_key_exch(const void *token, size_t len)
+{
+    const unsigned char *p = token, *end;
+
+    if (p == NULL)
+        return false;
+    end = p + len;
+    /* Every "NTLMSSP\0" of a SPNEGO token, as ntlm_input_unsafe looks. */
+    while (p < end
+           && (p = memmem(p, (size_t)(end - p), "NTLMSSP", 8)) != NULL) {
+        if ((size_t)(end - p) >= 24 && le32(p + 8) == 2
+            && (le32(p + 20) & 0x40000000u) != 0)
+            return true;
+        p += 8;
+    }
+    return false;
 }

@@ -1215,7 +1215,9 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
-    if (ntlm_input_unsafe(c->mech, &in, ntlm_authenticate_unsafe)) {
+    if (ntlm_input_unsafe(c->mech, &in,
+                          c->ntlm_kx ? ntlm_authenticate_unsafe_kx
+                                     : ntlm_authenticate_unsafe)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("NTLM: an AUTHENTICATE whose EncryptedRandomSessionKey "
                     "is not 16 bytes while key exchange is negotiated "
@@ -1233,6 +1235,11 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
                                  &deleg);
     if (!GSS_ERROR(maj) && ntlm_type != 0)
         c->ntlm_taken |= 1u << ntlm_type;
+    /* What the CHALLENGE going out negotiated, for the AUTHENTICATE. */
+    if (maj == GSS_S_CONTINUE_NEEDED
+        && (c->mech->kind == KIND_NTLM || c->mech->kind == KIND_SPNEGO)
+        && ntlm_challenge_key_exch(out.value, out.length))
+        c->ntlm_kx = true;
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_ACCEPT);
         pthread_mutex_unlock(&c->lock);

@@ -1272,8 +1272,9 @@ END_TEST
 
 /*
  * An AUTHENTICATE whose EncryptedRandomSessionKey is not 16 bytes while
- * key exchange is on: gss-ntlmssp 1.2 would copy 16 bytes from it (a NULL
- * read for an empty one, crashing the server). Refused with
+ * key exchange is on (by the server's CHALLENGE, whatever the
+ * AUTHENTICATE's flags say): gss-ntlmssp 1.2 would copy 16 bytes from it
+ * (a NULL read for an empty one, crashing the server). Refused with
  * SEC_E_INVALID_TOKEN before gss-ntlmssp sees it; the acceptor's context
  * is unchanged and the real AUTHENTICATE completes.
  */
@@ -1302,6 +1303,12 @@ START_TEST(authenticate_short_session_key)
     bad.tok[52] = bad.tok[53] = bad.tok[54] = bad.tok[55] = 0;
     assert_sec_why(asc(&s, &sh, false, ASC_REQ_ALL, bad.tok, au.len,
                        sizeof(fin.tok), &fin), SEC_E_INVALID_TOKEN);
+    /* The same with KEY_EXCH cleared in the AUTHENTICATE: gss-ntlmssp
+     * goes by what its CHALLENGE negotiated (fuzz_negotiate_accept). */
+    bad.tok[63] &= ~0x40;
+    assert_sec_why(asc(&s, &sh, false, ASC_REQ_ALL, bad.tok, au.len,
+                       sizeof(fin.tok), &fin), SEC_E_INVALID_TOKEN);
+    bad.tok[63] = au.tok[63];
     bad.tok[52] = bad.tok[54] = 8;                  /* 8 bytes: short */
     assert_sec_why(asc(&s, &sh, false, ASC_REQ_ALL, bad.tok, au.len,
                        sizeof(fin.tok), &fin), SEC_E_INVALID_TOKEN);
