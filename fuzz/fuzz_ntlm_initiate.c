@@ -52,8 +52,9 @@
  *    that token with SEC_E_OK and no output buffer, and a sealed message
  *    must open at the other end each way, the server's first (its
  *    unsent mechListMIC took sequence number 0: ntlm_msg_peer_mic_unseen);
- *    for any other reply, whatever the server and the messages answer
- *    must be a known code;
+ *    for any other reply, whatever the server and the messages (the
+ *    client's own back to itself when the server refuses) answer must
+ *    be a known code;
  * a failed call hands out no token; a complete context answers
  * SECPKG_ATTR_SIZES; each context deletes with SEC_E_OK; nothing is left
  * behind (handles, context buffers, memory; run.sh suppresses
@@ -406,6 +407,10 @@ two_leg_end(CtxtHandle *c, CtxtHandle *s, const struct tok *out,
         if (genuine && st != SEC_E_OK)
             fail("the client's first message does not open at the server",
                  st);
+    } else {
+        /* The client alone, on whatever keys and flags the reply made:
+         * its own message back to itself, known codes only. */
+        (void)sealed(c, c);
     }
     delete_ctx(s);
 }
