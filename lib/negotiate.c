@@ -977,8 +977,12 @@ neg_ntlm_init(gss_cred_id_t cred, gss_ctx_id_t *gctx, gss_name_t target,
                                 req | GSS_C_INTEG_FLAG, GSS_C_INDEFINITE,
                                 cb, &mech_in, NULL, &mech_out, ret_flags,
                                 time_rec);
-    if (GSS_ERROR(*maj))
+    if (GSS_ERROR(*maj)) {
+        /* A mechanism may hand out an error token; SPNEGO framing has
+         * no place for it here (the failed call hands out nothing). */
+        gss_release_buffer(&m2, &mech_out);
         return SEC_E_OK;            /* the caller maps it */
+    }
     if (first) {
         gss_buffer_set_t bs = GSS_C_NO_BUFFER_SET;
 
