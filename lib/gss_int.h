@@ -419,10 +419,11 @@ SECURITY_STATUS ntlm_verify(struct gss_ctx *c, SecBufferDesc *msg,
  * c->nmsg, unless SSPIGSS_NTLM_ENGINE=0 or the context is one the
  * engine does not take (no extended session security, datagram mode),
  * which stay with gss-ntlmssp. Called with c->lock held (or before the
- * context is published). If gss-ntlmssp cannot re-import its own export
- * the context is no longer established; nor is a Negotiate two-leg
- * client's (c->neg_wrap) whose messages could not be taken for want of
- * memory (gss-ntlmssp would refuse the server's first message).
+ * context is published). If the export fails after it took the context
+ * or gss-ntlmssp cannot re-import its own export, the context is no
+ * longer established; nor is a Negotiate two-leg client's (c->neg_wrap)
+ * whose messages could not be taken because a call failed (gss-ntlmssp
+ * would refuse the server's first message).
  */
 void ntlm_msg_start(struct gss_ctx *c);
 

@@ -657,7 +657,10 @@ ntlm_msg_start(struct gss_ctx *c)
     gss_buffer_set_t keys = GSS_C_NO_BUFFER_SET;
     const char *why = NULL;
     OM_uint32 maj, min;
-    bool oom = false;               /* the engine failed for memory */
+    /* A call failed (in practice for want of memory), as opposed to a
+     * context the engine does not take (its flags, the export's
+     * format). */
+    bool failed = false;
 
     ntlm_msg_free(c->nmsg);
     c->nmsg = NULL;
@@ -673,10 +676,7 @@ ntlm_msg_start(struct gss_ctx *c)
     if (GSS_ERROR(maj) || keys == GSS_C_NO_BUFFER_SET || keys->count < 1
         || keys->elements[0].length != 16) {
         why = "gss-ntlmssp gives no 16-byte session key";
-        /* Mapped (and so traced) only where it decides the outcome. */
-        oom = c->neg_wrap && GSS_ERROR(maj)
-              && map_gss(maj, min, &gss_mech_ntlm.oid, MAP_QUERY)
-                     == SEC_E_INSUFFICIENT_MEMORY;
+        failed = GSS_ERROR(maj);
         goto out;
     }
     /* gss-ntlmssp's export holds the state the handshake left: keys,
@@ -686,16 +686,24 @@ ntlm_msg_start(struct gss_ctx *c)
     maj = gss_export_sec_context(&min, &c->gctx, &blob);
     if (GSS_ERROR(maj)) {
         why = "gss-ntlmssp cannot export the context";
-        oom = c->neg_wrap
-              && map_gss(maj, min, &gss_mech_ntlm.oid, MAP_EXPORT)
-                     == SEC_E_INSUFFICIENT_MEMORY;
+        failed = true;
+        if (c->gctx == GSS_C_NO_CONTEXT) {
+            /* MIT's mechglue has the mechanism's export, which deletes
+             * its context, before its own allocation that failed
+             * (g_exp_sec_context.c): nothing is left to import. */
+            (void)map_gss(maj, min, &c->mech->oid, MAP_EXPORT);
+            trace_cause("NTLM: gss-ntlmssp's export failed after it took "
+                        "the context; the context is lost");
+            c->established = false;
+            why = NULL;
+        }
         goto out;
     }
     c->nmsg = ntlm_msg_from_export(blob.value, blob.length,
                                    keys->elements[0].value, &why);
     /* ntlm_msg_from_export's reason for its own allocations. */
-    oom = c->nmsg == NULL && why != NULL
-          && strcmp(why, "out of memory") == 0;
+    failed = c->nmsg == NULL && why != NULL
+             && strcmp(why, "out of memory") == 0;
     again = blob;
     maj = gss_import_sec_context(&min, &again, &c->gctx);
     if (GSS_ERROR(maj)) {
@@ -723,12 +731,14 @@ out:
      * mechListMIC (neg_ntlm_init). */
     if (c->nmsg != NULL && c->neg_wrap) {
         ntlm_msg_peer_mic_unseen(c->nmsg);
-    } else if (c->neg_wrap && c->established && oom) {
+    } else if (c->neg_wrap && c->established && failed) {
         /* Without the engine gss-ntlmssp would refuse the server's
          * first message (number 1, after its mechListMIC): a context
-         * that fails later for a want of memory now. The caller reads
-         * it as gss-ntlmssp's failed import (SEC_E_INSUFFICIENT_MEMORY;
-         * alloc_torture's negotiate-ntlm). */
+         * that would fail later, for a call that failed (for want of
+         * memory: gss-ntlmssp reports its OpenSSL's as a crypto
+         * failure) now. The caller reads it as gss-ntlmssp's failed
+         * import (SEC_E_INSUFFICIENT_MEMORY; alloc_torture's
+         * negotiate-ntlm). */
         trace_cause("Negotiate: the two-leg NTLM context's messages "
                     "could not be taken (%s); without them the server's "
                     "first message would be refused -> "

@@ -772,9 +772,10 @@ step_done(struct gss_ctx *c, OM_uint32 maj, OM_uint32 ret_flags,
     }
     if (maj == GSS_S_COMPLETE) {
         established(c, time_rec);
-        /* Only ntlm_msg_start can undo it: gss-ntlmssp could not import
-         * its own export, or Negotiate's two-leg client could not take
-         * its messages (out of memory both), and the context is gone.
+        /* Only ntlm_msg_start can undo it: gss-ntlmssp's export failed
+         * after taking the context or it could not import its own
+         * export, or Negotiate's two-leg client could not take its
+         * messages (out of memory all), and the context is gone.
          * The token delivered is taken back: the caller's no_output()
          * forgets it, and a block of ALLOCATE_MEMORY's would leak. */
         st = c->established ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
