@@ -1598,6 +1598,12 @@ static const struct known_fault {
       "on after an allocation fails and crashes in the ASN.1 encoder "
       "(src/lib/krb5/krb/get_creds.c; identified by offset in Debian "
       "12's build, not yet read to the line)" },
+    { "crash", { "gss_indicate_mechs_by_attrs",
+                 "libgssapi_krb5.so.2(+0x39294)", NULL },
+      "MIT krb5: SPNEGO's get_available_mechs reads mechs->count before "
+      "it looks at what gss_indicate_mechs_by_attrs returned; when that "
+      "fails out of memory the set is NULL (src/lib/gssapi/spnego/"
+      "spnego_mech.c; reached by every Negotiate acceptor credential)" },
     { "crash", { "gss_release_cred", "gss_set_cred_option", NULL },
       "MIT krb5: alloc_union_cred sets the credential's count before its "
       "arrays; when an array cannot be allocated, the gss_release_cred of "
