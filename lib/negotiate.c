@@ -856,6 +856,17 @@ der_size(size_t n)
     return 1 + der_len_size(n) + n;
 }
 
+/* A context-tagged OCTET STRING, tag { OCTET STRING b }, at p; returns
+ * what follows. Its size is der_size(der_size(b->length)). */
+static unsigned char *
+der_put_octets(unsigned char *p, unsigned char tag, const gss_buffer_desc *b)
+{
+    p = der_put(p, tag, der_size(b->length));
+    p = der_put(p, 0x04, b->length);
+    memcpy(p, b->value, b->length);
+    return p + b->length;
+}
+
 /* NegTokenInit { mechTypes { NTLMSSP }, mechToken } in its framing. */
 static bool
 wrap_init(const gss_buffer_desc *mech, gss_buffer_desc *out)
@@ -876,9 +887,7 @@ wrap_init(const gss_buffer_desc *mech, gss_buffer_desc *out)
     p = der_put(p, 0xa0, sizeof(ntlm_mech_list));
     memcpy(p, ntlm_mech_list, sizeof(ntlm_mech_list));
     p += sizeof(ntlm_mech_list);
-    p = der_put(p, 0xa2, der_size(mech->length));
-    p = der_put(p, 0x04, mech->length);
-    memcpy(p, mech->value, mech->length);
+    (void)der_put_octets(p, 0xa2, mech);
     out->value = b;
     out->length = der_size(all);
     return true;
@@ -899,15 +908,9 @@ wrap_resp(const gss_buffer_desc *mech, const gss_buffer_desc *mic,
         return false;
     p = der_put(p, 0xa1, seq);
     p = der_put(p, 0x30, tok + m);
-    p = der_put(p, 0xa2, der_size(mech->length));
-    p = der_put(p, 0x04, mech->length);
-    memcpy(p, mech->value, mech->length);
-    p += mech->length;
-    if (m > 0) {
-        p = der_put(p, 0xa3, der_size(mic->length));
-        p = der_put(p, 0x04, mic->length);
-        memcpy(p, mic->value, mic->length);
-    }
+    p = der_put_octets(p, 0xa2, mech);
+    if (m > 0)
+        (void)der_put_octets(p, 0xa3, mic);
     out->value = b;
     out->length = der_size(seq);
     return true;
