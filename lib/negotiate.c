@@ -141,6 +141,7 @@ neg_cred_destroy(struct handle_obj *obj)
 }
 
 static gss_OID_set_desc spnego_set = { 1, (gss_OID)&gss_mech_spnego.oid };
+static gss_OID_set_desc ntlm_set = { 1, (gss_OID)&gss_mech_ntlm.oid };
 
 static char *default_cache_principal(void);
 
@@ -545,25 +546,10 @@ kerberos_done:
      * which learns that the server's mechListMIC was not waited for
      * (ntlm_msg_peer_mic_unseen); without it, MIT's SPNEGO and its third
      * leg. */
-    if (use == NEG_NTLM && cred->neg_ntlm_named && ntlm_engine_enabled()) {
-        gss_OID_set_desc ntlm = { 1, (gss_OID)&gss_mech_ntlm.oid };
-
-        maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &ntlm,
-                                    GSS_C_INITIATE,
-                                    store.count > 0 ? &store
-                                                    : GSS_C_NO_CRED_STORE,
-                                    gcred, NULL, NULL);
-        gss_release_name(&min, &name);
-        if (GSS_ERROR(maj)) {
-            *gcred = GSS_C_NO_CREDENTIAL;
-            st = map_gss(maj, min, &gss_mech_ntlm.oid, MAP_ACQUIRE);
-            return st == SEC_E_INSUFFICIENT_MEMORY ? st
-                                                   : SEC_E_NO_CREDENTIALS;
-        }
-        *ntlm_wrap = true;
-        return SEC_E_OK;
-    }
-    maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &spnego_set,
+    *ntlm_wrap = use == NEG_NTLM && cred->neg_ntlm_named
+                 && ntlm_engine_enabled();
+    maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE,
+                                *ntlm_wrap ? &ntlm_set : &spnego_set,
                                 GSS_C_INITIATE,
                                 store.count > 0 ? &store
                                                 : GSS_C_NO_CRED_STORE,
@@ -571,11 +557,16 @@ kerberos_done:
     gss_release_name(&min, &name);
     if (GSS_ERROR(maj)) {
         *gcred = GSS_C_NO_CREDENTIAL;
-        st = map_gss(maj, min, &gss_mech_spnego.oid, MAP_ACQUIRE);
+        st = map_gss(maj, min, *ntlm_wrap ? &gss_mech_ntlm.oid
+                                          : &gss_mech_spnego.oid,
+                     MAP_ACQUIRE);
+        *ntlm_wrap = false;
         if (kst != SEC_E_OK)
             return kst;
         return st == SEC_E_INSUFFICIENT_MEMORY ? st : SEC_E_NO_CREDENTIALS;
     }
+    if (*ntlm_wrap)
+        return SEC_E_OK;
     if (use & NEG_KERBEROS)
         mechs[set.count++] = gss_mech_kerberos.oid;
     if (use & NEG_NTLM)
