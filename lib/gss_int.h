@@ -384,8 +384,9 @@ bool ntlm_authenticate_unsafe(const void *token, size_t len);
  * is what gss-ntlmssp goes by: an empty key is unsafe whatever the
  * AUTHENTICATE's own flags say. */
 bool ntlm_authenticate_unsafe_kx(const void *token, size_t len);
-/* Whether token (an acceptor's output: raw, or in SPNEGO) holds a
- * CHALLENGE_MESSAGE with NTLMSSP_NEGOTIATE_KEY_EXCH (ntlm.c). */
+/* Whether token (an NTLM message, as pkg_gss.c's ntlm_in_token finds
+ * one in an acceptor's output) is a CHALLENGE_MESSAGE with
+ * NTLMSSP_NEGOTIATE_KEY_EXCH (ntlm.c). */
 bool ntlm_challenge_key_exch(const void *token, size_t len);
 
 /* Free what a Negotiate credential holds beyond the common fields. */

@@ -947,18 +947,8 @@ ntlm_authenticate_unsafe_kx(const void *token, size_t len)
 bool
 ntlm_challenge_key_exch(const void *token, size_t len)
 {
-    const unsigned char *p = token, *end;
+    const unsigned char *p = token;
 
-    if (p == NULL)
-        return false;
-    end = p + len;
-    /* Every "NTLMSSP\0" of a SPNEGO token, as ntlm_input_unsafe looks. */
-    while (p < end
-           && (p = memmem(p, (size_t)(end - p), "NTLMSSP", 8)) != NULL) {
-        if ((size_t)(end - p) >= 24 && le32(p + 8) == 2
-            && (le32(p + 20) & 0x40000000u) != 0)
-            return true;
-        p += 8;
-    }
-    return false;
+    return p != NULL && len >= 24 && memcmp(p, "NTLMSSP", 8) == 0
+           && le32(p + 8) == 2 && (le32(p + 20) & 0x40000000u) != 0;
 }

@@ -585,7 +585,7 @@ framing_ok(const void *token, size_t len, unsigned ntlm_type, bool resp,
 
 /*
  * A SPNEGO continuation token that carries an NTLM message (found as
- * ntlm_input_unsafe finds it) must carry the one due, once: a client the
+ * ntlm_in_token finds it) must carry the one due, once: a client the
  * CHALLENGE (2), a server the AUTHENTICATE (3). MIT's SPNEGO hands
  * anything else to gss-ntlmssp, which fails and drops the whole context
  * (a duplicated CHALLENGE where the server's last token is due, say).
@@ -904,30 +904,33 @@ creds_ready(struct gss_cred *cred, const char *target, gss_cred_id_t *negcred,
 }
 
 /*
- * Whether an input token carries an NTLM message gss-ntlmssp 1.2 cannot
- * take safely (unsafe is ntlm_challenge_unsafe or
- * ntlm_authenticate_unsafe): such a token is refused before GSS-API sees
- * it, so the context stays as it was. Raw NTLM is the message itself;
- * in SPNEGO every "NTLMSSP\0" is looked at, not only a well-formed
- * responseToken's, since MIT's SPNEGO decoder is more lenient about
- * lengths than ours (fuzz_negotiate_accept found one it passed on).
+ * Whether a token carries an NTLM message for which is(message, bytes
+ * to the token's end) holds. Input tokens: an NTLM message gss-ntlmssp
+ * 1.2 cannot take safely (is is ntlm_challenge_unsafe or
+ * ntlm_authenticate_unsafe[_kx]) is refused before GSS-API sees it, so
+ * the context stays as it was; the acceptor's own output: its CHALLENGE
+ * negotiating key exchange (ntlm_challenge_key_exch). Raw NTLM is the
+ * message itself; in SPNEGO every "NTLMSSP\0" is looked at, not only a
+ * well-formed responseToken's, since MIT's SPNEGO decoder is more
+ * lenient about lengths than ours (fuzz_negotiate_accept found one it
+ * passed on).
  */
 static bool
-ntlm_input_unsafe(const struct gss_mech *mech, const gss_buffer_desc *in,
-                  bool (*unsafe)(const void *, size_t))
+ntlm_in_token(const struct gss_mech *mech, const gss_buffer_desc *in,
+              bool (*is)(const void *, size_t))
 {
     const unsigned char *p = in->value, *end = p + in->length;
 
     if (in->length == 0)
         return false;
     if (mech->kind == KIND_NTLM)
-        return unsafe(p, in->length);
+        return is(p, in->length);
     if (mech->kind != KIND_SPNEGO)
         return false;
     while (p < end
            && (p = memmem(p, (size_t)(end - p), "NTLMSSP", 8))
                   != NULL) {
-        if (unsafe(p, (size_t)(end - p)))
+        if (is(p, (size_t)(end - p)))
             return true;
         p += 8;
     }
@@ -1037,7 +1040,7 @@ gssp_initialize(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         goto out;
     }
     if (fresh == NULL
-        && ntlm_input_unsafe(c->mech, &in, ntlm_challenge_unsafe)) {
+        && ntlm_in_token(c->mech, &in, ntlm_challenge_unsafe)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("NTLM: a CHALLENGE with an empty TargetName, UNICODE "
                     "and a target type flag (gss-ntlmssp 1.2 would crash "
@@ -1216,9 +1219,9 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         st = SEC_E_INVALID_TOKEN;
         goto out;
     }
-    if (ntlm_input_unsafe(c->mech, &in,
-                          c->ntlm_kx ? ntlm_authenticate_unsafe_kx
-                                     : ntlm_authenticate_unsafe)) {
+    if (ntlm_in_token(c->mech, &in,
+                      c->ntlm_kx ? ntlm_authenticate_unsafe_kx
+                                 : ntlm_authenticate_unsafe)) {
         pthread_mutex_unlock(&c->lock);
         trace_cause("NTLM: an AUTHENTICATE whose EncryptedRandomSessionKey "
                     "is not 16 bytes while key exchange is negotiated "
@@ -1238,8 +1241,7 @@ gssp_accept(struct handle_obj *cred_obj, struct handle_obj **ctx_obj,
         c->ntlm_taken |= 1u << ntlm_type;
     /* What the CHALLENGE going out negotiated, for the AUTHENTICATE. */
     if (maj == GSS_S_CONTINUE_NEEDED
-        && (c->mech->kind == KIND_NTLM || c->mech->kind == KIND_SPNEGO)
-        && ntlm_challenge_key_exch(out.value, out.length))
+        && ntlm_in_token(c->mech, &out, ntlm_challenge_key_exch))
         c->ntlm_kx = true;
     if (GSS_ERROR(maj)) {
         st = map_gss(maj, min, &c->mech->oid, MAP_ACCEPT);
