@@ -45,6 +45,7 @@ set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
+. "$top_srcdir/tests/harness/needs.sh"
 top_builddir=$(cd "$top_builddir" && pwd)
 module=${CHECK_FREERDP_MODULE:-$top_builddir/lib/.libs/libsspigss.so.0}
 me=check_freerdp
@@ -93,8 +94,7 @@ missing=""
 for prog in unshare mount stdbuf timeout ss od; do
     command -v "$prog" >/dev/null 2>&1 || missing="$missing $prog"
 done
-if ! cat /etc/gss/mech /etc/gss/mech.d/*.conf 2>/dev/null |
-     grep -q '^[^#]*1\.3\.6\.1\.4\.1\.311\.2\.2\.10'; then
+if ! have_gssntlmssp; then
     missing="$missing gss-ntlmssp"
 fi
 if [ -n "$missing" ]; then

@@ -44,6 +44,7 @@ set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
+. "$top_srcdir/tests/harness/needs.sh"
 top_builddir=$(cd "$top_builddir" && pwd)
 tool="$top_builddir/tools/sspigss"
 me=check_interop_ntlm
@@ -75,8 +76,7 @@ missing=""
 for prog in gss-client gss-server timeout ss od; do
     command -v "$prog" >/dev/null 2>&1 || missing="$missing $prog"
 done
-if ! cat /etc/gss/mech /etc/gss/mech.d/*.conf 2>/dev/null |
-     grep -q '^[^#]*1\.3\.6\.1\.4\.1\.311\.2\.2\.10'; then
+if ! have_gssntlmssp; then
     missing="$missing gss-ntlmssp"
 fi
 if [ -n "$missing" ]; then

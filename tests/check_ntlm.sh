@@ -17,6 +17,7 @@
 #     top_srcdir=.. top_builddir=. sh ../tests/check_ntlm.sh
 
 top_srcdir=${top_srcdir:-${srcdir:-.}}
+. "$top_srcdir/tests/harness/needs.sh"
 top_builddir=${top_builddir:-.}
 suite="$top_builddir/tests/check_ntlm"
 me=check_ntlm
@@ -25,9 +26,7 @@ if [ ! -x "$suite" ]; then
     echo "$me: $suite not built" >&2
     exit 99
 fi
-# gss-ntlmssp registers itself with MIT's mechglue in /etc/gss/mech.d.
-if ! cat /etc/gss/mech /etc/gss/mech.d/*.conf 2>/dev/null |
-     grep -q '^[^#]*1\.3\.6\.1\.4\.1\.311\.2\.2\.10'; then
+if ! have_gssntlmssp; then
     echo "$me: gss-ntlmssp is not installed (no mechanism" \
          "1.3.6.1.4.1.311.2.2.10 in /etc/gss); install it with:" >&2
     echo "    apt-get install --no-install-recommends gss-ntlmssp" >&2

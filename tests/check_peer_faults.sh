@@ -20,6 +20,7 @@
 #     top_srcdir=.. top_builddir=. sh ../tests/check_peer_faults.sh
 
 top_srcdir=${top_srcdir:-${srcdir:-.}}
+. "$top_srcdir/tests/harness/needs.sh"
 top_builddir=${top_builddir:-.}
 suite="$top_builddir/tests/check_peer_faults"
 me=check_peer_faults
@@ -37,8 +38,7 @@ if [ -n "$missing" ]; then
          "krb5-admin-server krb5-user openssl" >&2
     exit 99
 fi
-if ! cat /etc/gss/mech /etc/gss/mech.d/*.conf 2>/dev/null |
-     grep -q '^[^#]*1\.3\.6\.1\.4\.1\.311\.2\.2\.10'; then
+if ! have_gssntlmssp; then
     echo "$me: gss-ntlmssp is not installed; install it with:" >&2
     echo "    apt-get install --no-install-recommends gss-ntlmssp" >&2
     exit 99

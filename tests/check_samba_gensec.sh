@@ -34,6 +34,7 @@ set -u
 : "${top_srcdir:=${srcdir:-.}}"
 : "${top_builddir:=.}"
 top_srcdir=$(cd "$top_srcdir" && pwd)
+. "$top_srcdir/tests/harness/needs.sh"
 top_builddir=$(cd "$top_builddir" && pwd)
 me=check_samba_gensec
 script="$top_srcdir/tests/samba_gensec.py"
@@ -68,13 +69,11 @@ if [ ! -f "$lib" ]; then
 fi
 # A library built with -fsanitize=address leaves the ASan runtime to the
 # executable; python3 does not carry one, so dlopen would fail.
-if command -v nm > /dev/null 2>&1 &&
-   nm -D --undefined-only "$lib" 2>/dev/null | grep -q ' __asan_'; then
+if lib_has_asan "$lib"; then
     echo "$me: SKIP: $lib is built with AddressSanitizer" >&2
     exit 77
 fi
-if ! cat /etc/gss/mech /etc/gss/mech.d/*.conf 2>/dev/null |
-     grep -q '^[^#]*1\.3\.6\.1\.4\.1\.311\.2\.2\.10'; then
+if ! have_gssntlmssp; then
     echo "$me: gss-ntlmssp is not installed (no mechanism" \
          "1.3.6.1.4.1.311.2.2.10 in /etc/gss); install it with:" >&2
     echo "    apt-get install --no-install-recommends gss-ntlmssp" >&2
