@@ -919,10 +919,12 @@ static bool
 ntlm_in_token(const struct gss_mech *mech, const gss_buffer_desc *in,
               bool (*is)(const void *, size_t))
 {
-    const unsigned char *p = in->value, *end = p + in->length;
+    const unsigned char *p = in->value, *end;
 
-    if (in->length == 0)
+    /* An acceptor's output may be empty, its value NULL. */
+    if (in->length == 0 || p == NULL)
         return false;
+    end = p + in->length;
     if (mech->kind == KIND_NTLM)
         return is(p, in->length);
     if (mech->kind != KIND_SPNEGO)
